@@ -18,10 +18,13 @@ def generate(
     tokenizer: Any,
     requests: Sequence[GenerationRequest],
     *,
-    batch_size: int = 8,
+    batch_size: int | None = 8,
     on_result: ResultCallback | None = None,
+    progress: Any = None,
 ) -> list[GenerationResult]:
     import torch
+
+    batch_size = batch_size or 8
 
     results: list[GenerationResult | None] = [None] * len(requests)
     order = sorted(range(len(requests)), key=lambda i: len(requests[i].prompt))

@@ -39,7 +39,7 @@ RefusalExpectation = Literal["required", "forbidden", "any"]
 
 SUITE_KEYS = ("suite", "prompt", "defaults", "cases")
 DEFAULTS_KEYS = ("expect", "generation", "tags")
-CASE_KEYS = ("id", "instruction", "turns", "tags", "expect", "generation")
+CASE_KEYS = ("id", "instruction", "turns", "reference", "tags", "expect", "generation")
 EXPECT_KEYS = ("refusal",)
 
 #: Marker names pytest itself gives meaning to; a tag may not take one of them.
@@ -96,6 +96,8 @@ class Case:
     path: Path
     line: int
     prompt_path: Path | None = None
+    #: An optional reference answer (used by judges).
+    reference: str | None = None
 
     @property
     def instruction(self) -> str:
@@ -362,6 +364,10 @@ def _case(
     else:
         raise SuiteError(path, line, f"{what}: missing 'instruction' or 'turns'")
 
+    reference = None
+    if "reference" in entries:
+        reference = _string(conv, entries["reference"][1], f"{what}.reference")
+
     tags = default_tags
     if "tags" in entries:
         tags = tuple(dict.fromkeys(default_tags + _tags(conv, entries["tags"][1], f"{what}.tags")))
@@ -386,6 +392,7 @@ def _case(
         path=path,
         line=line,
         prompt_path=prompt_path,
+        reference=reference,
     )
 
 
