@@ -93,6 +93,10 @@ def cut_answer(generated: str, stops: Sequence[str] = STOP_STRINGS) -> str:
     """
     stop = find_stop(generated, stops)
     text = generated if stop is None else generated[:stop]
+    if stop is not None and generated.startswith(FENCE, stop) and _fence_count(text) % 2 == 1:
+        # The stop's fence closes a code block the answer opened (the answer's own closing fence
+        # is missing): keep it with the code block.
+        text = generated[: stop + len(FENCE)]
     text = text.rstrip()
     lines = text.split("\n")
     fence_lines = [i for i, line in enumerate(lines) if line.strip().startswith(FENCE)]
@@ -101,3 +105,7 @@ def cut_answer(generated: str, stops: Sequence[str] = STOP_STRINGS) -> str:
         if all(not line.strip() for line in lines[last + 1 :]):
             lines = lines[:last]
     return "\n".join(lines).strip()
+
+
+def _fence_count(text: str) -> int:
+    return sum(1 for line in text.split("\n") if line.strip().startswith(FENCE))

@@ -173,6 +173,27 @@ class _Converter:
         return out
 
 
+def _check_tags(conv: _Converter, root: yaml.Node) -> None:
+    """Reject any non-plain tag (``!!python/...``, custom ``!tags``) anywhere in the document.
+
+    Aliased nodes are visited once (by identity), so this is linear in the file's size.
+    """
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.tag not in _PLAIN_TAGS and node.tag != "tag:yaml.org,2002:merge":
+            raise conv.err(node, f"YAML tag {node.tag!r} is not allowed (plain data only)")
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+
+
 def _kind(node: yaml.Node) -> str:
     if isinstance(node, yaml.MappingNode):
         return "a mapping"
@@ -278,6 +299,7 @@ def parse_suite(text: str, path: Path | str, *, root: Path | None = None) -> Sui
     if node is None:
         raise SuiteError(path, 1, "empty suite file: expected a mapping with 'cases'")
     conv = _Converter(path)
+    _check_tags(conv, node)
     top = conv.mapping(node, "suite file")
     _check_keys(conv, top, SUITE_KEYS, "suite file")
 
