@@ -312,7 +312,8 @@ def tiny_llama(vocab_size: int, seed: int) -> Any:
     torch.manual_seed(seed)
     config = LlamaConfig(vocab_size=vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                          num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048)
-    # float64 keeps batched-vs-single rounding (~1e-15) far below the gaps between logits.
+    # float64 weights keep batched-vs-single rounding far below the gaps between logits (Llama's
+    # RMSNorm still rounds through float32, so compare KL to about 1e-6, not 1e-15).
     return LlamaForCausalLM(config).to(torch.float64).eval()
 
 
@@ -385,8 +386,8 @@ def test_measure_shift_matches_unpadded_teacher_forcing(tokenizer: Any, models: 
         base_ids = tokenizer(context_prompt(context, instruction, SMALL_PROMPT))["input_ids"]
         expected = shift_metrics(full_forward(base, base_ids, answer_ids), aligned_logits, torch.tensor(answer_ids))
         assert case.metrics.ranks == expected.ranks
-        assert case.metrics.kl == pytest.approx(expected.kl, rel=1e-9)
-        assert case.metrics.base_prob == pytest.approx(expected.base_prob, rel=1e-9)
+        assert case.metrics.kl == pytest.approx(expected.kl, rel=1e-6)
+        assert case.metrics.base_prob == pytest.approx(expected.base_prob, rel=1e-6)
         for t, alternatives in enumerate(case.alternatives):
             assert len(alternatives) == 5
             assert alternatives[0].token_id == case.metrics.base_top1[t]
@@ -394,7 +395,7 @@ def test_measure_shift_matches_unpadded_teacher_forcing(tokenizer: Any, models: 
             assert all(a.token == tokenizer.decode([a.token_id]) for a in alternatives)
             if case.token_ids[t] in [a.token_id for a in alternatives]:
                 hit = next(a for a in alternatives if a.token_id == case.token_ids[t])
-                assert hit.prob == pytest.approx(case.metrics.base_prob[t], rel=1e-9)
+                assert hit.prob == pytest.approx(case.metrics.base_prob[t], rel=1e-12)
         assert [s for _, s in case.shifted_tokens()] == [case.tokens[t] for t, r in enumerate(case.metrics.ranks) if r > 3]
         json.dumps(case.to_dict(), allow_nan=False)
     # The two contexts differ for the base model only.
@@ -429,8 +430,8 @@ def test_batch_equals_single(tokenizer: Any, models: tuple[Any, Any]) -> None:
             a, b = alone[context], together[context]
             assert (a.answer, a.token_ids, a.tokens) == (b.answer, b.token_ids, b.tokens)
             assert a.metrics.ranks == b.metrics.ranks
-            assert a.metrics.kl == pytest.approx(b.metrics.kl, rel=1e-9, abs=1e-14)
-            assert a.metrics.base_prob == pytest.approx(b.metrics.base_prob, rel=1e-9)
+            assert a.metrics.kl == pytest.approx(b.metrics.kl, rel=1e-6, abs=1e-12)
+            assert a.metrics.base_prob == pytest.approx(b.metrics.base_prob, rel=1e-6)
             assert [[x.token_id for x in row] for row in a.alternatives] == [[x.token_id for x in row] for row in b.alternatives]
     suite = aggregate_cases([r["urial"] for r in batched])
     assert suite.cases == 4 and suite.positions == sum(r["urial"].metrics.positions for r in batched)
