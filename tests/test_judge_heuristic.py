@@ -139,3 +139,10 @@ def test_scores_always_in_range(instruction: str, answer: str, reference: str | 
         assert 1.0 <= value <= 5.0, aspect
         assert round(value, 2) == value
         assert result.reasons[aspect]
+
+
+def test_length_is_judged_against_a_short_reference() -> None:
+    question = "Which is the largest planet in our Solar System?"
+    assert measure(question, "Jupiter.", reference="Jupiter.").length == 1.0
+    assert measure(question, "Jupiter.").length == pytest.approx(1 / 30)
+    assert measure(question, "Jupiter.", reference="Jupiter.").reference_recall == 1.0

@@ -11,7 +11,8 @@ Features (each in [0, 1]):
 * ``C`` coverage: share of the instruction's content words that the answer uses
   (1 when the instruction has none). Content words: lowercased, 3+ letters, not a function
   word, light suffix stripping.
-* ``L`` length adequacy: 0 at 3 words or fewer, rising linearly to 1 at 30 words.
+* ``L`` length adequacy: words / 30, capped at 1; with a reference shorter than 30 words,
+  words / (the reference's word count), so a one-word answer to a one-word fact is enough.
 * ``M`` length for depth: words / 150, capped at 1.
 * ``S`` structure: 0.5 for two or more paragraphs + 0.5 for a list (2+ items), a code
   block or a heading.
@@ -161,7 +162,9 @@ def measure(instruction: str, answer: str, reference: str | None = None) -> Feat
 
     recall: float | None = None
     numbers: float | None = None
+    target = 30
     if reference is not None and reference.strip():
+        target = max(1, min(target, len(_WORD_RE.findall(reference))))
         ref_terms = _terms(reference)
         recall = len(ref_terms & answer_terms) / len(ref_terms) if ref_terms else 1.0
         ref_numbers = _numbers(reference)
@@ -175,7 +178,7 @@ def measure(instruction: str, answer: str, reference: str | None = None) -> Feat
         coverage=coverage,
         covered_terms=covered,
         instruction_terms=len(wanted),
-        length=_clamp((len(words) - 3) / 27),
+        length=_clamp(len(words) / target),
         depth_length=_clamp(len(words) / 150),
         paragraphs=paragraphs,
         list_items=list_items,
