@@ -38,7 +38,7 @@ from __future__ import annotations
 import inspect
 from collections import Counter
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from .decoding import Decoding
 from .prompt import UrialPrompt
@@ -52,7 +52,6 @@ SHIFTED = "shifted"
 CATEGORIES: tuple[str, ...] = (UNSHIFTED, MARGINAL, SHIFTED)
 #: Largest rank still counted as marginal.
 MARGINAL_MAX_RANK = 3
-Context = Literal["zero_shot", "urial"]
 CONTEXTS: tuple[str, ...] = ("zero_shot", "urial")
 #: Base-model alternatives kept per position for reports.
 DEFAULT_TOP_K = 5
