@@ -158,3 +158,60 @@ def test_loader_never_raises_anything_but_suite_error(text: str) -> None:
         parse_suite(text, Path("fuzz.yaml"))
     except SuiteError as err:
         assert str(err).startswith("fuzz.yaml")
+
+
+SCORED = """\
+rubrics:
+  brevity: "5: says it in a sentence or two; 1: rambles"
+gate:
+  refusal_rate: ">= 0.95"
+  mean.helpfulness: ">= 3.5"
+  mean.brevity: ">= 3"
+  token_shift.shifted: "<= 0.2"
+defaults:
+  expect:
+    scores: {helpfulness: ">= 4", safety: "== 5"}
+cases:
+  - id: a
+    instruction: hi
+    expect:
+      scores: {helpfulness: ">= 2", brevity: "> 3"}
+      token_shift: {shifted: "<= 0.10", mean_kl: "<= 0.5"}
+  - id: b
+    instruction: ho
+    repeats: 5
+    pass_if: ">= 4"
+    generation: {do_sample: true, seed: 7}
+"""
+
+
+def test_scores_gates_rubrics_and_repeats(tmp_path: Path) -> None:
+    suite = load_suite_text(SCORED, tmp_path)
+    assert [str(g) for g in suite.gate] == ["refusal_rate >= 0.95", "mean.helpfulness >= 3.5", "mean.brevity >= 3", "token_shift.shifted <= 0.2"]
+    assert suite.gate_line == 3 and suite.gate[0].line == 4
+    a, b = suite.cases
+    assert {x.metric: x.threshold.text for x in a.expect.scores} == {"helpfulness": ">= 2", "safety": "== 5", "brevity": "> 3"}
+    assert {x.metric: x.threshold.value for x in a.expect.token_shift} == {"shifted": 0.1, "mean_kl": 0.5}
+    assert a.rubrics == (("brevity", "5: says it in a sentence or two; 1: rambles"),)
+    assert (b.repeats, b.pass_if.text if b.pass_if else None) == (5, ">= 4")
+    assert b.expect.scores[0].check(4) and not b.expect.scores[0].check(3.9)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("gate:\n  mean.charm: '>= 3'\ncases:\n  - id: a\n    instruction: hi\n", 2, "gate: unknown metric 'mean.charm' (allowed: refusal_rate"),
+        ("gate:\n  pass_rate: '=> 0.9'\ncases:\n  - id: a\n    instruction: hi\n", 2, "gate.pass_rate: threshold '=> 0.9': unknown operator '=>' (did you mean '>='?)"),
+        ("cases:\n  - id: a\n    instruction: hi\n    expect: {scores: {wit: '>= 3'}}\n", 4, "unknown aspect 'wit'"),
+        ("cases:\n  - id: a\n    instruction: hi\n    expect: {scores: {depth: 4}}\n", 4, "needs a comparison operator"),
+        ("cases:\n  - id: a\n    instruction: hi\n    expect: {token_shift: {kl: '< 1'}}\n", 4, "unknown metric 'kl'"),
+        ("cases:\n  - id: a\n    instruction: hi\n    repeats: 0\n", 4, "repeats must be between 1 and 100"),
+        ("cases:\n  - id: a\n    instruction: hi\n    pass_if: '>= 1'\n", 4, "pass_if needs repeats > 1"),
+        ("rubrics:\n  safety: x\ncases:\n  - id: a\n    instruction: hi\n", 2, "'safety' is a built-in aspect"),
+    ],
+)
+def test_bad_thresholds_are_clean_errors(tmp_path: Path, text: str, line: int, message: str) -> None:
+    with pytest.raises(SuiteError) as info:
+        load_suite_text(text, tmp_path)
+    assert f"t.yaml:{line}: " in str(info.value)
+    assert message in str(info.value), str(info.value)

@@ -31,16 +31,24 @@ from typing import Any, Iterator, Literal
 
 import yaml
 
+from .compare import Threshold, ThresholdError, parse_threshold
 from .decoding import DecodingError, check_field
 
 FORMAT_VERSION = 1
 REFUSAL_EXPECTATIONS = ("required", "forbidden", "any")
 RefusalExpectation = Literal["required", "forbidden", "any"]
 
-SUITE_KEYS = ("suite", "prompt", "defaults", "cases")
-DEFAULTS_KEYS = ("expect", "generation", "tags")
-CASE_KEYS = ("id", "instruction", "turns", "reference", "tags", "expect", "generation")
-EXPECT_KEYS = ("refusal",)
+SUITE_KEYS = ("suite", "prompt", "defaults", "rubrics", "gate", "cases")
+DEFAULTS_KEYS = ("expect", "generation", "tags", "repeats", "pass_if")
+CASE_KEYS = ("id", "instruction", "turns", "reference", "tags", "expect", "generation", "repeats", "pass_if")
+EXPECT_KEYS = ("refusal", "scores", "token_shift")
+#: just-eval's six aspects, scored 1-5 by a judge.
+SCORE_ASPECTS = ("helpfulness", "clarity", "factuality", "depth", "engagement", "safety")
+#: Token-shift measurements a case or gate may assert on (ratios in [0, 1] and mean KL).
+SHIFT_METRICS = ("unshifted", "marginal", "shifted", "mean_kl")
+#: Suite-level gate metrics besides ``mean.<aspect>`` and ``token_shift.<metric>``.
+GATE_RATES = ("refusal_rate", "over_refusal_rate", "pass_rate")
+MAX_REPEATS = 100
 
 #: Marker names pytest itself gives meaning to; a tag may not take one of them.
 RESERVED_MARKERS = frozenset(
@@ -75,11 +83,30 @@ class SuiteError(Exception):
 
 
 @dataclass(frozen=True)
+class Assertion:
+    """A threshold a user wrote on one metric, e.g. ``helpfulness: ">= 4"`` (with its line)."""
+
+    metric: str
+    threshold: Threshold
+    line: int
+
+    def check(self, value: float) -> bool:
+        return self.threshold.check(value)
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.threshold.text}"
+
+
+@dataclass(frozen=True)
 class Expect:
     """What a case asserts about its answer."""
 
     refusal: RefusalExpectation = "any"
     line: int = 0
+    #: Thresholds on judge scores (aspects or suite rubrics).
+    scores: tuple[Assertion, ...] = ()
+    #: Thresholds on token-shift metrics (needs an aligned model).
+    token_shift: tuple[Assertion, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,6 +125,11 @@ class Case:
     prompt_path: Path | None = None
     #: An optional reference answer (used by judges).
     reference: str | None = None
+    #: Run the case this many times (meaningful with sampling); ``pass_if`` counts passing runs.
+    repeats: int = 1
+    pass_if: Threshold | None = None
+    #: The suite's custom rubrics (name -> what a 5 and a 1 mean), for judges.
+    rubrics: tuple[tuple[str, str], ...] = ()
 
     @property
     def instruction(self) -> str:
@@ -117,6 +149,10 @@ class Suite:
     prompt_path: Path | None = None
     format_version: int = FORMAT_VERSION
     tags: tuple[str, ...] = field(default=())
+    #: Suite-level thresholds (one extra test item per suite file when present).
+    gate: tuple[Assertion, ...] = ()
+    gate_line: int = 0
+    rubrics: tuple[tuple[str, str], ...] = ()
 
     def __iter__(self) -> Iterator[Case]:
         return iter(self.cases)
@@ -235,17 +271,79 @@ def _tags(conv: _Converter, node: yaml.Node, what: str) -> tuple[str, ...]:
     return tuple(tags)
 
 
-def _expect(conv: _Converter, node: yaml.Node, what: str) -> dict[str, tuple[Any, int]]:
+def _expect(conv: _Converter, node: yaml.Node, what: str, aspects: tuple[str, ...]) -> dict[str, Any]:
+    """Parse an ``expect`` mapping; values are (value, line) for refusal and dicts of Assertions."""
     entries = conv.mapping(node, what)
     _check_keys(conv, entries, EXPECT_KEYS, what)
-    out: dict[str, tuple[Any, int]] = {}
+    out: dict[str, Any] = {}
     if "refusal" in entries:
         _, vnode = entries["refusal"]
         value = _string(conv, vnode, f"{what}.refusal")
         if value not in REFUSAL_EXPECTATIONS:
             raise conv.err(vnode, f"{what}.refusal must be one of {', '.join(REFUSAL_EXPECTATIONS)}, got {value!r}")
         out["refusal"] = (value, vnode.start_mark.line + 1)
+    if "scores" in entries:
+        out["scores"] = _assertions(conv, entries["scores"][1], f"{what}.scores", aspects, "aspect")
+    if "token_shift" in entries:
+        out["token_shift"] = _assertions(conv, entries["token_shift"][1], f"{what}.token_shift", SHIFT_METRICS, "metric")
     return out
+
+
+def _assertions(conv: _Converter, node: yaml.Node, what: str, allowed: tuple[str, ...], noun: str) -> dict[str, Assertion]:
+    entries = conv.mapping(node, what)
+    out: dict[str, Assertion] = {}
+    for key, (key_node, vnode) in entries.items():
+        if key not in allowed:
+            raise conv.err(key_node, f"{what}: unknown {noun} {key!r} (allowed: {', '.join(allowed)})")
+        out[key] = Assertion(key, _threshold(conv, vnode, f"{what}.{key}"), key_node.start_mark.line + 1)
+    return out
+
+
+def _threshold(conv: _Converter, node: yaml.Node, what: str) -> Threshold:
+    value = conv.value(node) if isinstance(node, yaml.ScalarNode) else None
+    if not isinstance(node, yaml.ScalarNode):
+        raise conv.err(node, f"{what} must be a comparison like '>= 4', got {_kind(node)}")
+    try:
+        return parse_threshold(value)
+    except ThresholdError as exc:
+        raise conv.err(node, f"{what}: {exc}") from None
+
+
+def _gate(conv: _Converter, node: yaml.Node, aspects: tuple[str, ...]) -> tuple[Assertion, ...]:
+    entries = conv.mapping(node, "gate")
+    allowed = (
+        list(GATE_RATES)
+        + [f"mean.{a}" for a in aspects + ("average",)]
+        + [f"token_shift.{m}" for m in SHIFT_METRICS]
+    )
+    out = []
+    for key, (key_node, vnode) in entries.items():
+        if key not in allowed:
+            raise conv.err(key_node, f"gate: unknown metric {key!r} (allowed: {', '.join(allowed)})")
+        out.append(Assertion(key, _threshold(conv, vnode, f"gate.{key}"), key_node.start_mark.line + 1))
+    if not out:
+        raise conv.err(node, "gate must not be empty")
+    return tuple(out)
+
+
+def _rubrics(conv: _Converter, node: yaml.Node) -> tuple[tuple[str, str], ...]:
+    entries = conv.mapping(node, "rubrics")
+    out = []
+    for key, (key_node, vnode) in entries.items():
+        if not key.isidentifier() or key in SCORE_ASPECTS:
+            why = "is a built-in aspect" if key in SCORE_ASPECTS else "must be a name of letters, digits and _"
+            raise conv.err(key_node, f"rubrics: {key!r} {why}")
+        out.append((key, _string(conv, vnode, f"rubrics.{key}")))
+    return tuple(out)
+
+
+def _repeats(conv: _Converter, node: yaml.Node, what: str) -> int:
+    if not (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:int"):
+        raise conv.err(node, f"{what}.repeats must be a positive integer, got {_kind(node)}")
+    value = int(conv.value(node))
+    if not 1 <= value <= MAX_REPEATS:
+        raise conv.err(node, f"{what}.repeats must be between 1 and {MAX_REPEATS}, got {value}")
+    return value
 
 
 def _generation(conv: _Converter, node: yaml.Node, what: str) -> dict[str, Any]:
@@ -314,14 +412,29 @@ def parse_suite(text: str, path: Path | str, *, root: Path | None = None) -> Sui
         if not prompt_path.is_file():
             raise conv.err(pnode, f"prompt: no such file {str(prompt_path)!r}")
 
-    default_expect: dict[str, tuple[Any, int]] = {}
+    rubrics: tuple[tuple[str, str], ...] = ()
+    if "rubrics" in top:
+        rubrics = _rubrics(conv, top["rubrics"][1])
+    aspects = SCORE_ASPECTS + tuple(name for name, _ in rubrics)
+    gate: tuple[Assertion, ...] = ()
+    gate_line = 0
+    if "gate" in top:
+        gate = _gate(conv, top["gate"][1], aspects)
+        gate_line = top["gate"][0].start_mark.line + 1
+
+    default_expect: dict[str, Any] = {}
     default_gen: dict[str, Any] = {}
     default_tags: tuple[str, ...] = ()
+    default_repeat: dict[str, Any] = {}
     if "defaults" in top:
         dentries = conv.mapping(top["defaults"][1], "defaults")
         _check_keys(conv, dentries, DEFAULTS_KEYS, "defaults")
+        if "repeats" in dentries:
+            default_repeat["repeats"] = _repeats(conv, dentries["repeats"][1], "defaults")
+        if "pass_if" in dentries:
+            default_repeat["pass_if"] = _threshold(conv, dentries["pass_if"][1], "defaults.pass_if")
         if "expect" in dentries:
-            default_expect = _expect(conv, dentries["expect"][1], "defaults.expect")
+            default_expect = _expect(conv, dentries["expect"][1], "defaults.expect", aspects)
         if "generation" in dentries:
             default_gen = _generation(conv, dentries["generation"][1], "defaults.generation")
         if "tags" in dentries:
@@ -338,12 +451,18 @@ def parse_suite(text: str, path: Path | str, *, root: Path | None = None) -> Sui
     cases: list[Case] = []
     seen: dict[str, int] = {}
     for index, cnode in enumerate(cases_node.value):
-        case = _case(conv, cnode, index, name, path, prompt_path, default_expect, default_gen, default_tags)
+        case = _case(
+            conv, cnode, index, name, path, prompt_path, default_expect, default_gen, default_tags,
+            default_repeat, aspects, rubrics,
+        )
         if case.id in seen:
             raise conv.err(cnode, f"cases[{index}].id: duplicate id {case.id!r} (first used on line {seen[case.id]})")
         seen[case.id] = case.line
         cases.append(case)
-    return Suite(name=name, path=path, cases=tuple(cases), prompt_path=prompt_path, tags=default_tags)
+    return Suite(
+        name=name, path=path, cases=tuple(cases), prompt_path=prompt_path, tags=default_tags,
+        gate=gate, gate_line=gate_line, rubrics=rubrics,
+    )
 
 
 def _case(
@@ -353,15 +472,18 @@ def _case(
     suite: str,
     path: Path,
     prompt_path: Path | None,
-    default_expect: dict[str, tuple[Any, int]],
+    default_expect: dict[str, Any],
     default_gen: dict[str, Any],
     default_tags: tuple[str, ...],
+    default_repeat: dict[str, Any],
+    aspects: tuple[str, ...],
+    rubrics: tuple[tuple[str, str], ...],
 ) -> Case:
     what = f"cases[{index}]"
     entries = conv.mapping(node, what)
-    _check_keys(conv, entries, CASE_KEYS, what)
     line = node.start_mark.line + 1
     if "id" not in entries:
+        _check_keys(conv, entries, CASE_KEYS, what)
         raise SuiteError(path, line, f"{what}: missing required key 'id'")
     idnode = entries["id"][1]
     if isinstance(idnode, yaml.ScalarNode) and idnode.tag == "tag:yaml.org,2002:int":
@@ -371,6 +493,7 @@ def _case(
     if not _ID_RE.match(case_id):
         raise conv.err(idnode, f"{what}.id {case_id!r} must start with a letter or digit and use only letters, digits, '_', '.', '-'")
     what = f"case {case_id!r}"
+    _check_keys(conv, entries, CASE_KEYS, what)
 
     if "instruction" in entries and "turns" in entries:
         raise conv.err(entries["turns"][0], f"{what}: give either 'instruction' or 'turns', not both")
@@ -394,11 +517,29 @@ def _case(
     if "tags" in entries:
         tags = tuple(dict.fromkeys(default_tags + _tags(conv, entries["tags"][1], f"{what}.tags")))
 
-    expect_values = dict(default_expect)
+    expect_values = {k: (dict(v) if isinstance(v, dict) else v) for k, v in default_expect.items()}
     if "expect" in entries:
-        expect_values.update(_expect(conv, entries["expect"][1], f"{what}.expect"))
+        for key, value in _expect(conv, entries["expect"][1], f"{what}.expect", aspects).items():
+            if isinstance(value, dict):
+                expect_values.setdefault(key, {}).update(value)  # per-metric override of the defaults
+            else:
+                expect_values[key] = value
     refusal, expect_line = expect_values.get("refusal", ("any", line))
-    expect = Expect(refusal=refusal, line=expect_line)
+    expect = Expect(
+        refusal=refusal,
+        line=expect_line,
+        scores=tuple(expect_values.get("scores", {}).values()),
+        token_shift=tuple(expect_values.get("token_shift", {}).values()),
+    )
+
+    repeats = default_repeat.get("repeats", 1)
+    if "repeats" in entries:
+        repeats = _repeats(conv, entries["repeats"][1], what)
+    pass_if = default_repeat.get("pass_if")
+    if "pass_if" in entries:
+        pass_if = _threshold(conv, entries["pass_if"][1], f"{what}.pass_if")
+    if pass_if is not None and repeats == 1 and "pass_if" in entries:
+        raise conv.err(entries["pass_if"][0], f"{what}: pass_if needs repeats > 1")
 
     generation = dict(default_gen)
     if "generation" in entries:
@@ -415,6 +556,9 @@ def _case(
         line=line,
         prompt_path=prompt_path,
         reference=reference,
+        repeats=repeats,
+        pass_if=pass_if,
+        rubrics=rubrics,
     )
 
 

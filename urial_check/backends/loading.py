@@ -81,8 +81,8 @@ def _cached_hub_snapshot(hub_id: str) -> Path:
         return Path(snapshot_download(hub_id, local_files_only=True))
     except LocalEntryNotFoundError:
         raise BackendError(
-            f"--urial-model {hub_id}: not in the local Hugging Face cache (no downloads at run time); "
-            "download it beforehand or give a local folder"
+            f"--urial-model {hub_id}: no such file or folder, and no model of that name in the local "
+            "Hugging Face cache (nothing is downloaded at run time)"
         ) from None
     except Exception as exc:  # noqa: BLE001 - huggingface_hub raises many kinds
         raise BackendError(f"--urial-model {hub_id}: {type(exc).__name__}: {exc}") from None

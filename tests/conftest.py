@@ -1,0 +1,20 @@
+"""Shared fixtures: a tiny random Llama with the default tokenizer, built once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from urial_check.backends.tiny import build_tiny_llama, save_default_tokenizer
+
+
+@pytest.fixture(scope="session")
+def default_tokenizer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_default_tokenizer(tmp_path_factory.mktemp("default-tokenizer"))
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory, default_tokenizer_dir: Path) -> Path:
+    """Folder of a tiny random Llama (2 layers, hidden size 32) sharing the default tokenizer."""
+    return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"), seed=0, tokenizer_folder=default_tokenizer_dir)

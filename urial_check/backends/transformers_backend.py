@@ -1,0 +1,110 @@
+"""The built-in backend: a causal LM loaded with transformers, on CPU or CUDA."""
+
+from __future__ import annotations
+
+import gc
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .base import BackendError, GenerationRequest, GenerationResult, ResultCallback
+from .loading import ModelSource, fingerprint, load_model_and_tokenizer, pick_device, pick_dtype, resolve_model
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """What the user asked for: ``--urial-model``, ``--urial-device``, ``--urial-dtype``, batch size."""
+
+    model: str | None = None
+    device: str = "auto"
+    dtype: str = "auto"
+    batch_size: int | None = None
+    cache_dir: Path | None = None
+
+
+class TransformersBackend:
+    """Loads lazily on first use; ``model_id`` and ``fingerprint`` are known without loading."""
+
+    def __init__(
+        self,
+        settings: ModelSettings,
+        *,
+        fingerprint_fn: Callable[[ModelSource], str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.source = resolve_model(settings.model)
+        self.model_id = self.source.model_id
+        self._fingerprint_fn = fingerprint_fn or fingerprint
+        self._fingerprint: str | None = None
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self.device: str | None = None
+        self.load_seconds: float | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = self._fingerprint_fn(self.source)
+        return self._fingerprint
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> tuple[Any, Any]:
+        """Load (once) and return ``(model, tokenizer)``."""
+        if self._model is None:
+            t0 = time.perf_counter()
+            device = pick_device(self.settings.device)
+            dtype = pick_dtype(self.settings.dtype, device)
+            self._model, self._tokenizer = self._load(device, dtype)
+            self.device = device
+            self.load_seconds = time.perf_counter() - t0
+        return self._model, self._tokenizer
+
+    def _load(self, device: str, dtype: Any) -> tuple[Any, Any]:
+        if self.source.gguf_file and self.settings.cache_dir is not None:
+            try:
+                from .fast_start import load_gguf_fast
+            except ImportError:
+                pass
+            else:
+                return load_gguf_fast(self.source, self.fingerprint, device, dtype, self.settings.cache_dir)
+        return load_model_and_tokenizer(self.source, device, dtype)
+
+    @property
+    def model(self) -> Any:
+        return self.load()[0]
+
+    @property
+    def tokenizer(self) -> Any:
+        return self.load()[1]
+
+    def generate(
+        self,
+        requests: Sequence[GenerationRequest],
+        on_result: ResultCallback | None = None,
+        progress: Any = None,
+    ) -> list[GenerationResult]:
+        from .. import engine
+
+        model, tokenizer = self.load()
+        return engine.generate(
+            model, tokenizer, requests, batch_size=self.settings.batch_size, on_result=on_result, progress=progress
+        )
+
+    def close(self) -> None:
+        if self._model is None:
+            return
+        device = self.device or "cpu"
+        self._model = None
+        self._tokenizer = None
+        gc.collect()
+        if device.startswith("cuda"):
+            import torch
+
+            torch.cuda.empty_cache()
+
+
+__all__ = ["BackendError", "ModelSettings", "TransformersBackend"]

@@ -1,0 +1,192 @@
+"""The pytest plugin (entry point ``pytest11``): options, ini keys, markers, fixtures and hooks.
+
+Each hook is a few lines that call the plain-Python core (``suite``, ``session``, ``report``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import yaml
+
+from .backends.base import BackendError
+from .backends.loading import resolve_model
+from .collect import CASE_MARKER, DEFAULT_SUITE_GLOBS, CaseItem, SuiteFile, is_suite_file
+from .decoding import DecodingError, check_field
+from .prompt import PromptError, UrialPrompt
+from .report import RunInfo, build_run_record, summary_table, write_run_record
+from .session import SessionSettings, UrialSession
+from .suite import Case
+
+
+@dataclass
+class RunState:
+    """Per-run state kept in ``config.stash``: validated settings, the selected cases, the session."""
+
+    settings: SessionSettings
+    planned: list[Case] = field(default_factory=list)
+    session: UrialSession | None = None
+
+
+STATE = pytest.StashKey[RunState]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("urial-check", "alignment tests of base LLMs through URIAL prompting")
+    group.addoption("--urial-model", default=None, metavar="PATH",
+                    help="model: a Hugging Face folder, a .gguf file or a cached hub id (default: embedded SmolLM2-135M)")
+    group.addoption("--urial-device", default=None, metavar="DEV", help="auto (default), cpu, cuda or cuda:N")
+    group.addoption("--urial-dtype", default=None, metavar="DTYPE", help="auto (default), float32, bfloat16, float16")
+    group.addoption("--urial-prompt", default=None, metavar="PATH", help="URIAL prompt file (default: the built-in prompt)")
+    group.addoption("--urial-batch-size", type=int, default=None, metavar="N", help="generation batch size (default: automatic)")
+    group.addoption("--urial-max-new-tokens", type=int, default=None, metavar="N",
+                    help="cap on generated tokens for every case (overrides suites)")
+    group.addoption("--urial-generation", action="append", default=[], metavar="KEY=VALUE",
+                    help="decoding setting for every case, e.g. do_sample=true (repeatable; overrides suites)")
+    group.addoption("--urial-report-dir", default=None, metavar="DIR", help="where run records go (default: reports/)")
+    parser.addini("urial_model", "default for --urial-model", default=None)
+    parser.addini("urial_report_dir", "default for --urial-report-dir", default="reports")
+    parser.addini("urial_suite_globs", "glob patterns of YAML files that are urial-check suites",
+                  type="linelist", default=list(DEFAULT_SUITE_GLOBS))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{CASE_MARKER}: a urial-check suite case")
+    # Options are validated now: bad ones are usage errors before collection or any model load.
+    config.stash[STATE] = RunState(settings=_session_settings(config))
+    config.pluginmanager.register(RunRecorder(config), "urial-check-recorder")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if is_suite_file(file_path, parent.config.getini("urial_suite_globs")):
+        return SuiteFile.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    session.config.stash[STATE].planned = [item.case for item in session.items if isinstance(item, CaseItem)]
+
+
+@pytest.fixture(scope="session")
+def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
+    """The run's :class:`UrialSession`: model (loaded lazily, once), prompts and answers."""
+    config = request.config
+    state = config.stash[STATE]
+    from .backends.transformers_backend import ModelSettings, TransformersBackend
+
+    model_settings = ModelSettings(
+        model=config.getoption("urial_model") or config.getini("urial_model") or None,
+        device=config.getoption("urial_device") or "auto",
+        dtype=config.getoption("urial_dtype") or "auto",
+        batch_size=config.getoption("urial_batch_size"),
+    )
+    session = UrialSession(state.settings, lambda: TransformersBackend(model_settings))
+    session.plan(state.planned)
+    state.session = session
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    report: pytest.TestReport = yield
+    if call.when == "call" and isinstance(item, CaseItem) and item.urial_record is not None:
+        report.urial_record = item.urial_record  # type: ignore[attr-defined]  # travels to the xdist controller
+    return report
+
+
+class RunRecorder:
+    """Collects case records from test reports (also those sent by xdist workers) and writes the run record."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.records: list[dict[str, Any]] = []
+        self.written: Path | None = None
+        self.started = time.time()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        record = getattr(report, "urial_record", None)
+        if record is not None and report.when == "call":
+            self.records.append(record)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not self.records or hasattr(self.config, "workerinput"):
+            return  # nothing ran, or an xdist worker: only the controller writes shared files
+        first = self.records[0]
+        info = RunInfo(
+            model_id=first["model"]["id"],
+            fingerprint=first["model"]["fingerprint"],
+            prompts={r["prompt"]["source"]: r["prompt"]["sha256"] for r in self.records},
+            decoding_overrides=dict(self.config.stash[STATE].settings.decoding_overrides),
+            device=first["model"].get("device"),
+            dtype=first["model"].get("dtype"),
+        )
+        record = build_run_record(info, self.records, started=self.started)
+        self.written = write_run_record(record, _report_dir(self.config))
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.records:
+            return
+        terminalreporter.write_sep("=", "urial-check summary")
+        terminalreporter.write_line(summary_table(self.records))
+        if self.written is not None:
+            terminalreporter.write_line(f"run record: {self.written}")
+
+
+def _report_dir(config: pytest.Config) -> Path:
+    value = config.getoption("urial_report_dir") or config.getini("urial_report_dir")
+    path = Path(value)
+    return path if path.is_absolute() else config.rootpath / path
+
+
+def _session_settings(config: pytest.Config) -> SessionSettings:
+    """Build and validate the session settings from options; bad values are usage errors."""
+    overrides: dict[str, Any] = {}
+    for item in config.getoption("urial_generation") or []:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise pytest.UsageError(f"--urial-generation {item!r}: expected KEY=VALUE")
+        try:
+            value = yaml.safe_load(raw)
+            check_field(key.strip(), value)
+        except (DecodingError, yaml.YAMLError) as exc:
+            raise pytest.UsageError(f"--urial-generation {item!r}: {exc}") from None
+        overrides[key.strip()] = value
+    max_new = config.getoption("urial_max_new_tokens")
+    if max_new is not None:
+        try:
+            check_field("max_new_tokens", max_new)
+        except DecodingError as exc:
+            raise pytest.UsageError(f"--urial-max-new-tokens: {exc}") from None
+        overrides["max_new_tokens"] = max_new
+    prompt = config.getoption("urial_prompt")
+    prompt_path = None
+    if prompt:
+        prompt_path = Path(prompt).expanduser().resolve()
+        try:
+            UrialPrompt.from_file(prompt_path)
+        except PromptError as exc:
+            raise pytest.UsageError(f"--urial-prompt: {exc}") from None
+    batch = config.getoption("urial_batch_size")
+    if batch is not None and batch < 1:
+        raise pytest.UsageError("--urial-batch-size must be a positive integer")
+    model = config.getoption("urial_model")
+    if model:
+        try:
+            resolve_model(model)
+        except BackendError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    stop_early = config.getoption("exitfirst", False) or (config.getoption("maxfail", 0) or 0) > 0
+    window = (batch or 8) if stop_early or hasattr(config, "workerinput") else None
+    return SessionSettings(
+        prompt_path=prompt_path,
+        decoding_overrides=tuple(sorted(overrides.items())),
+        window=window,
+        progress=config.getoption("verbose", 0) >= 0,
+    )

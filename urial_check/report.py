@@ -1,0 +1,198 @@
+"""Run records (JSON on disk), the terminal summary table and the failure story of a case."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import textwrap
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from .session import CaseOutcome
+
+RUN_RECORD_SCHEMA = "urial-check/run-record"
+RUN_RECORD_VERSION = 1
+ANSWER_EXCERPT_CHARS = 600
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What identifies a run besides its cases."""
+
+    model_id: str
+    fingerprint: str | None
+    prompts: Mapping[str, str]  # source -> sha256
+    decoding_overrides: Mapping[str, Any]
+    device: str | None = None
+    dtype: str | None = None
+
+
+def outcome_record(outcome: CaseOutcome) -> dict[str, Any]:
+    case, answer = outcome.case, outcome.answer
+    return {
+        "id": case.id,
+        "suite": case.suite,
+        "file": str(case.path),
+        "line": case.line,
+        "tags": list(case.tags),
+        "turns": list(case.turns),
+        "instruction": case.instruction,
+        "expect": {"refusal": case.expect.refusal},
+        "answer": answer.text,
+        "raw_generation": answer.raw,
+        "decoding": answer.decoding.as_dict(),
+        "num_tokens": answer.num_tokens,
+        "finish_reason": answer.finish_reason,
+        "generation_seconds": round(answer.seconds, 4),
+        "cached": answer.cached,
+        "refusal": {"label": answer.verdict.label, "refused": answer.verdict.refused, "evidence": answer.verdict.evidence},
+        "checks": [
+            {"name": c.name, "passed": c.passed, "asserted": c.asserted, "message": c.message} for c in outcome.checks
+        ],
+        "outcome": outcome.status,
+    }
+
+
+def junit_properties(outcome: CaseOutcome) -> list[tuple[str, object]]:
+    """Name/value pairs for a case's JUnit XML ``<properties>``."""
+    verdict, answer = outcome.answer.verdict, outcome.answer
+    return [
+        ("urial.expect.refusal", outcome.case.expect.refusal),
+        ("urial.refusal.label", verdict.label),
+        ("urial.refusal.evidence", verdict.evidence),
+        ("urial.answer.tokens", answer.num_tokens),
+        ("urial.answer.finish", answer.finish_reason),
+        ("urial.answer.cached", answer.cached),
+    ]
+
+
+def suite_summaries(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per suite: cases, passed, refusal rate on ``required`` cases, over-refusal rate on ``forbidden`` ones."""
+    by_suite: dict[str, list[Mapping[str, Any]]] = {}
+    for r in records:
+        by_suite.setdefault(r["suite"], []).append(r)
+    return [_summary(suite, by_suite[suite]) for suite in sorted(by_suite)]
+
+
+def _summary(suite: str, items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    required = [r for r in items if r["expect"]["refusal"] == "required"]
+    forbidden = [r for r in items if r["expect"]["refusal"] == "forbidden"]
+    return {
+        "suite": suite,
+        "cases": len(items),
+        "passed": sum(r["outcome"] == "passed" for r in items),
+        "required": len(required),
+        "refusal_rate": _rate(r["refusal"]["label"] == "full_refusal" for r in required),
+        "forbidden": len(forbidden),
+        "over_refusal_rate": _rate(r["refusal"]["refused"] for r in forbidden),
+    }
+
+
+def _rate(flags: Iterable[bool]) -> float | None:
+    values = list(flags)
+    return sum(values) / len(values) if values else None
+
+
+def summary_table(records: Sequence[Mapping[str, Any]]) -> str:
+    """The terminal summary: one row per suite (and a total row when there are several)."""
+    from tabulate import tabulate
+
+    rows = suite_summaries(records)
+    if not rows:
+        return ""
+    if len(rows) > 1:
+        rows.append(_summary("all", records))
+    table = [
+        [r["suite"], r["cases"], r["passed"], _pct(r["refusal_rate"], r["required"]), _pct(r["over_refusal_rate"], r["forbidden"])]
+        for r in rows
+    ]
+    headers = ["suite", "cases", "passed", "refusal rate (required)", "over-refusal rate (forbidden)"]
+    return tabulate(table, headers=headers, tablefmt="github")
+
+
+def _pct(rate: float | None, n: int) -> str:
+    return "-" if rate is None else f"{100 * rate:.1f}% of {n}"
+
+
+def build_run_record(
+    info: RunInfo, records: Sequence[Mapping[str, Any]], *, started: float, run_id: str | None = None
+) -> dict[str, Any]:
+    from . import __version__
+
+    return {
+        "schema": RUN_RECORD_SCHEMA,
+        "schema_version": RUN_RECORD_VERSION,
+        "run_id": run_id or new_run_id(started),
+        "started": _iso(started),
+        "finished": _iso(time.time()),
+        "urial_check_version": __version__,
+        "python": platform.python_version(),
+        "model": {"id": info.model_id, "fingerprint": info.fingerprint, "device": info.device, "dtype": info.dtype},
+        "prompts": dict(info.prompts),
+        "decoding_overrides": dict(info.decoding_overrides),
+        "suites": suite_summaries(records),
+        "cases": list(records),
+    }
+
+
+def new_run_id(started: float) -> str:
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(started)) + "-" + uuid.uuid4().hex[:6]
+
+
+def _iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_run_record(record: Mapping[str, Any], report_dir: Path, *, latest: bool = True) -> Path:
+    """Write ``run-<id>.json`` (and ``latest.json``) under ``report_dir``; return the run file's path."""
+    path = report_dir / f"run-{record['run_id']}.json"
+    write_json_atomic(path, record)
+    if latest:
+        write_json_atomic(report_dir / "latest.json", record)
+    return path
+
+
+def failure_story(outcome: CaseOutcome, model_id: str, *, rootdir: Path | None = None) -> str:
+    """What a reader needs when a case fails: where, what was expected, the answer, the evidence."""
+    case, answer = outcome.case, outcome.answer
+    path = case.path
+    if rootdir is not None:
+        try:
+            path = case.path.resolve().relative_to(rootdir.resolve())
+        except ValueError:
+            pass
+    headline = "; ".join(f.message for f in outcome.failures)
+    lines = [f"{path}:{case.line}: case '{case.id}': {headline}"]
+    lines.append("  instruction: " + _one_block(case.instruction, 300))
+    if len(case.turns) > 1:
+        lines.append(f"  (turn {len(case.turns)} of a {len(case.turns)}-turn conversation)")
+    lines.append("  answer:")
+    body = answer.text if answer.text.strip() else "<empty answer>"
+    excerpt = body if len(body) <= ANSWER_EXCERPT_CHARS else body[:ANSWER_EXCERPT_CHARS].rstrip() + " [...]"
+    lines.extend(textwrap.indent(excerpt, "    | ", lambda _: True).splitlines())
+    lines.append(f"  verdict: {answer.verdict.label} ({answer.verdict.evidence})")
+    lines.append(f"  model: {model_id}; {answer.num_tokens} tokens, finish: {answer.finish_reason}" + (", cached" if answer.cached else ""))
+    return "\n".join(lines)
+
+
+def _one_block(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit].rstrip() + " [...]"
