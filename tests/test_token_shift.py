@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from urial_check.prompt import UrialPrompt
@@ -464,3 +464,21 @@ def test_bad_arguments(tokenizer_dir: Path, tokenizer: Any, models: tuple[Any, A
     with pytest.raises(ValueError, match="no chat template; pass chat_template="):
         measure_shift(base, aligned, bare, "Hi", aligned_answer="Hello")
 
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 12), st.integers(2, 40), st.integers(0, 2**16))
+def test_case_shift_round_trips_through_json(T: int, V: int, seed: int) -> None:
+    import json
+
+    from urial_check.token_shift import Alternative, CaseShift
+
+    g = torch.Generator().manual_seed(seed)
+    base, aligned = torch.randn(T, V, generator=g), torch.randn(T, V, generator=g)
+    target = torch.randint(0, V, (T,), generator=g)
+    metrics = shift_metrics(base, aligned, target)
+    case = CaseShift("zero_shot", "q", "a", target.tolist(), [f"t{i}" for i in range(T)], metrics,
+                     [[Alternative("x", 1, 0.5)] for _ in range(T)])
+    again = CaseShift.from_dict(json.loads(json.dumps(case.to_dict())))
+    assert again == case
+    assert again.metrics.shifted == metrics.shifted and again.metrics.mean_kl == metrics.mean_kl

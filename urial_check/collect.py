@@ -16,7 +16,7 @@ import pytest
 from .backends.base import BackendError
 from .prompt import PromptError
 from .report import failure_story, junit_properties, outcome_record
-from .session import CaseFailure, UrialSession
+from .session import CaseFailure, MeasurementError, UrialSession
 from .suite import Case, SuiteError, load_suite
 
 DEFAULT_SUITE_GLOBS = ("*/suites/*.yaml", "*/suites/*.yml", "*.urial.yaml", "*.urial.yml")
@@ -68,7 +68,7 @@ class CaseItem(pytest.Function):
         error = excinfo.value
         if isinstance(error, CaseFailure):
             return failure_story(error.outcome, error.model_id, rootdir=self.config.rootpath)
-        if isinstance(error, (BackendError, PromptError)):
+        if isinstance(error, (BackendError, PromptError, MeasurementError)):
             return f"urial-check: {error}"
         return super().repr_failure(excinfo, style=style)
 
@@ -77,7 +77,7 @@ def _runner(case: Case) -> Callable[..., None]:
     def run(urial_session: UrialSession, request: pytest.FixtureRequest) -> None:
         try:
             outcome = urial_session.evaluate(case)
-        except (BackendError, PromptError) as err:
+        except (BackendError, PromptError, MeasurementError) as err:
             request.session.shouldstop = f"urial-check: {err}"
             raise
         record = outcome_record(outcome)

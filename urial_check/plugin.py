@@ -18,8 +18,19 @@ from .backends.loading import resolve_model
 from .collect import CASE_MARKER, DEFAULT_SUITE_GLOBS, CaseItem, SuiteFile, is_suite_file
 from .decoding import DecodingError, check_field
 from .prompt import PromptError, UrialPrompt
-from .report import RunInfo, build_run_record, summary_table, write_run_record
+from .report import (
+    RunInfo,
+    build_run_record,
+    new_run_id,
+    shift_entries,
+    shift_table,
+    summary_table,
+    write_run_record,
+    write_shift_artifacts,
+)
+from .checks import DEFAULT_CHECKS
 from .session import SessionSettings, UrialSession
+from .shift_measure import CONTEXT_CHOICES, TokenShiftCheck, TokenShiftMeasurer
 from .suite import Case
 
 
@@ -47,6 +58,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="cap on generated tokens for every case (overrides suites)")
     group.addoption("--urial-generation", action="append", default=[], metavar="KEY=VALUE",
                     help="decoding setting for every case, e.g. do_sample=true (repeatable; overrides suites)")
+    group.addoption("--urial-aligned-model", default=None, metavar="PATH",
+                    help="tuned counterpart of the base model: measure the token distribution shift against it")
+    group.addoption("--urial-shift-context", default="both", choices=sorted(CONTEXT_CHOICES),
+                    help="base-model context for the token shift: zero_shot, urial or both (default; assertions use zero_shot)")
+    group.addoption("--urial-chat-template", default=None, metavar="FILE",
+                    help="Jinja chat template for the aligned model (default: its tokenizer's)")
     group.addoption("--urial-report-dir", default=None, metavar="DIR", help="where run records go (default: reports/)")
     parser.addini("urial_model", "default for --urial-model", default=None)
     parser.addini("urial_report_dir", "default for --urial-report-dir", default="reports")
@@ -84,7 +101,25 @@ def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
         dtype=config.getoption("urial_dtype") or "auto",
         batch_size=config.getoption("urial_batch_size"),
     )
-    session = UrialSession(state.settings, lambda: TransformersBackend(model_settings))
+    aligned = config.getoption("urial_aligned_model")
+    measurers = []
+    primary = None
+    if aligned:
+        template = config.getoption("urial_chat_template")
+        shift = TokenShiftMeasurer(
+            aligned,
+            CONTEXT_CHOICES[config.getoption("urial_shift_context")],
+            batch_size=model_settings.batch_size or 8,
+            chat_template=Path(template).read_text(encoding="utf-8") if template else None,
+        )
+        measurers.append(shift)
+        primary = shift.primary_context
+    session = UrialSession(
+        state.settings,
+        lambda: TransformersBackend(model_settings),
+        checks=DEFAULT_CHECKS + (TokenShiftCheck(primary),),
+        measurers=measurers,
+    )
     session.plan(state.planned)
     state.session = session
     try:
@@ -108,7 +143,10 @@ class RunRecorder:
         self.config = config
         self.records: list[dict[str, Any]] = []
         self.written: Path | None = None
+        self.shift_page: Path | None = None
+        self.shift_summary = ""
         self.started = time.time()
+        self.run_id = new_run_id(self.started)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record = getattr(report, "urial_record", None)
@@ -127,14 +165,26 @@ class RunRecorder:
             device=first["model"].get("device"),
             dtype=first["model"].get("dtype"),
         )
-        record = build_run_record(info, self.records, started=self.started)
-        self.written = write_run_record(record, _report_dir(self.config))
+        report_dir = _report_dir(self.config)
+        entries = shift_entries(self.records)
+        if entries:
+            self.shift_summary = shift_table(entries)
+            self.shift_page = write_shift_artifacts(
+                self.records, report_dir / f"run-{self.run_id}", title=f"Token shift: {info.model_id}"
+            )
+        record = build_run_record(info, self.records, started=self.started, run_id=self.run_id)
+        self.written = write_run_record(record, report_dir)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.records:
             return
         terminalreporter.write_sep("=", "urial-check summary")
         terminalreporter.write_line(summary_table(self.records))
+        if self.shift_summary:
+            terminalreporter.write_sep("-", "token distribution shift (base vs aligned)")
+            terminalreporter.write_line(self.shift_summary)
+        if self.shift_page is not None:
+            terminalreporter.write_line(f"token shift page: {self.shift_page}")
         if self.written is not None:
             terminalreporter.write_line(f"run record: {self.written}")
 
@@ -182,6 +232,15 @@ def _session_settings(config: pytest.Config) -> SessionSettings:
             resolve_model(model)
         except BackendError as exc:
             raise pytest.UsageError(str(exc)) from None
+    aligned = config.getoption("urial_aligned_model")
+    if aligned:
+        try:
+            resolve_model(aligned)
+        except BackendError as exc:
+            raise pytest.UsageError(str(exc).replace("--urial-model", "--urial-aligned-model")) from None
+    template = config.getoption("urial_chat_template")
+    if template and not Path(template).is_file():
+        raise pytest.UsageError(f"--urial-chat-template {template}: no such file")
     stop_early = config.getoption("exitfirst", False) or (config.getoption("maxfail", 0) or 0) > 0
     window = (batch or 8) if stop_early or hasattr(config, "workerinput") else None
     return SessionSettings(

@@ -55,13 +55,27 @@ def outcome_record(outcome: CaseOutcome) -> dict[str, Any]:
             {"name": c.name, "passed": c.passed, "asserted": c.asserted, "message": c.message} for c in outcome.checks
         ],
         "outcome": outcome.status,
+        **_measurement_records(outcome),
     }
+
+
+def _measurement_records(outcome: CaseOutcome) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    shifts = outcome.answer.measurements.get("token_shift")
+    if shifts:
+        out["token_shift"] = {
+            context: {**shift.metrics.summary(), "shifted_tokens": [{"position": t, "token": x} for t, x in shift.shifted_tokens()]}
+            for context, shift in shifts.items()
+        }
+        # Full per-position data; the recorder moves it into a per-case artifact file.
+        out["token_shift_detail"] = {context: shift.to_dict() for context, shift in shifts.items()}
+    return out
 
 
 def junit_properties(outcome: CaseOutcome) -> list[tuple[str, object]]:
     """Name/value pairs for a case's JUnit XML ``<properties>``."""
     verdict, answer = outcome.answer.verdict, outcome.answer
-    return [
+    props: list[tuple[str, object]] = [
         ("urial.expect.refusal", outcome.case.expect.refusal),
         ("urial.refusal.label", verdict.label),
         ("urial.refusal.evidence", verdict.evidence),
@@ -69,6 +83,55 @@ def junit_properties(outcome: CaseOutcome) -> list[tuple[str, object]]:
         ("urial.answer.finish", answer.finish_reason),
         ("urial.answer.cached", answer.cached),
     ]
+    for context, shift in (answer.measurements.get("token_shift") or {}).items():
+        m = shift.metrics
+        props += [(f"urial.token_shift.{context}.{k}", f"{getattr(m, k):.4f}") for k in ("unshifted", "marginal", "shifted", "mean_kl")]
+    return props
+
+
+def shift_entries(records: Iterable[Mapping[str, Any]]) -> list[Any]:
+    """Token-shift results of the records as :class:`~urial_check.shift_html.ShiftEntry` objects."""
+    from .shift_html import ShiftEntry
+    from .token_shift import CaseShift
+
+    return [
+        ShiftEntry(r["suite"], r["id"], {c: CaseShift.from_dict(d) for c, d in r["token_shift_detail"].items()})
+        for r in records
+        if r.get("token_shift_detail")
+    ]
+
+
+def shift_table(entries: Sequence[Any]) -> str:
+    """Per suite and context: the three ratios and mean KL, pooled over answer positions."""
+    from tabulate import tabulate
+
+    from .shift_html import suite_summaries as shift_suites
+
+    rows = []
+    for suite, by_context in shift_suites(entries).items():
+        for context, s in by_context.items():
+            rows.append([suite, context, s.cases, s.positions, f"{100 * s.unshifted:.1f}%", f"{100 * s.marginal:.1f}%",
+                         f"{100 * s.shifted:.1f}%", f"{s.mean_kl:.3f}"])
+    headers = ["suite", "context", "cases", "positions", "unshifted", "marginal", "shifted", "mean KL"]
+    return tabulate(rows, headers=headers, tablefmt="github")
+
+
+def write_shift_artifacts(records: Sequence[dict[str, Any]], run_dir: Path, title: str) -> Path | None:
+    """Per-case JSON files and one HTML page under ``run_dir``; detail is removed from the records."""
+    from .shift_html import render_shift_html
+
+    entries = shift_entries(records)
+    if not entries:
+        return None
+    for record in records:
+        detail = record.pop("token_shift_detail", None)
+        if detail:
+            name = f"{record['suite']}/{record['id']}".replace("/", "__")
+            write_json_atomic(run_dir / "token_shift" / f"{name}.json", {"suite": record["suite"], "id": record["id"], "contexts": detail})
+    page = run_dir / "token_shift.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(render_shift_html(entries, title=title), encoding="utf-8")
+    return page
 
 
 def suite_summaries(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -7,10 +7,11 @@ generates answers for all pending cases (or a window of them under ``-x``), so t
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence
 
 from .backends.base import Backend, GenerationRequest, GenerationResult
 from .checks import DEFAULT_CHECKS, Check, CheckResult
@@ -48,6 +49,8 @@ class Answer:
     seconds: float
     cached: bool
     verdict: RefusalVerdict
+    #: What measurers added (e.g. "token_shift": {context: CaseShift}, "judge": JudgeResult).
+    measurements: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,22 @@ class CaseFailure(AssertionError):
         super().__init__("; ".join(f.message for f in outcome.failures))
 
 
+class MeasurementError(RuntimeError):
+    """A measurer cannot run at all (e.g. models with different vocabularies); one line for the user."""
+
+
+class Measurer(Protocol):
+    """Adds a measurement to answers after they are generated (judge scores, token shift, ...)."""
+
+    name: str
+
+    def measure(self, session: UrialSession, items: Sequence[tuple[Case, Answer]]) -> list[Any]:
+        """One measurement per item, in order (None where it does not apply)."""
+        ...
+
+    def close(self) -> None: ...
+
+
 def case_key(case: Case) -> str:
     return f"{case.path}::{case.id}"
 
@@ -93,12 +112,14 @@ class UrialSession:
         backend_factory: Callable[[], Backend],
         *,
         checks: Sequence[Check] = DEFAULT_CHECKS,
+        measurers: Sequence[Measurer] = (),
         cache: Any = None,
     ) -> None:
         self.settings = settings
         self._backend_factory = backend_factory
         self._backend: Backend | None = None
         self.checks = tuple(checks)
+        self.measurers = tuple(measurers)
         self.cache = cache
         self._prompts: dict[Path | None, UrialPrompt] = {}
         self._planned: list[Case] = []
@@ -160,7 +181,20 @@ class UrialSession:
             if self.settings.window:
                 pending = pending[: self.settings.window]
             self._generate(pending)
+            self._measure(pending)
         return self._answers[key]
+
+    def _measure(self, cases: Sequence[Case]) -> None:
+        for measurer in self.measurers:
+            todo = [c for c in cases if measurer.name not in self._answers[case_key(c)].measurements]
+            if not todo:
+                continue
+            values = measurer.measure(self, [(c, self._answers[case_key(c)]) for c in todo])
+            for case, value in zip(todo, values):
+                old = self._answers[case_key(case)]
+                self._answers[case_key(case)] = dataclasses.replace(
+                    old, measurements={**old.measurements, measurer.name: value}
+                )
 
     def _generate(self, cases: Sequence[Case]) -> None:
         requests = [self.request_for(c) for c in cases]
@@ -256,6 +290,8 @@ class UrialSession:
         return outcome
 
     def close(self) -> None:
+        for measurer in self.measurers:
+            measurer.close()
         if self._backend is not None:
             self._backend.close()
         if self.cache is not None:
@@ -278,4 +314,6 @@ def _tee(on_result: Callable[[int, GenerationResult], None], bar: Any) -> Callab
     return both
 
 
-__all__ = ["Answer", "CaseFailure", "CaseOutcome", "SessionSettings", "UrialSession", "case_key"]
+__all__ = [
+    "Answer", "CaseFailure", "CaseOutcome", "MeasurementError", "Measurer", "SessionSettings", "UrialSession", "case_key",
+]

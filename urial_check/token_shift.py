@@ -134,6 +134,17 @@ class ShiftMetrics:
         """JSON-ready: the scalar summary plus every per-position list."""
         return {**self.summary(), **asdict(self), "categories": self.categories}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ShiftMetrics:
+        """Inverse of :meth:`to_dict` (derived figures are recomputed, not read)."""
+        return cls(
+            ranks=[int(r) for r in data["ranks"]],
+            kl=[float(x) for x in data["kl"]],
+            base_prob=[float(x) for x in data["base_prob"]],
+            aligned_prob_of_base_top1=[float(x) for x in data["aligned_prob_of_base_top1"]],
+            base_top1=[int(x) for x in data["base_top1"]],
+        )
+
 
 def _check_logits(base_logits: torch.Tensor, aligned_logits: torch.Tensor, target_ids: torch.Tensor) -> None:
     import torch
@@ -328,6 +339,19 @@ class CaseShift:
             "shifted_tokens": [{"position": t, "token": s} for t, s in self.shifted_tokens()],
             "alternatives": [[asdict(a) for a in row] for row in self.alternatives],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CaseShift:
+        """Inverse of :meth:`to_dict` (used to rebuild results sent by pytest-xdist workers)."""
+        return cls(
+            context=data["context"],
+            instruction=data["instruction"],
+            answer=data["answer"],
+            token_ids=[int(t) for t in data["token_ids"]],
+            tokens=list(data["tokens"]),
+            metrics=ShiftMetrics.from_dict(data["metrics"]),
+            alternatives=[[Alternative(**a) for a in row] for row in data["alternatives"]],
+        )
 
 
 def aggregate_cases(cases: Sequence[CaseShift], *, top_n: int = 20) -> SuiteShift:

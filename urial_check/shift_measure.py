@@ -1,0 +1,120 @@
+"""Token distribution shift as a session measurement, and the check on it.
+
+With ``--urial-aligned-model``, each single-turn case's instruction is answered greedily by the
+aligned (tuned) model with its own chat template; that answer is teacher-forced through the base
+model under each requested context (:mod:`urial_check.token_shift`). Assertions and gates use
+the first context listed (``zero_shot`` by default: the paper's setting).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Sequence
+
+from .checks import CheckResult
+from .session import MeasurementError
+
+if TYPE_CHECKING:
+    from .session import Answer, UrialSession
+    from .suite import Case
+
+NAME = "token_shift"
+CONTEXT_CHOICES = {"zero_shot": ("zero_shot",), "urial": ("urial",), "both": ("zero_shot", "urial")}
+
+
+class TokenShiftMeasurer:
+    """Measures the base model (the session's) against an aligned model loaded on first use."""
+
+    name = NAME
+
+    def __init__(self, aligned_model: str, contexts: Sequence[str], *, batch_size: int = 8, chat_template: str | None = None) -> None:
+        self.aligned_spec = aligned_model
+        self.contexts = tuple(contexts)
+        self.batch_size = batch_size
+        self.chat_template = chat_template
+        self._aligned: Any = None
+
+    @property
+    def primary_context(self) -> str:
+        return self.contexts[0]
+
+    def _aligned_backend(self, session: UrialSession) -> Any:
+        from .backends.transformers_backend import ModelSettings, TransformersBackend
+
+        base = session.backend
+        if self._aligned is None:
+            settings = getattr(base, "settings", None)
+            aligned = TransformersBackend(
+                ModelSettings(
+                    model=self.aligned_spec,
+                    device=getattr(settings, "device", "auto"),
+                    dtype=getattr(settings, "dtype", "auto"),
+                    cache_dir=getattr(settings, "cache_dir", None),
+                )
+            )
+            # The same model named twice is loaded once.
+            same = getattr(base, "source", None) == aligned.source
+            self._aligned = base if same else aligned
+        return self._aligned
+
+    def measure(self, session: UrialSession, items: Sequence[tuple[Case, Answer]]) -> list[Any]:
+        from .token_shift import measure_shift_batch
+
+        base_backend = session.backend
+        if not hasattr(base_backend, "load"):
+            raise MeasurementError("token shift needs a local transformers model as the base model")
+        base_model, tokenizer = base_backend.load()
+        aligned_model, aligned_tokenizer = self._aligned_backend(session).load()
+        results: list[Any] = [None] * len(items)
+        groups: dict[tuple[Any, int], list[int]] = {}
+        for index, (case, answer) in enumerate(items):
+            if len(case.turns) == 1:  # multi-turn cases are not measured (the chat answer needs one query)
+                key = (case.prompt_path or session.settings.prompt_path, answer.decoding.max_new_tokens)
+                groups.setdefault(key, []).append(index)
+        for (_, max_new_tokens), indices in groups.items():
+            prompt = session.prompt_for(items[indices[0]][0])
+            try:
+                shifts = measure_shift_batch(
+                    base_model,
+                    aligned_model,
+                    tokenizer,
+                    [items[i][0].instruction for i in indices],
+                    contexts=self.contexts,
+                    prompt=prompt,
+                    max_new_tokens=max_new_tokens,
+                    chat_template=self.chat_template,
+                    aligned_tokenizer=aligned_tokenizer,
+                    batch_size=self.batch_size,
+                )
+            except ValueError as exc:
+                raise MeasurementError(f"token shift against {self.aligned_spec}: {exc}") from None
+            for i, shift in zip(indices, shifts):
+                results[i] = shift
+        return results
+
+    def close(self) -> None:
+        if self._aligned is not None and hasattr(self._aligned, "close"):
+            self._aligned.close()
+        self._aligned = None
+
+
+class TokenShiftCheck:
+    """``expect.token_shift``: thresholds on the primary context's ratios and mean KL."""
+
+    name = NAME
+
+    def __init__(self, primary_context: str | None) -> None:
+        self.primary_context = primary_context
+
+    def __call__(self, case: Case, answer: Answer) -> CheckResult | None:
+        if not case.expect.token_shift:
+            return None
+        shifts = answer.measurements.get(NAME)
+        if self.primary_context is None or not shifts:
+            why = "no --urial-aligned-model" if self.primary_context is None else "multi-turn case"
+            return CheckResult(self.name, True, f"token shift not measured ({why})", asserted=False)
+        metrics = shifts[self.primary_context].metrics
+        failed = [a for a in case.expect.token_shift if not a.check(getattr(metrics, a.metric))]
+        if not failed:
+            return CheckResult(self.name, True)
+        parts = [f"{a.metric} = {getattr(metrics, a.metric):.3f}, expected {a.threshold.text}" for a in failed]
+        return CheckResult(self.name, False, f"token shift ({self.primary_context}): " + "; ".join(parts))
