@@ -128,6 +128,14 @@ def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
         session.close()
 
 
+@pytest.fixture(scope="session")
+def urial(urial_session: UrialSession) -> Any:
+    """Ask the session's model from Python tests: ``urial.ask("...")`` -> :class:`urial_check.ask.Answer`."""
+    from .ask import Urial
+
+    return Urial(urial_session)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
     report: pytest.TestReport = yield

@@ -184,6 +184,14 @@ class UrialSession:
             self._measure(pending)
         return self._answers[key]
 
+    def answer_many(self, cases: Sequence[Case]) -> list[Answer]:
+        """Answers for ad-hoc cases (not necessarily planned), generated together in batches."""
+        missing = list({case_key(c): c for c in cases if case_key(c) not in self._answers}.values())
+        if missing:
+            self._generate(missing)
+            self._measure(missing)
+        return [self._answers[case_key(c)] for c in cases]
+
     def _measure(self, cases: Sequence[Case]) -> None:
         for measurer in self.measurers:
             todo = [c for c in cases if measurer.name not in self._answers[case_key(c)].measurements]
