@@ -1,16 +1,185 @@
-"""Batched generation on a transformers model.
+"""Batched generation on a transformers causal LM, sharing the URIAL prefix's KV cache.
 
-First version: batches of left-padded prompts through ``model.generate``; sequences are cut at
-their first stop string afterwards.
+Every case of a suite continues the same long URIAL prompt and differs only in a short query.
+:func:`generate` therefore
+
+1. groups requests that share a ``prefix`` and the decoding settings a batch must agree on;
+2. runs the prefix's tokens through the model once (per model and prefix, kept in a
+   :class:`PrefixStore`) and copies that KV cache into every batch, expanded to the batch size;
+3. feeds each batch the per-request suffixes right-aligned (left padding sits between the prefix
+   and the suffix, masked out, with position ids that skip it) in length-sorted batches;
+4. decodes with its own loop: repetition penalty exactly as transformers'
+   ``RepetitionPenaltyLogitsProcessor`` (over prompt and generated ids, prefix included), greedy
+   or seeded sampling, EOS, ``max_new_tokens`` and stop strings checked per sequence; finished
+   rows leave the batch at once, so they stop costing compute.
+
+The prefix tokens are the exact leading tokens of each prompt's own tokenisation: the prefix
+text is tokenised alone and the cache covers only the tokens every request's full tokenisation
+starts with (a BPE merge across the prefix/suffix boundary just shortens the cached part).
+A request whose tokenisation parts from the prefix's early is generated without the cache.
+
+Numerics: greedy output matches ``model.generate`` run on each prompt alone token for token,
+but logits are not bit-identical. MKL picks a different sgemm kernel for a single row (what
+``generate`` runs per decode step) than for several rows, and the reduction order in attention
+depends on the key length and the padding, so logits differ in the last bits (about 1e-6).
+Greedy choices can only differ where the two best logits are that close; see ``tests/test_engine.py``.
 """
 
 from __future__ import annotations
 
+import copy
+import inspect
 import time
-from typing import Any, Sequence
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
 
-from .backends.base import GenerationRequest, GenerationResult, ResultCallback
+from .backends.base import BackendError, GenerationRequest, GenerationResult, ResultCallback
+from .decoding import Decoding
 from .prompt import find_stop
+
+#: Changes whenever generation logic changes in a way that could change an answer. Part of
+#: every result-cache key, so answers from an older engine are never served.
+ENGINE_VERSION = "2"
+
+#: Batch size on CPU when none is given.
+CPU_BATCH_SIZE = 8
+#: First batch size tried on CUDA when none is given; halved on out-of-memory.
+CUDA_START_BATCH_SIZE = 64
+#: A request whose tokenisation agrees with the prefix's on fewer than all but this many of the
+#: prefix's tokens is generated without the shared cache.
+PREFIX_SLACK_TOKENS = 8
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """Where a :func:`generate` call stands; sent after every decode step and finished case."""
+
+    cases_done: int
+    cases_total: int
+    #: New tokens generated so far in this call.
+    tokens: int
+    #: Seconds since the call started.
+    elapsed: float
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens / self.elapsed if self.elapsed > 0 else 0.0
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+class PrefixStore:
+    """Prefix KV caches of one model, keyed by the prefix's token ids (a few, least recent dropped).
+
+    A backend keeps one store next to its model and passes it to every :func:`generate` call,
+    so the URIAL prefix is run through the model once per session. Stored caches are never
+    handed to the model: each batch gets a copy.
+    """
+
+    def __init__(self, capacity: int = 4) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[tuple[int, ...], Any] = OrderedDict()
+        #: How many prefixes were computed (misses) — for tests and reports.
+        self.computed = 0
+
+    def get_or_compute(self, ids: tuple[int, ...], compute: Callable[[], Any]) -> Any:
+        if ids in self._entries:
+            self._entries.move_to_end(ids)
+            return self._entries[ids]
+        cache = compute()
+        self.computed += 1
+        self._entries[ids] = cache
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+        return cache
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def tqdm_progress(bar: Any) -> ProgressCallback:
+    """Adapt a tqdm bar (total = number of cases) to the ``progress`` callback."""
+
+    def update(event: ProgressEvent) -> None:
+        if event.cases_done > bar.n:
+            bar.update(event.cases_done - bar.n)
+        bar.set_postfix_str(f"{event.tokens_per_second:.1f} tok/s", refresh=False)
+
+    return update
+
+
+@dataclass
+class _Row:
+    """One request while it is generated."""
+
+    index: int
+    request: GenerationRequest
+    prompt_ids: list[int]
+    #: How many leading prompt tokens come from the shared prefix cache (0: none).
+    cached: int
+    generated: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+    generator: Any = None
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Requests generated with one prefix cache and one set of batch-wide decoding settings."""
+
+    prefix_ids: tuple[int, ...]
+    rows: tuple[_Row, ...]
+
+
+class _Run:
+    """State shared by the batches of one :func:`generate` call."""
+
+    def __init__(self, model: Any, tokenizer: Any, total: int, on_result: ResultCallback | None,
+                 progress: ProgressCallback | None) -> None:
+        import torch
+
+        self.torch = torch
+        self.model = model
+        self.tokenizer = tokenizer
+        self.device = _model_device(model)
+        self.results: list[GenerationResult | None] = [None] * total
+        self.on_result = on_result
+        self.progress = progress
+        self.tokens = 0
+        self.done = 0
+        self.started = time.perf_counter()
+        self.eos = _eos_ids(model, tokenizer)
+        self.pad = _pad_id(model, tokenizer, self.eos)
+        self.cache_kwarg = _forward_kwarg(model, ("cache", "past_key_values")) or "past_key_values"
+        self.logits_kwarg = _forward_kwarg(model, ("logits_to_keep", "num_logits_to_keep"))
+
+    def report(self) -> None:
+        if self.progress is not None:
+            elapsed = time.perf_counter() - self.started
+            self.progress(ProgressEvent(self.done, len(self.results), self.tokens, elapsed))
+
+    def finish(self, row: _Row, text: str, reason: str) -> None:
+        result = GenerationResult(text=text, num_tokens=len(row.generated), finish_reason=reason,
+                                  seconds=row.seconds)
+        self.results[row.index] = result
+        self.done += 1
+        if self.on_result is not None:
+            self.on_result(row.index, result)
+
+    def forward(self, input_ids: Any, attention_mask: Any, position_ids: Any, cache: Any) -> Any:
+        kwargs: dict[str, Any] = {
+            "input_ids": input_ids,
+            "attention_mask": attention_mask,
+            "position_ids": position_ids,
+            "use_cache": True,
+            self.cache_kwarg: cache,
+        }
+        if self.logits_kwarg is not None:
+            kwargs[self.logits_kwarg] = 1
+        with self.torch.inference_mode():
+            out = self.model(**kwargs)
+        return out.logits[:, -1, :].to(dtype=self.torch.float32, copy=True)
 
 
 def generate(
@@ -20,38 +189,274 @@ def generate(
     *,
     batch_size: int | None = 8,
     on_result: ResultCallback | None = None,
-    progress: Any = None,
+    progress: ProgressCallback | None = None,
+    prefix_store: PrefixStore | None = None,
 ) -> list[GenerationResult]:
+    """Generate every request; results come back in request order.
+
+    ``batch_size=None`` picks one: on CUDA it starts at :data:`CUDA_START_BATCH_SIZE` and halves
+    after an out-of-memory error (finished answers are kept, unfinished ones retried); on CPU it
+    is :data:`CPU_BATCH_SIZE`. ``on_result(index, result)`` is called as each request finishes,
+    ``progress`` after each decode step. Pass the same ``prefix_store`` to every call on one
+    model to compute each shared prefix once across calls.
+    """
+    if batch_size is not None and batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size}")
+    run = _Run(model, tokenizer, len(requests), on_result, progress)
+    store = prefix_store if prefix_store is not None else PrefixStore()
+    automatic = batch_size is None
+    size = batch_size or (CUDA_START_BATCH_SIZE if run.device.type == "cuda" else CPU_BATCH_SIZE)
+    for group in _plan(run, requests):
+        pending = sorted(group.rows, key=lambda r: (len(r.prompt_ids) - r.cached, r.index))
+        while pending:
+            batch, pending = pending[:size], pending[size:]
+            try:
+                _generate_batch(run, group, batch, store)
+            except run.torch.cuda.OutOfMemoryError:
+                if not automatic or size == 1:
+                    raise BackendError(
+                        f"out of GPU memory at batch size {size}; "
+                        + ("use a smaller model or dtype" if size == 1 else "lower --urial-batch-size")
+                    ) from None
+                run.torch.cuda.empty_cache()
+                size = max(1, size // 2)
+                unfinished = [r for r in batch if run.results[r.index] is None]
+                for row in unfinished:
+                    row.generated.clear()
+                    row.seconds = 0.0
+                pending = unfinished + pending
+    missing = [i for i, r in enumerate(run.results) if r is None]
+    assert not missing, f"requests left without a result: {missing}"
+    return [r for r in run.results if r is not None]
+
+
+def _plan(run: _Run, requests: Sequence[GenerationRequest]) -> list[_Group]:
+    """Tokenise every request and split them into groups sharing a prefix cache."""
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for index, request in enumerate(requests):
+        by_key.setdefault((request.prefix, _batch_key(request.decoding)), []).append(index)
+    groups: list[_Group] = []
+    for (prefix, _), indices in by_key.items():
+        full = [_encode(run.tokenizer, requests[i].prompt) for i in indices]
+        for i, ids in zip(indices, full):
+            if not ids:
+                raise ValueError(f"request {i}: the prompt tokenises to nothing; nothing to continue")
+        shared = 0
+        candidate = _encode(run.tokenizer, prefix) if prefix else []
+        common = [min(_common_length(candidate, ids), len(ids) - 1) for ids in full]
+        sharing = [c >= len(candidate) - PREFIX_SLACK_TOKENS and c > 0 for c in common]
+        if any(sharing):
+            shared = min(c for c, ok in zip(common, sharing) if ok)
+        with_cache = [_Row(i, requests[i], ids, shared) for i, ids, ok in zip(indices, full, sharing) if ok]
+        without = [_Row(i, requests[i], ids, 0) for i, ids, ok in zip(indices, full, sharing) if not ok]
+        if with_cache and shared > 0:
+            groups.append(_Group(tuple(candidate[:shared]), tuple(with_cache)))
+        else:
+            without = with_cache + without
+        if without:
+            groups.append(_Group((), tuple(without)))
+    return groups
+
+
+def _batch_key(decoding: Decoding) -> str:
+    """Settings all rows of a batch must share (``max_new_tokens`` and ``seed`` are per row)."""
+    if not decoding.do_sample:
+        return f"greedy,rp={decoding.repetition_penalty!r}"
+    return (f"sample,rp={decoding.repetition_penalty!r},t={decoding.temperature!r},"
+            f"p={decoding.top_p!r},k={decoding.top_k!r}")
+
+
+def _encode(tokenizer: Any, text: str) -> list[int]:
+    """Token ids of ``text`` exactly as ``tokenizer(text)`` gives them to ``model.generate``."""
+    return list(tokenizer(text)["input_ids"])
+
+
+def _common_length(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _prefix_cache(run: _Run, ids: tuple[int, ...]) -> Any:
+    """Run the prefix through the model alone; returns its KV cache (batch 1)."""
+    from transformers import DynamicCache
+
+    torch = run.torch
+    cache = DynamicCache(config=run.model.config)
+    input_ids = torch.tensor([list(ids)], device=run.device)
+    mask = torch.ones_like(input_ids)
+    positions = torch.arange(len(ids), device=run.device)[None, :]
+    run.forward(input_ids, mask, positions, cache)
+    return cache
+
+
+def _generate_batch(run: _Run, group: _Group, rows: list[_Row], store: PrefixStore) -> None:
+    torch = run.torch
+    device = run.device
+    t0 = time.perf_counter()
+    decoding = rows[0].request.decoding
+    shared = len(group.prefix_ids)
+    if shared:
+        key = (id(run.model), *group.prefix_ids)
+        base = store.get_or_compute(key, lambda: _prefix_cache(run, group.prefix_ids))
+        cache = copy.deepcopy(base)
+        if len(rows) > 1:
+            cache.batch_repeat_interleave(len(rows))
+    else:
+        from transformers import DynamicCache
+
+        cache = DynamicCache(config=run.model.config)
+
+    # Suffixes right-aligned: [prefix][pad ... pad][suffix]; pads masked, positions skip them.
+    suffixes = [row.prompt_ids[shared:] for row in rows]
+    width = max(len(s) for s in suffixes)
+    input_ids = torch.full((len(rows), width), run.pad, dtype=torch.long, device=device)
+    mask = torch.zeros((len(rows), shared + width), dtype=torch.long, device=device)
+    mask[:, :shared] = 1
+    for b, suffix in enumerate(suffixes):
+        input_ids[b, width - len(suffix):] = torch.tensor(suffix, device=device)
+        mask[b, shared + width - len(suffix):] = 1
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, shared:]
+    next_position = positions[:, -1] + 1
+
+    vocab = _vocab_size(run.model)
+    seen = torch.zeros((len(rows), vocab), dtype=torch.bool, device=device)
+    for b, row in enumerate(rows):
+        seen[b, torch.tensor(sorted(set(row.prompt_ids)), device=device)] = True
+        row.generator = _row_generator(row.request.decoding, device) if decoding.do_sample else None
+    warpers = _warpers(decoding)
+
+    logits = run.forward(input_ids, mask, positions, cache)
+    step_start = t0
+    active = list(rows)
+    while True:
+        tokens = _choose(run, logits, seen, decoding, active, warpers)
+        seen[torch.arange(len(active), device=device), tokens] = True
+        now = time.perf_counter()
+        share = (now - step_start) / len(active)
+        keep: list[int] = []
+        for b, (row, token) in enumerate(zip(active, tokens.tolist())):
+            row.generated.append(token)
+            row.seconds += share
+            run.tokens += 1
+            ending = _ending(run, row, token)
+            if ending is None:
+                keep.append(b)
+            else:
+                run.finish(row, *ending)
+        run.report()
+        if not keep:
+            return
+        step_start = time.perf_counter()
+        if len(keep) < len(active):
+            index = torch.tensor(keep, device=device)
+            cache.batch_select_indices(index)
+            mask, seen, tokens, next_position = mask[index], seen[index], tokens[index], next_position[index]
+            active = [active[b] for b in keep]
+        mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=1)
+        logits = run.forward(tokens[:, None], mask, next_position[:, None], cache)
+        next_position = next_position + 1
+
+
+def _choose(run: _Run, logits: Any, seen: Any, decoding: Decoding, rows: list[_Row],
+            warpers: list[Any]) -> Any:
+    """Next token per row: repetition penalty, then greedy or sampled choice."""
+    torch = run.torch
+    penalty = decoding.repetition_penalty
+    if penalty != 1.0:
+        penalised = torch.where(logits < 0, logits * penalty, logits / penalty)
+        logits = torch.where(seen, penalised, logits)
+    if not decoding.do_sample:
+        return torch.argmax(logits, dim=-1)
+    for warper in warpers:
+        logits = warper(None, logits)
+    probs = torch.nn.functional.softmax(logits, dim=-1)
+    picks = [torch.multinomial(probs[b : b + 1], 1, generator=row.generator) for b, row in enumerate(rows)]
+    return torch.cat(picks, dim=0)[:, 0]
+
+
+def _warpers(decoding: Decoding) -> list[Any]:
+    """transformers' own sampling warpers, in the order ``generate`` applies them."""
+    if not decoding.do_sample:
+        return []
+    from transformers.generation.logits_process import (
+        TemperatureLogitsWarper,
+        TopKLogitsWarper,
+        TopPLogitsWarper,
+    )
+
+    warpers: list[Any] = []
+    if decoding.temperature != 1.0:
+        warpers.append(TemperatureLogitsWarper(float(decoding.temperature)))
+    if decoding.top_k:
+        warpers.append(TopKLogitsWarper(top_k=decoding.top_k))
+    if decoding.top_p < 1.0:
+        warpers.append(TopPLogitsWarper(top_p=float(decoding.top_p)))
+    return warpers
+
+
+def _row_generator(decoding: Decoding, device: Any) -> Any:
+    """A per-request random generator, so a seeded answer does not depend on its batch."""
     import torch
 
-    batch_size = batch_size or 8
+    if decoding.seed is None:
+        return None
+    generator = torch.Generator(device=device)
+    generator.manual_seed(decoding.seed)
+    return generator
 
-    results: list[GenerationResult | None] = [None] * len(requests)
-    order = sorted(range(len(requests)), key=lambda i: len(requests[i].prompt))
-    device = next(model.parameters()).device
-    tokenizer.padding_side = "left"
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
-        decoding = requests[chunk[0]].decoding
-        t0 = time.perf_counter()
-        enc = tokenizer([requests[i].prompt for i in chunk], return_tensors="pt", padding=True).to(device)
-        with torch.no_grad():
-            out = model.generate(
-                **enc,
-                max_new_tokens=decoding.max_new_tokens,
-                do_sample=decoding.do_sample,
-                repetition_penalty=decoding.repetition_penalty,
-                pad_token_id=tokenizer.pad_token_id,
-            )
-        elapsed = (time.perf_counter() - t0) / len(chunk)
-        for row, index in enumerate(chunk):
-            ids = out[row, enc["input_ids"].shape[1] :].tolist()
-            text = tokenizer.decode(ids, skip_special_tokens=True)
-            stop = find_stop(text, requests[index].stop)
-            reason = "stop" if stop is not None else ("eos" if tokenizer.eos_token_id in ids else "length")
-            result = GenerationResult(text=text if stop is None else text[:stop], num_tokens=len(ids),
-                                      finish_reason=reason, seconds=elapsed)
-            results[index] = result
-            if on_result is not None:
-                on_result(index, result)
-    return [r for r in results if r is not None]
+
+def _ending(run: _Run, row: _Row, token: int) -> tuple[str, str] | None:
+    """(text, finish_reason) if ``row`` is finished after ``token``, else None."""
+    text = run.tokenizer.decode(row.generated, skip_special_tokens=True)
+    stop = find_stop(text, row.request.stop)
+    if stop is not None:
+        return text[:stop], "stop"
+    if token in run.eos:
+        return text, "eos"
+    if len(row.generated) >= row.request.decoding.max_new_tokens:
+        return text, "length"
+    return None
+
+
+def _model_device(model: Any) -> Any:
+    device = getattr(model, "device", None)
+    if device is None:
+        device = next(model.parameters()).device
+    return device
+
+
+def _eos_ids(model: Any, tokenizer: Any) -> frozenset[int]:
+    config = getattr(model, "generation_config", None)
+    eos = getattr(config, "eos_token_id", None)
+    if eos is None:
+        eos = tokenizer.eos_token_id
+    if eos is None:
+        return frozenset()
+    return frozenset([eos] if isinstance(eos, int) else eos)
+
+
+def _pad_id(model: Any, tokenizer: Any, eos: frozenset[int]) -> int:
+    for candidate in (tokenizer.pad_token_id, getattr(getattr(model, "generation_config", None), "pad_token_id", None)):
+        if isinstance(candidate, int):
+            return candidate
+    return min(eos) if eos else 0
+
+
+def _vocab_size(model: Any) -> int:
+    embeddings = model.get_output_embeddings()
+    if embeddings is not None and hasattr(embeddings, "weight"):
+        return int(embeddings.weight.shape[0])
+    return int(model.config.get_text_config().vocab_size)
+
+
+def _forward_kwarg(model: Any, names: tuple[str, ...]) -> str | None:
+    """The first of ``names`` the model's forward accepts (transformers renamed a few)."""
+    parameters = inspect.signature(model.forward).parameters
+    for name in names:
+        if name in parameters:
+            return name
+    return None

@@ -1,0 +1,270 @@
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import sqlite3
+import warnings
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from urial_check.backends.base import GenerationResult
+from urial_check.cache import (
+    DB_NAME,
+    CacheError,
+    CacheWarning,
+    ResultCache,
+    default_cache_dir,
+    generation_key,
+)
+from urial_check.decoding import Decoding
+
+RESULT = GenerationResult(text="I can't help with that.", num_tokens=7, finish_reason="stop", seconds=1.25)
+
+
+def key_for(i: int) -> str:
+    return generation_key(model_fingerprint="m", prompt=f"prompt {i}", decoding=Decoding(), stop=("# Query",),
+                          engine_version="1")
+
+
+def test_round_trip_marks_cached(tmp_path: Path) -> None:
+    with ResultCache(tmp_path) as cache:
+        assert cache.get("k") is None
+        cache.put("k", RESULT, meta={"case": "x"})
+        assert cache.get("k") == dataclasses.replace(RESULT, cached=True)
+        cache.put_json("judge", "k", {"score": 3, "why": ["a"]})
+        assert cache.get_json("judge", "k") == {"score": 3, "why": ["a"]}
+        assert cache.get_json("other", "k") is None
+        stats = cache.stats()
+        assert (stats["results"], stats["json_values"], stats["hits"], stats["misses"]) == (1, 1, 2, 2)
+    with ResultCache(tmp_path) as again:  # persisted
+        assert again.get("k") == dataclasses.replace(RESULT, cached=True)
+        assert again.clear() == 2
+        assert again.get("k") is None
+
+
+def test_ro_mode_never_writes(tmp_path: Path) -> None:
+    with ResultCache(tmp_path) as cache:
+        cache.put("old", RESULT)
+    db = tmp_path / DB_NAME
+    before = db.read_bytes()
+    with ResultCache(tmp_path, "ro") as ro:
+        assert ro.get("old") == dataclasses.replace(RESULT, cached=True)
+        ro.put("new", RESULT)
+        ro.put_json("judge", "new", 1)
+        assert ro.remember_fingerprint(db, lambda: "abc") == "abc"
+        with pytest.raises(CacheError, match="cannot clear the result cache in 'ro' mode"):
+            ro.clear()
+        assert ro.get("new") is None
+    assert db.read_bytes() == before
+    with ResultCache(tmp_path) as rw:
+        assert rw.stats()["results"] == 1 and rw.stats()["fingerprints"] == 0
+    # ro on a directory without a cache creates nothing
+    empty = tmp_path / "nothing-here"
+    with ResultCache(empty, "ro") as ro:
+        assert ro.get("old") is None
+    assert not empty.exists()
+
+
+def test_off_mode_touches_nothing(tmp_path: Path) -> None:
+    with ResultCache(tmp_path / "c", "off") as cache:
+        cache.put("k", RESULT)
+        assert cache.get("k") is None
+        assert cache.stats()["results"] == 0
+    assert not (tmp_path / "c").exists()
+
+
+def test_bad_mode_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CacheError, match="cache mode must be one of rw, ro, off, got 'wr'"):
+        ResultCache(tmp_path, "wr")  # type: ignore[arg-type]
+
+
+def test_fingerprint_remembered_by_path_size_and_mtime(tmp_path: Path) -> None:
+    weights = tmp_path / "w.bin"
+    weights.write_bytes(b"abc")
+    calls: list[int] = []
+
+    def compute() -> str:
+        calls.append(1)
+        return f"digest-{len(calls)}"
+
+    with ResultCache(tmp_path / "cache") as cache:
+        assert cache.remember_fingerprint(weights, compute) == "digest-1"
+        assert cache.remember_fingerprint(tmp_path / "." / "w.bin", compute) == "digest-1"
+    with ResultCache(tmp_path / "cache") as cache:
+        assert cache.remember_fingerprint(weights, compute) == "digest-1"
+        weights.write_bytes(b"abcd")  # size (and mtime) change
+        assert cache.remember_fingerprint(weights, compute) == "digest-2"
+        os.utime(weights, ns=(1, 1))  # same size, other mtime
+        assert cache.remember_fingerprint(weights, compute) == "digest-3"
+    assert len(calls) == 3
+
+
+def _writer(directory: str, worker: int, count: int) -> None:
+    with ResultCache(Path(directory)) as cache:
+        for i in range(count):
+            cache.put(key_for(worker * 1000 + i), dataclasses.replace(RESULT, num_tokens=i), meta={"w": worker})
+            cache.put(key_for(-1 - i % 5), RESULT)  # keys every worker writes
+            cache.put_json("judge", f"{worker}-{i}", [worker, i])
+            assert cache.get(key_for(worker * 1000 + i)) is not None
+
+
+def test_concurrent_writers_from_several_processes(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_writer, args=(str(tmp_path), w, 40)) for w in range(4)]
+    for p in workers:
+        p.start()
+    for p in workers:
+        p.join(timeout=120)
+        assert p.exitcode == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)
+        with ResultCache(tmp_path) as cache:
+            stats = cache.stats()
+            assert stats["results"] == 4 * 40 + 5 and stats["json_values"] == 4 * 40
+            assert cache.get(key_for(3039)) == GenerationResult(RESULT.text, 39, "stop", 1.25, cached=True)
+
+
+def _write_until_killed(directory: str, conn: multiprocessing.connection.Connection) -> None:
+    cache = ResultCache(Path(directory))
+    i = 0
+    while True:
+        cache.put(key_for(i), RESULT)
+        conn.send(i)  # acknowledged only after the put returned
+        i += 1
+
+
+def test_killed_writer_keeps_every_acknowledged_put(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_write_until_killed, args=(str(tmp_path), child))
+    proc.start()
+    acked = -1
+    while acked < 30:
+        acked = parent.recv()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join()
+    while parent.poll():
+        acked = parent.recv()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)
+        with ResultCache(tmp_path) as cache:
+            assert all(cache.get(key_for(i)) is not None for i in range(acked + 1))
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "zeroed-middle"])
+def test_damaged_database_is_set_aside_and_rebuilt(tmp_path: Path, damage: str) -> None:
+    with ResultCache(tmp_path) as cache:
+        for i in range(300):
+            cache.put(key_for(i), dataclasses.replace(RESULT, text="x" * 200))
+    db = tmp_path / DB_NAME
+    data = db.read_bytes()
+    if damage == "garbage":
+        db.write_bytes(b"this is not a database at all " * 100)
+    elif damage == "truncated":
+        db.write_bytes(data[: len(data) // 3])
+    else:
+        middle = len(data) // 2
+        db.write_bytes(data[:4096] + b"\x00" * (middle - 4096) + data[middle:])
+    with pytest.warns(CacheWarning, match="was damaged") as record:
+        cache = ResultCache(tmp_path)
+    assert len(record) == 1
+    with cache:
+        assert cache.get(key_for(1)) is None
+        cache.put(key_for(1), RESULT)
+        assert cache.get(key_for(1)) == dataclasses.replace(RESULT, cached=True)
+    assert len(list(tmp_path.glob(f"{DB_NAME}.corrupt-*"))) == 1
+
+
+def test_unusable_directory_warns_once_and_runs_without_cache(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.warns(CacheWarning, match="cannot create the result cache directory"):
+        cache = ResultCache(blocker / "sub")
+    cache.put("k", RESULT)
+    assert cache.get("k") is None
+
+
+def test_future_layout_is_set_aside(tmp_path: Path) -> None:
+    ResultCache(tmp_path).close()
+    with sqlite3.connect(tmp_path / DB_NAME) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with pytest.warns(CacheWarning, match="unknown cache layout version 99"):
+        ResultCache(tmp_path).close()
+
+
+def test_default_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("URIAL_CHECK_CACHE_DIR", str(tmp_path / "explicit"))
+    assert default_cache_dir() == tmp_path / "explicit"
+    monkeypatch.setenv("URIAL_CHECK_CACHE_DIR", "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "urial-check"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_cache_dir() == tmp_path / "home" / ".cache" / "urial-check"
+
+
+# -- keys ---------------------------------------------------------------------------------------
+
+decodings = st.builds(
+    Decoding,
+    max_new_tokens=st.integers(1, 4),
+    do_sample=st.booleans(),
+    temperature=st.sampled_from([0.5, 1.0, 1]),
+    top_p=st.sampled_from([0.9, 1.0]),
+    top_k=st.integers(0, 2),
+    repetition_penalty=st.sampled_from([1.0, 1.1, 1]),
+    seed=st.one_of(st.none(), st.integers(0, 2)),
+)
+key_parts = st.fixed_dictionaries({
+    "model_fingerprint": st.sampled_from(["aa", "ab"]),
+    "prompt": st.text(max_size=6),
+    "decoding": decodings,
+    "stop": st.lists(st.sampled_from(["# Query", "# User", "x"]), max_size=3).map(tuple),
+    "engine_version": st.sampled_from(["1", "2"]),
+})
+
+
+def effective(parts: dict) -> tuple:
+    """What can change an answer: the reference the key must agree with."""
+    d: Decoding = parts["decoding"]
+    sampling = (float(d.temperature), float(d.top_p), d.top_k, d.seed) if d.do_sample else None
+    return (parts["model_fingerprint"], parts["prompt"], d.max_new_tokens, d.do_sample,
+            float(d.repetition_penalty), sampling, frozenset(parts["stop"]), parts["engine_version"])
+
+
+@settings(max_examples=300)
+@given(key_parts, key_parts)
+def test_keys_equal_exactly_when_effective_inputs_equal(a: dict, b: dict) -> None:
+    assert (generation_key(**a) == generation_key(**b)) == (effective(a) == effective(b))
+
+
+@given(key_parts)
+def test_each_part_changes_the_key(parts: dict) -> None:
+    key = generation_key(**parts)
+    assert len(key) == 64 and key == generation_key(**parts)
+    changed = [
+        dict(parts, model_fingerprint=parts["model_fingerprint"] + "0"),
+        dict(parts, prompt=parts["prompt"] + " "),
+        dict(parts, engine_version=parts["engine_version"] + ".1"),
+        dict(parts, stop=(*parts["stop"], "new stop")),
+        dict(parts, decoding=dataclasses.replace(parts["decoding"],
+                                                 max_new_tokens=parts["decoding"].max_new_tokens + 1)),
+        dict(parts, decoding=dataclasses.replace(parts["decoding"], do_sample=not parts["decoding"].do_sample)),
+        dict(parts, decoding=dataclasses.replace(parts["decoding"], repetition_penalty=1.3)),
+    ]
+    assert all(generation_key(**c) != key for c in changed)
+
+
+def test_ro_mode_leaves_a_damaged_file_alone(tmp_path: Path) -> None:
+    db = tmp_path / DB_NAME
+    db.write_bytes(b"garbage" * 500)
+    with pytest.warns(CacheWarning, match="is unreadable"):
+        cache = ResultCache(tmp_path, "ro")
+    assert cache.get("k") is None
+    assert db.read_bytes() == b"garbage" * 500 and not list(tmp_path.glob("*.corrupt-*"))
