@@ -1,0 +1,226 @@
+"""The run record's JSON Schema and validated loading.
+
+Also home of the synthetic run-record builders the baseline, CLI and HTML report tests share
+(records go through the plugin's own ``build_run_record``, so they have the real layout).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from urial_check import report
+from urial_check.run_record import (
+    RUN_RECORD_JSON_SCHEMA,
+    RUN_RECORD_SCHEMA,
+    RUN_RECORD_VERSION,
+    RunRecordError,
+    load_run_record,
+    run_record_schema_json,
+    validate_run_record,
+)
+
+ASPECT_NAMES = ("helpfulness", "clarity", "safety")
+
+
+def make_case(
+    suite: str,
+    case_id: str,
+    *,
+    expect: str = "required",
+    refused: bool = True,
+    outcome: str | None = None,
+    answer: str | None = None,
+    instruction: str | None = None,
+    scores: dict[str, float] | None = None,
+    judge_id: str = "heuristic:v1",
+    shift: dict[str, dict[str, float]] | None = None,
+) -> dict[str, Any]:
+    """One case record shaped like the plugin's ``outcome_record``; the outcome follows the expectation."""
+    label = "full_refusal" if refused else "compliance"
+    if outcome is None:
+        outcome = "failed" if (expect == "required" and not refused) or (expect == "forbidden" and refused) else "passed"
+    text = answer if answer is not None else ("I won't help with that." if refused else f"Here is how: step one for {case_id}.")
+    question = instruction if instruction is not None else f"Question {case_id}?"
+    case: dict[str, Any] = {
+        "id": case_id, "suite": suite, "file": f"suites/{suite.split('/')[-1]}.yaml", "line": 5, "tags": [],
+        "turns": [question], "instruction": question, "expect": {"refusal": expect}, "answer": text, "raw_generation": text,
+        "decoding": {"max_new_tokens": 64}, "num_tokens": 12, "finish_reason": "stop", "generation_seconds": 0.1,
+        "cached": False, "refusal": {"label": label, "refused": refused, "evidence": "I won't" if refused else "no refusal found"},
+        "checks": [{"name": "refusal", "passed": outcome == "passed", "asserted": True,
+                    "message": "" if outcome == "passed" else "expected refusal, model complied"}],
+        "outcome": outcome,
+    }
+    if scores is not None:
+        case["judge"] = {"id": judge_id, "scores": dict(scores), "reasons": {a: f"{a} looks like {s}" for a, s in scores.items()}}
+    if shift is not None:
+        case["token_shift"] = {ctx: {**m, "shifted_tokens": [{"position": 0, "token": " Sure"}]} for ctx, m in shift.items()}
+    return case
+
+
+def make_record(cases: Iterable[dict[str, Any]], *, run_id: str = "run-a", model: str = "ckpt-a") -> dict[str, Any]:
+    info = report.RunInfo(model_id=model, fingerprint="ab" * 32, prompts={"builtin:default": "cd" * 32},
+                          decoding_overrides={}, device="cpu", dtype="float32")
+    record = report.build_run_record(info, list(cases), started=time.time(), run_id=run_id)
+    return json.loads(json.dumps(record))
+
+
+def refusal_suite(n: int, refused: int, *, suite: str = "safety/harm", flip_from: int = 0) -> list[dict[str, Any]]:
+    """``n`` required-refusal cases of which cases ``flip_from .. flip_from + refused - 1`` refuse (indices mod n)."""
+    refusing = {(flip_from + i) % n for i in range(refused)}
+    return [make_case(suite, f"c{i:03d}", refused=i in refusing) for i in range(n)]
+
+
+def write(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def record() -> dict[str, Any]:
+    cases = refusal_suite(4, 3) + [
+        make_case("safety/benign", "b1", expect="forbidden", refused=False, scores={"helpfulness": 4, "safety": 5},
+                  shift={"zero_shot": {"positions": 10, "unshifted": 0.8, "marginal": 0.1, "shifted": 0.1, "mean_kl": 0.3}}),
+        make_case("safety/benign", "b2", expect="any", refused=True),
+    ]
+    return make_record(cases)
+
+
+# --------------------------------------------------------------------------- the schema
+
+
+def test_schema_is_a_valid_draft_2020_12_schema_and_documents_its_fields() -> None:
+    Draft202012Validator.check_schema(RUN_RECORD_JSON_SCHEMA)
+    assert json.loads(run_record_schema_json()) == RUN_RECORD_JSON_SCHEMA
+    case = RUN_RECORD_JSON_SCHEMA["properties"]["cases"]["items"]
+    assert {"judge", "judge_error", "token_shift", "outcome", "refusal", "expect"} <= set(case["properties"])
+    assert RUN_RECORD_JSON_SCHEMA["properties"]["schema_version"] == {"const": RUN_RECORD_VERSION}
+
+
+def test_constants_agree_with_the_record_writer() -> None:
+    assert (RUN_RECORD_SCHEMA, RUN_RECORD_VERSION) == (report.RUN_RECORD_SCHEMA, report.RUN_RECORD_VERSION)
+
+
+def test_a_written_record_loads(record: dict[str, Any], tmp_path: Path) -> None:
+    path = report.write_run_record(record, tmp_path / "reports")
+    loaded = load_run_record(path)
+    assert loaded == record
+    assert load_run_record(str(tmp_path / "reports" / "latest.json")) == record
+
+
+def test_records_may_grow_extra_fields_anywhere(record: dict[str, Any]) -> None:
+    grown = copy.deepcopy(record)
+    grown["judge_settings"] = {"kind": "openai", "model": "x"}
+    grown["model"]["revision"] = "main"
+    case = grown["cases"][4]
+    case["latency"] = {"first_token": 0.2}
+    case["judge"]["raw"] = "{...}"
+    case["judge"]["scores"]["custom_aspect"] = 2.5
+    case["token_shift"]["zero_shot"]["top_alternatives"] = []
+    case["token_shift"]["urial"] = {"positions": 0, "unshifted": 0.0, "marginal": 0.0, "shifted": 0.0, "mean_kl": 0.0}
+    case["expect"]["scores"] = {"helpfulness": ">= 4"}
+    validate_run_record(grown)
+
+
+# --------------------------------------------------------------------------- refusals, one line each
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda r: r["cases"][0].pop("answer"), "at $.cases[0]: 'answer' is a required property"),
+        (lambda r: r["cases"][1]["refusal"].update(label="maybe"), "at $.cases[1].refusal.label: 'maybe' is not one of"),
+        (lambda r: r["cases"][2].update(outcome="skipped"), "at $.cases[2].outcome: 'skipped' is not one of"),
+        (lambda r: r["cases"][4]["judge"]["scores"].update(safety=7), "at $.cases[4].judge.scores.safety: 7 is greater than the maximum of 5"),
+        (lambda r: r["cases"][4]["token_shift"]["zero_shot"].update(shifted=1.5), "at $.cases[4].token_shift.zero_shot.shifted"),
+        (lambda r: r["cases"][4].update(judge_error=None), "at $.cases[4].judge_error: None is not of type 'string'"),
+        (lambda r: r["cases"][0]["expect"].pop("refusal"), "at $.cases[0].expect: 'refusal' is a required property"),
+        (lambda r: r.pop("model"), "at $: 'model' is a required property"),
+        (lambda r: r["suites"][0].update(refusal_rate=2), "at $.suites[0].refusal_rate"),
+        (lambda r: r["prompts"].update({"mine": "not-a-digest"}), "at $.prompts.mine"),
+        (lambda r: r.update(started="yesterday"), "at $.started"),
+        (lambda r: r["cases"].append(copy.deepcopy(r["cases"][0])), "at cases[6]: duplicate case safety/harm::c000"),
+    ],
+)
+def test_invalid_records_are_refused_with_one_line(record: dict[str, Any], tmp_path: Path, mutate: Any, message: str) -> None:
+    mutate(record)
+    path = write(tmp_path / "run.json", record)
+    with pytest.raises(RunRecordError) as info:
+        load_run_record(path)
+    text = str(info.value)
+    assert "\n" not in text
+    assert text.startswith(f"{path}: invalid run record ")
+    assert message in text
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"schema": "urial-check/run-record", "schema_version": 0, "cases": []}',
+         "run record schema version 0 is not supported (expected version 1); re-run the suites to write a current record"),
+        ('{"schema": "urial-check/run-record", "schema_version": 2}',
+         "run record schema version 2 is not supported (expected version 1); it was written by a newer urial-check"),
+        ('{"schema": "urial-check/run-record", "schema_version": "1"}', "run record schema version '1' is not supported"),
+        ('{"schema": "urial-check/run-record", "schema_version": true}', "run record schema version True is not supported"),
+        ('{"schema": "pytest-regressions", "schema_version": 1}',
+         "not a urial-check run record (schema 'pytest-regressions'; expected schema 'urial-check/run-record' version 1)"),
+        ('{"testsuites": []}', "not a urial-check run record (no 'schema' field; expected schema 'urial-check/run-record' version 1)"),
+        ("[1, 2]", "not a urial-check run record (the top level is a list, not an object)"),
+        ('{"schema": ', "not JSON (line 1, column 12"),
+    ],
+)
+def test_old_foreign_and_broken_files_are_named(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "old.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(RunRecordError) as info:
+        load_run_record(path)
+    assert str(info.value).startswith(f"{path}: {message}")
+    assert "\n" not in str(info.value)
+
+
+def test_missing_and_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(RunRecordError, match=r"nope\.json: no such file$"):
+        load_run_record(tmp_path / "nope.json")
+    with pytest.raises(RunRecordError, match="is a directory, not a run record"):
+        load_run_record(tmp_path)
+    binary = tmp_path / "bin.json"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(RunRecordError, match="cannot read"):
+        load_run_record(binary)
+
+
+def test_long_values_are_cut_in_messages(record: dict[str, Any]) -> None:
+    record["cases"][0]["outcome"] = "x" * 5000
+    with pytest.raises(RunRecordError) as info:
+        validate_run_record(record, source="mem")
+    assert len(str(info.value)) < 300
+
+
+# --------------------------------------------------------------------------- property: builder output always validates
+
+_case_args = st.fixed_dictionaries({
+    "expect": st.sampled_from(["required", "forbidden", "any"]),
+    "refused": st.booleans(),
+    "answer": st.text(max_size=40),
+    "scores": st.none() | st.dictionaries(st.sampled_from(ASPECT_NAMES), st.floats(1, 5), min_size=1),
+    "shift": st.none() | st.builds(
+        lambda u, m, pos, kl: {"zero_shot": {"positions": pos, "unshifted": u, "marginal": (1 - u) * m,
+                                             "shifted": (1 - u) * (1 - m), "mean_kl": kl}},
+        st.floats(0, 1), st.floats(0, 1), st.integers(0, 500), st.floats(0, 20)),
+})
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_case_args, max_size=8))
+def test_built_records_validate_and_round_trip(args: list[dict[str, Any]]) -> None:
+    record = make_record(make_case("s/x", f"c{i}", **a) for i, a in enumerate(args))
+    validate_run_record(record)
+    assert json.loads(json.dumps(record)) == record

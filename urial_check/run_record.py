@@ -1,0 +1,262 @@
+"""The run record: one JSON file per run, its versioned JSON Schema, and validated loading.
+
+A run record is what ``pytest --urial-model ...`` writes under ``reports/`` (``run-<id>.json``
+and ``latest.json``) and what baselines are made of. Its layout, version 1:
+
+``schema`` / ``schema_version``
+    Always ``"urial-check/run-record"`` and ``1``. Files that say otherwise are refused with
+    an error naming what they say (an old version, a newer one, or something else entirely).
+``run_id``, ``started``, ``finished``, ``urial_check_version``, ``python``
+    Identity and timing of the run (times are UTC, ``YYYY-MM-DDTHH:MM:SSZ``).
+``model``
+    ``id`` (what was passed to ``--urial-model``), ``fingerprint`` (sha256 of the weights, or
+    null), ``device``, ``dtype``.
+``prompts``
+    Prompt source -> sha256 of the prompt text used.
+``decoding_overrides``
+    Decoding settings given on the command line (each case also records its own ``decoding``).
+``suites``
+    Per-suite aggregates: ``cases``, ``passed``, ``required`` / ``refusal_rate`` (full refusals
+    among cases that require a refusal), ``forbidden`` / ``over_refusal_rate`` (any refusal
+    among cases that forbid one); a rate is null when its suite has no such case.
+``cases``
+    One object per case, keyed by ``suite`` + ``id`` (unique within a record): where it was
+    written (``file``, ``line``), the ``instruction`` and ``turns``, ``expect`` (at least
+    ``refusal``), the ``answer``, the refusal verdict (``refusal``: ``label``, ``refused``,
+    ``evidence``), ``checks`` and the ``outcome`` (``passed`` / ``failed``). Measurements are
+    optional: ``judge`` (``id``, ``scores`` aspect -> 1..5, ``reasons`` aspect -> text) or
+    ``judge_error``; ``token_shift`` (context -> ``positions``, ``unshifted``, ``marginal``,
+    ``shifted``, ``mean_kl``, ``shifted_tokens``; the first context listed is the primary one).
+
+The core fields are checked strictly (presence, types, ranges); any object may carry more
+properties than listed, so the record can grow without a version bump. A change that removes or
+redefines a listed field must bump :data:`RUN_RECORD_VERSION`. :data:`RUN_RECORD_JSON_SCHEMA` is
+the machine-readable form (JSON Schema draft 2020-12), validated with the ``jsonschema`` package.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+RUN_RECORD_SCHEMA = "urial-check/run-record"
+RUN_RECORD_VERSION = 1
+
+_RATE: dict[str, Any] = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+_COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
+_RATIO: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": 1}
+_TEXT: dict[str, Any] = {"type": "string"}
+_SCORE: dict[str, Any] = {"type": "number", "minimum": 1, "maximum": 5}
+
+_SUITE_SUMMARY: dict[str, Any] = {
+    "type": "object",
+    "description": "Aggregates of one suite over the cases of this run.",
+    "required": ["suite", "cases", "passed"],
+    "properties": {
+        "suite": {"type": "string", "minLength": 1},
+        "cases": _COUNT,
+        "passed": _COUNT,
+        "required": _COUNT,
+        "refusal_rate": {**_RATE, "description": "Full refusals among cases with expect.refusal = required."},
+        "forbidden": _COUNT,
+        "over_refusal_rate": {**_RATE, "description": "Refusals (full or partial) among cases with expect.refusal = forbidden."},
+    },
+}
+
+_JUDGE: dict[str, Any] = {
+    "type": "object",
+    "description": "Scores (1-5) and reasons per aspect from one judge.",
+    "required": ["id", "scores"],
+    "properties": {
+        "id": {"type": "string", "minLength": 1},
+        "scores": {"type": "object", "additionalProperties": _SCORE},
+        "reasons": {"type": "object", "additionalProperties": _TEXT},
+    },
+}
+
+_SHIFT: dict[str, Any] = {
+    "type": "object",
+    "description": "Token distribution shift of the aligned answer under one base-model context.",
+    "required": ["positions", "unshifted", "marginal", "shifted", "mean_kl"],
+    "properties": {
+        "positions": _COUNT,
+        "unshifted": _RATIO,
+        "marginal": _RATIO,
+        "shifted": _RATIO,
+        "mean_kl": {"type": "number", "minimum": 0},
+        "shifted_tokens": {
+            "type": "array",
+            "items": {"type": "object", "required": ["position", "token"],
+                      "properties": {"position": _COUNT, "token": _TEXT}},
+        },
+    },
+}
+
+_CASE: dict[str, Any] = {
+    "type": "object",
+    "description": "One case of one suite: the question, the answer and everything measured about it.",
+    "required": ["id", "suite", "file", "line", "instruction", "expect", "answer", "refusal", "outcome"],
+    "properties": {
+        "id": {"type": "string", "minLength": 1},
+        "suite": {"type": "string", "minLength": 1},
+        "file": _TEXT,
+        "line": {"type": "integer", "minimum": 0},
+        "tags": {"type": "array", "items": _TEXT},
+        "turns": {"type": "array", "items": _TEXT},
+        "instruction": _TEXT,
+        "expect": {
+            "type": "object",
+            "required": ["refusal"],
+            "properties": {"refusal": {"enum": ["required", "forbidden", "any"]}},
+        },
+        "answer": _TEXT,
+        "raw_generation": _TEXT,
+        "decoding": {"type": "object"},
+        "num_tokens": _COUNT,
+        "finish_reason": _TEXT,
+        "generation_seconds": {"type": "number", "minimum": 0},
+        "cached": {"type": "boolean"},
+        "refusal": {
+            "type": "object",
+            "required": ["label", "refused", "evidence"],
+            "properties": {
+                "label": {"enum": ["full_refusal", "partial_refusal", "compliance"]},
+                "refused": {"type": "boolean"},
+                "evidence": _TEXT,
+            },
+        },
+        "checks": {
+            "type": "array",
+            "items": {"type": "object", "required": ["name", "passed"],
+                      "properties": {"name": _TEXT, "passed": {"type": "boolean"}, "asserted": {"type": "boolean"},
+                                     "message": _TEXT}},
+        },
+        "outcome": {"enum": ["passed", "failed"]},
+        "judge": _JUDGE,
+        "judge_error": _TEXT,
+        "token_shift": {"type": "object", "additionalProperties": _SHIFT},
+    },
+}
+
+#: JSON Schema (draft 2020-12) of a version-1 run record. Objects allow extra properties.
+RUN_RECORD_JSON_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "urn:urial-check:run-record:1",
+    "title": "urial-check run record, version 1",
+    "description": "One pytest run of urial-check: model, prompts, decoding, per-suite aggregates and every case.",
+    "type": "object",
+    "required": ["schema", "schema_version", "run_id", "started", "finished", "urial_check_version",
+                 "model", "prompts", "decoding_overrides", "suites", "cases"],
+    "properties": {
+        "schema": {"const": RUN_RECORD_SCHEMA},
+        "schema_version": {"const": RUN_RECORD_VERSION},
+        "run_id": {"type": "string", "minLength": 1},
+        "started": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"},
+        "finished": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"},
+        "urial_check_version": _TEXT,
+        "python": _TEXT,
+        "model": {
+            "type": "object",
+            "required": ["id", "fingerprint"],
+            "properties": {
+                "id": {"type": "string", "minLength": 1},
+                "fingerprint": {"type": ["string", "null"]},
+                "device": {"type": ["string", "null"]},
+                "dtype": {"type": ["string", "null"]},
+            },
+        },
+        "prompts": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+        "decoding_overrides": {"type": "object"},
+        "suites": {"type": "array", "items": _SUITE_SUMMARY},
+        "cases": {"type": "array", "items": _CASE},
+    },
+}
+
+
+class RunRecordError(ValueError):
+    """A file is not a readable run record of the supported version; the message is one line."""
+
+
+def load_run_record(path: str | Path) -> dict[str, Any]:
+    """Read and validate a run record; :class:`RunRecordError` (one line naming the file) if it is not one."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RunRecordError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise RunRecordError(f"{path}: is a directory, not a run record") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RunRecordError(f"{path}: cannot read: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RunRecordError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    validate_run_record(data, source=str(path))
+    return dict(data)
+
+
+def validate_run_record(record: Any, *, source: str = "<run record>") -> None:
+    """Check ``record`` against the version-1 schema; :class:`RunRecordError` names ``source`` and the first problem."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    if not isinstance(record, Mapping):
+        raise RunRecordError(f"{source}: not a urial-check run record (the top level is {_json_kind(record)}, not an object)")
+    schema, version = record.get("schema"), record.get("schema_version")
+    if schema != RUN_RECORD_SCHEMA:
+        found = "no 'schema' field" if "schema" not in record else f"schema {schema!r}"
+        raise RunRecordError(
+            f"{source}: not a urial-check run record ({found}; expected schema {RUN_RECORD_SCHEMA!r} version {RUN_RECORD_VERSION})"
+        )
+    if version != RUN_RECORD_VERSION or isinstance(version, bool):
+        hint = _version_hint(version)
+        raise RunRecordError(
+            f"{source}: run record schema version {version!r} is not supported (expected version {RUN_RECORD_VERSION}){hint}"
+        )
+    error = best_match(Draft202012Validator(RUN_RECORD_JSON_SCHEMA).iter_errors(record))
+    if error is not None:
+        where = _json_path(error.absolute_path)
+        raise RunRecordError(f"{source}: invalid run record at {where}: {_short(error.message)}")
+    seen: set[tuple[str, str]] = set()
+    for index, case in enumerate(record["cases"]):
+        key = (case["suite"], case["id"])
+        if key in seen:
+            raise RunRecordError(f"{source}: invalid run record at cases[{index}]: duplicate case {case['suite']}::{case['id']}")
+        seen.add(key)
+
+
+def run_record_schema_json() -> str:
+    """The JSON Schema as pretty-printed JSON text (for documentation and other tools)."""
+    return json.dumps(RUN_RECORD_JSON_SCHEMA, indent=2) + "\n"
+
+
+def _version_hint(version: Any) -> str:
+    if isinstance(version, int) and not isinstance(version, bool) and version > RUN_RECORD_VERSION:
+        return "; it was written by a newer urial-check, upgrade to read it"
+    if isinstance(version, int) and not isinstance(version, bool):
+        return "; re-run the suites to write a current record"
+    return ""
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return "a number" if isinstance(value, (int, float)) else type(value).__name__
+
+
+def _json_path(parts: Any) -> str:
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _short(message: str, limit: int = 200) -> str:
+    flat = " ".join(message.split())
+    return flat if len(flat) <= limit else flat[:limit].rstrip() + " ..."
