@@ -15,12 +15,15 @@ import pytest
 
 from .backends.base import BackendError
 from .prompt import PromptError
-from .report import failure_story, junit_properties, outcome_record
+from .gate import GateResult, evaluate_gate, render_gate
+from .report import failure_story, gate_record, junit_properties, outcome_record
 from .session import CaseFailure, MeasurementError, UrialSession
-from .suite import Case, SuiteError, load_suite
+from .suite import Case, Suite, SuiteError, load_suite
 
 DEFAULT_SUITE_GLOBS = ("*/suites/*.yaml", "*/suites/*.yml", "*.urial.yaml", "*.urial.yml")
 CASE_MARKER = "urial"
+GATE_MARKER = "urial_gate"
+GATE_NAME = "[gate]"
 
 
 def is_suite_file(path: Path, globs: Iterable[str]) -> bool:
@@ -46,6 +49,13 @@ class SuiteFile(pytest.File):
             for tag in case.tags:
                 item.add_marker(tag)
             yield item
+        if suite.gate:
+            gate = GateItem.from_parent(self, name=GATE_NAME, callobj=_gate_runner(suite), suite=suite)
+            gate.add_marker(CASE_MARKER)
+            gate.add_marker(GATE_MARKER)
+            for tag in dict.fromkeys(t for c in suite.cases for t in c.tags):
+                gate.add_marker(tag)  # so -m selects the gate together with its cases
+            yield gate
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, self.CollectError):
@@ -71,6 +81,63 @@ class CaseItem(pytest.Function):
         if isinstance(error, (BackendError, PromptError, MeasurementError)):
             return f"urial-check: {error}"
         return super().repr_failure(excinfo, style=style)
+
+
+class GateFailure(AssertionError):
+    """A suite's gate thresholds were not met."""
+
+    def __init__(self, result: GateResult, suite: Suite) -> None:
+        self.result = result
+        self.suite = suite
+        super().__init__(f"gate failed for suite {suite.name}")
+
+
+class GateItem(pytest.Function):
+    """The suite-level gate: runs after the suite's cases (see ``pytest_collection_modifyitems``)."""
+
+    def __init__(self, *, suite: Suite, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.suite = suite
+        self.urial_record: dict[str, Any] | None = None
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.suite.path, self.suite.gate_line - 1, f"gate of suite {self.suite.name!r}"
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        error = excinfo.value
+        if isinstance(error, GateFailure):
+            path = _relative_path(self.suite.path, self.config.rootpath)
+            failed = ", ".join(f"{r.metric} {r.threshold}" for r in error.result.failures)
+            head = f"{path}:{self.suite.gate_line}: gate of suite '{self.suite.name}' failed ({failed}) over {error.result.cases} cases"
+            return head + "\n" + render_gate(error.result)
+        if isinstance(error, (BackendError, PromptError, MeasurementError)):
+            return f"urial-check: {error}"
+        return super().repr_failure(excinfo, style=style)
+
+
+def _gate_runner(suite: Suite) -> Callable[..., None]:
+    def run(urial_session: UrialSession, request: pytest.FixtureRequest) -> None:
+        planned = [c for c in urial_session.planned if c.path == suite.path]
+        cases = planned or list(suite.cases)  # the gate alone selected: it covers the whole suite
+        try:
+            outcomes = [urial_session.evaluate(c) for c in cases]
+        except (BackendError, PromptError, MeasurementError) as err:
+            request.session.shouldstop = f"urial-check: {err}"
+            raise
+        result = evaluate_gate(suite.name, suite.gate, outcomes, urial_session.primary_shift_context)
+        record = gate_record(result)
+        record["model"] = urial_session.model_info()
+        prompt = urial_session.prompt_for(cases[0])
+        record["prompt"] = {"source": prompt.source, "sha256": prompt.sha256}
+        request.node.urial_record = record
+        request.node.user_properties.extend(
+            (f"urial.gate.{row.metric}", "n/a" if row.value is None else f"{row.value:.4f}") for row in result.rows
+        )
+        if not result.passed:
+            raise GateFailure(result, suite)
+
+    run.__name__ = "urial_gate"
+    return run
 
 
 def _runner(case: Case) -> Callable[..., None]:
@@ -99,6 +166,13 @@ def _register_marker(config: pytest.Config, tag: str) -> None:
     registered = {line.split(":", 1)[0].split("(", 1)[0].strip() for line in config.getini("markers")}
     if tag not in registered:
         config.addinivalue_line("markers", f"{tag}: urial-check suite tag")
+
+
+def _relative_path(path: Path, rootdir: Path) -> Path:
+    try:
+        return path.resolve().relative_to(rootdir.resolve())
+    except ValueError:
+        return path
 
 
 def _relative(err: SuiteError, rootdir: Path) -> SuiteError:

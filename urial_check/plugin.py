@@ -5,6 +5,7 @@ Each hook is a few lines that call the plain-Python core (``suite``, ``session``
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,13 +16,14 @@ import yaml
 
 from .backends.base import BackendError
 from .backends.loading import resolve_model
-from .collect import CASE_MARKER, DEFAULT_SUITE_GLOBS, CaseItem, SuiteFile, is_suite_file
+from .collect import CASE_MARKER, DEFAULT_SUITE_GLOBS, GATE_MARKER, CaseItem, GateItem, SuiteFile, is_suite_file
 from .decoding import DecodingError, check_field
 from .prompt import PromptError, UrialPrompt
 from .report import (
     RunInfo,
     build_run_record,
     new_run_id,
+    scores_table,
     shift_entries,
     shift_table,
     summary_table,
@@ -30,6 +32,7 @@ from .report import (
 )
 from .checks import DEFAULT_CHECKS
 from .session import SessionSettings, UrialSession
+from .judge_measure import JudgeMeasurer, JudgeSettings, ScoresCheck
 from .shift_measure import CONTEXT_CHOICES, TokenShiftCheck, TokenShiftMeasurer
 from .suite import Case
 
@@ -64,15 +67,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="base-model context for the token shift: zero_shot, urial or both (default; assertions use zero_shot)")
     group.addoption("--urial-chat-template", default=None, metavar="FILE",
                     help="Jinja chat template for the aligned model (default: its tokenizer's)")
+    group.addoption("--urial-judge", default=None, choices=("heuristic", "openai", "hf", "off"),
+                    help="who scores answers on the six aspects: heuristic (default, offline proxy), openai, hf, off")
+    group.addoption("--urial-judge-model", default=None, metavar="NAME",
+                    help="openai: the served model's name; hf: a local chat model (folder or .gguf)")
+    group.addoption("--urial-judge-url", default=None, metavar="URL",
+                    help="openai: base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1")
+    group.addoption("--urial-judge-key-env", default=None, metavar="VAR",
+                    help="openai: environment variable holding the API key (default OPENAI_API_KEY); never recorded")
     group.addoption("--urial-report-dir", default=None, metavar="DIR", help="where run records go (default: reports/)")
     parser.addini("urial_model", "default for --urial-model", default=None)
     parser.addini("urial_report_dir", "default for --urial-report-dir", default="reports")
+    parser.addini("urial_judge", "default for --urial-judge", default="heuristic")
+    parser.addini("urial_judge_model", "default for --urial-judge-model", default=None)
+    parser.addini("urial_judge_url", "default for --urial-judge-url", default=None)
+    parser.addini("urial_judge_key_env", "default for --urial-judge-key-env", default="OPENAI_API_KEY")
     parser.addini("urial_suite_globs", "glob patterns of YAML files that are urial-check suites",
                   type="linelist", default=list(DEFAULT_SUITE_GLOBS))
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{CASE_MARKER}: a urial-check suite case")
+    config.addinivalue_line("markers", f"{GATE_MARKER}: a urial-check suite gate")
     # Options are validated now: bad ones are usage errors before collection or any model load.
     config.stash[STATE] = RunState(settings=_session_settings(config))
     config.pluginmanager.register(RunRecorder(config), "urial-check-recorder")
@@ -82,6 +98,12 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     if is_suite_file(file_path, parent.config.getini("urial_suite_globs")):
         return SuiteFile.from_parent(parent, path=file_path)
     return None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Gates run after every case, whatever order other plugins chose.
+    items.sort(key=lambda item: isinstance(item, GateItem))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -102,7 +124,7 @@ def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
         batch_size=config.getoption("urial_batch_size"),
     )
     aligned = config.getoption("urial_aligned_model")
-    measurers = []
+    measurers: list[Any] = []
     primary = None
     if aligned:
         template = config.getoption("urial_chat_template")
@@ -114,11 +136,15 @@ def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
         )
         measurers.append(shift)
         primary = shift.primary_context
+    judge_settings = _judge_settings(config)
+    if judge_settings is not None:
+        measurers.insert(0, JudgeMeasurer(judge_settings))
     session = UrialSession(
         state.settings,
         lambda: TransformersBackend(model_settings),
-        checks=DEFAULT_CHECKS + (TokenShiftCheck(primary),),
+        checks=DEFAULT_CHECKS + (ScoresCheck(), TokenShiftCheck(primary)),
         measurers=measurers,
+        progress_guard=_uncaptured(config),
     )
     session.plan(state.planned)
     state.session = session
@@ -139,7 +165,7 @@ def urial(urial_session: UrialSession) -> Any:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
     report: pytest.TestReport = yield
-    if call.when == "call" and isinstance(item, CaseItem) and item.urial_record is not None:
+    if call.when == "call" and getattr(item, "urial_record", None) is not None:
         report.urial_record = item.urial_record  # type: ignore[attr-defined]  # travels to the xdist controller
     return report
 
@@ -150,6 +176,7 @@ class RunRecorder:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.records: list[dict[str, Any]] = []
+        self.gates: list[dict[str, Any]] = []
         self.written: Path | None = None
         self.shift_page: Path | None = None
         self.shift_summary = ""
@@ -159,19 +186,20 @@ class RunRecorder:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record = getattr(report, "urial_record", None)
         if record is not None and report.when == "call":
-            self.records.append(record)
+            (self.gates if record.get("kind") == "gate" else self.records).append(record)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if not self.records or hasattr(self.config, "workerinput"):
+        if not (self.records or self.gates) or hasattr(self.config, "workerinput"):
             return  # nothing ran, or an xdist worker: only the controller writes shared files
-        first = self.records[0]
+        first = (self.records or self.gates)[0]
         info = RunInfo(
             model_id=first["model"]["id"],
             fingerprint=first["model"]["fingerprint"],
-            prompts={r["prompt"]["source"]: r["prompt"]["sha256"] for r in self.records},
+            prompts={r["prompt"]["source"]: r["prompt"]["sha256"] for r in self.records + self.gates},
             decoding_overrides=dict(self.config.stash[STATE].settings.decoding_overrides),
             device=first["model"].get("device"),
             dtype=first["model"].get("dtype"),
+            judge=next((r["judge"]["id"] for r in self.records if r.get("judge")), None),
         )
         report_dir = _report_dir(self.config)
         entries = shift_entries(self.records)
@@ -180,14 +208,18 @@ class RunRecorder:
             self.shift_page = write_shift_artifacts(
                 self.records, report_dir / f"run-{self.run_id}", title=f"Token shift: {info.model_id}"
             )
-        record = build_run_record(info, self.records, started=self.started, run_id=self.run_id)
+        record = build_run_record(info, self.records, started=self.started, run_id=self.run_id, gates=self.gates)
         self.written = write_run_record(record, report_dir)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.records:
+        if not (self.records or self.gates):
             return
         terminalreporter.write_sep("=", "urial-check summary")
         terminalreporter.write_line(summary_table(self.records))
+        scores = scores_table(self.records)
+        if scores:
+            terminalreporter.write_sep("-", "judge scores, mean per aspect (1-5)")
+            terminalreporter.write_line(scores)
         if self.shift_summary:
             terminalreporter.write_sep("-", "token distribution shift (base vs aligned)")
             terminalreporter.write_line(self.shift_summary)
@@ -195,6 +227,30 @@ class RunRecorder:
             terminalreporter.write_line(f"token shift page: {self.shift_page}")
         if self.written is not None:
             terminalreporter.write_line(f"run record: {self.written}")
+
+
+def _uncaptured(config: pytest.Config) -> Any:
+    """A context manager factory that lifts pytest's output capture (for the progress bar)."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    if capture is None:
+        return contextlib.nullcontext
+    return capture.global_and_fixture_disabled
+
+
+def _judge_settings(config: pytest.Config) -> JudgeSettings | None:
+    kind = config.getoption("urial_judge") or config.getini("urial_judge") or "heuristic"
+    if kind == "off":
+        return None
+    if kind not in ("heuristic", "openai", "hf"):
+        raise pytest.UsageError(f"urial_judge = {kind}: expected heuristic, openai, hf or off")
+    model = config.getoption("urial_judge_model") or config.getini("urial_judge_model") or None
+    url = config.getoption("urial_judge_url") or config.getini("urial_judge_url") or None
+    if kind in ("openai", "hf") and not model:
+        raise pytest.UsageError(f"--urial-judge {kind} needs --urial-judge-model")
+    if kind == "openai" and not url:
+        raise pytest.UsageError("--urial-judge openai needs --urial-judge-url (an OpenAI-compatible base URL)")
+    key_env = config.getoption("urial_judge_key_env") or config.getini("urial_judge_key_env") or "OPENAI_API_KEY"
+    return JudgeSettings(kind=kind, model=model, base_url=url, api_key_env=key_env)
 
 
 def _report_dir(config: pytest.Config) -> Path:
@@ -249,6 +305,7 @@ def _session_settings(config: pytest.Config) -> SessionSettings:
     template = config.getoption("urial_chat_template")
     if template and not Path(template).is_file():
         raise pytest.UsageError(f"--urial-chat-template {template}: no such file")
+    _judge_settings(config)
     stop_early = config.getoption("exitfirst", False) or (config.getoption("maxfail", 0) or 0) > 0
     window = (batch or 8) if stop_early or hasattr(config, "workerinput") else None
     return SessionSettings(

@@ -30,6 +30,7 @@ class RunInfo:
     decoding_overrides: Mapping[str, Any]
     device: str | None = None
     dtype: str | None = None
+    judge: str | None = None
 
 
 def outcome_record(outcome: CaseOutcome) -> dict[str, Any]:
@@ -59,8 +60,33 @@ def outcome_record(outcome: CaseOutcome) -> dict[str, Any]:
     }
 
 
+def _judge_record(result: Any) -> dict[str, Any]:
+    if result is None:
+        return {}
+    scores = getattr(result, "scores", None)
+    if scores is None:  # a JudgeError
+        return {"judge_error": " ".join(str(result).split())}
+    return {"judge": {"id": result.judge_id, "scores": dict(scores), "reasons": dict(result.reasons)}}
+
+
 def _measurement_records(outcome: CaseOutcome) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = _judge_record(outcome.answer.measurements.get("judge"))
+    if outcome.runs:
+        out["repeats"] = {
+            "runs": len(outcome.runs),
+            "passed": outcome.runs_passed,
+            "pass_if": outcome.case.pass_if.text if outcome.case.pass_if else None,
+            "answers": [
+                {
+                    "answer": answer.text,
+                    "refusal": answer.verdict.label,
+                    "passed": all(c.passed for c in checks),
+                    "seed": answer.decoding.seed,
+                    **_judge_record(answer.measurements.get("judge")),
+                }
+                for answer, checks in outcome.runs
+            ],
+        }
     shifts = outcome.answer.measurements.get("token_shift")
     if shifts:
         out["token_shift"] = {
@@ -83,6 +109,11 @@ def junit_properties(outcome: CaseOutcome) -> list[tuple[str, object]]:
         ("urial.answer.finish", answer.finish_reason),
         ("urial.answer.cached", answer.cached),
     ]
+    judged = answer.measurements.get("judge")
+    for aspect, value in (getattr(judged, "scores", None) or {}).items():
+        props.append((f"urial.score.{aspect}", f"{value:g}"))
+    if outcome.runs:
+        props.append(("urial.repeats.passed", f"{outcome.runs_passed}/{len(outcome.runs)}"))
     for context, shift in (answer.measurements.get("token_shift") or {}).items():
         m = shift.metrics
         props += [(f"urial.token_shift.{context}.{k}", f"{getattr(m, k):.4f}") for k in ("unshifted", "marginal", "shifted", "mean_kl")]
@@ -134,6 +165,52 @@ def write_shift_artifacts(records: Sequence[dict[str, Any]], run_dir: Path, titl
     return page
 
 
+def gate_record(result: Any) -> dict[str, Any]:
+    """A suite gate's result for the run record (``kind: gate`` tells it from case records)."""
+    return {
+        "kind": "gate",
+        "suite": result.suite,
+        "cases": result.cases,
+        "passed": result.passed,
+        "rows": [
+            {"metric": r.metric, "value": r.value, "threshold": r.threshold, "passed": r.passed, "n": r.n} for r in result.rows
+        ],
+    }
+
+
+def scores_table(records: Sequence[Mapping[str, Any]]) -> str:
+    """Per suite, the mean of each judged aspect and their average (laid out like the URIAL paper's Table 1)."""
+    from tabulate import tabulate
+
+    from .suite import SCORE_ASPECTS
+
+    by_suite: dict[str, list[Mapping[str, float]]] = {}
+    for r in records:
+        judge = r.get("judge")
+        if judge:
+            by_suite.setdefault(r["suite"], []).append(judge["scores"])
+    if not by_suite:
+        return ""
+    extra = sorted({a for rows in by_suite.values() for s in rows for a in s if a not in SCORE_ASPECTS})
+    aspects = list(SCORE_ASPECTS) + extra
+    table = []
+    for suite in sorted(by_suite):
+        rows = by_suite[suite]
+        means = [_mean([s[a] for s in rows if a in s]) for a in aspects]
+        present = [m for m, a in zip(means, SCORE_ASPECTS) if m is not None]
+        avg = sum(present) / len(present) if present else None
+        table.append([suite, len(rows)] + [_fmt(m) for m in means] + [_fmt(avg)])
+    return tabulate(table, headers=["suite", "judged"] + aspects + ["avg"], tablefmt="github")
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def suite_summaries(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Per suite: cases, passed, refusal rate on ``required`` cases, over-refusal rate on ``forbidden`` ones."""
     by_suite: dict[str, list[Mapping[str, Any]]] = {}
@@ -183,7 +260,12 @@ def _pct(rate: float | None, n: int) -> str:
 
 
 def build_run_record(
-    info: RunInfo, records: Sequence[Mapping[str, Any]], *, started: float, run_id: str | None = None
+    info: RunInfo,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    started: float,
+    run_id: str | None = None,
+    gates: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     from . import __version__
 
@@ -198,7 +280,9 @@ def build_run_record(
         "model": {"id": info.model_id, "fingerprint": info.fingerprint, "device": info.device, "dtype": info.dtype},
         "prompts": dict(info.prompts),
         "decoding_overrides": dict(info.decoding_overrides),
+        "judge": info.judge,
         "suites": suite_summaries(records),
+        "gates": list(gates),
         "cases": list(records),
     }
 

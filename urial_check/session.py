@@ -7,11 +7,12 @@ generates answers for all pending cases (or a window of them under ``-x``), so t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Mapping, Protocol, Sequence
 
 from .backends.base import Backend, GenerationRequest, GenerationResult
 from .checks import DEFAULT_CHECKS, Check, CheckResult
@@ -55,18 +56,35 @@ class Answer:
 
 @dataclass(frozen=True)
 class CaseOutcome:
-    """A case's answer together with its check results."""
+    """A case's answer together with its check results (for every run when it repeats)."""
 
     case: Case
     answer: Answer
     checks: tuple[CheckResult, ...]
+    #: With ``repeats > 1``: each run's answer and check results (the first is ``answer``/``checks``).
+    runs: tuple[tuple[Answer, tuple[CheckResult, ...]], ...] = ()
+
+    @property
+    def runs_passed(self) -> int:
+        return sum(all(c.passed for c in checks) for _, checks in self.runs)
 
     @property
     def passed(self) -> bool:
+        if self.runs:
+            wanted = self.case.pass_if
+            return self.runs_passed == len(self.runs) if wanted is None else wanted.check(self.runs_passed)
         return all(c.passed for c in self.checks)
 
     @property
     def failures(self) -> tuple[CheckResult, ...]:
+        if self.runs:
+            if self.passed:
+                return ()
+            wanted = self.case.pass_if.text if self.case.pass_if else f"== {len(self.runs)}"
+            first_failure = next((c for _, checks in self.runs for c in checks if not c.passed), None)
+            detail = f" (e.g. {first_failure.message})" if first_failure else ""
+            message = f"{self.runs_passed} of {len(self.runs)} runs passed, expected {wanted}{detail}"
+            return (CheckResult("repeats", False, message),)
         return tuple(c for c in self.checks if not c.passed)
 
     @property
@@ -103,6 +121,10 @@ def case_key(case: Case) -> str:
     return f"{case.path}::{case.id}"
 
 
+def run_key(case: Case, run: int = 0) -> str:
+    return case_key(case) if run == 0 else f"{case_key(case)}#{run}"
+
+
 class UrialSession:
     """Owns the backend, the prompts, the generated answers and the outcomes of one run."""
 
@@ -114,12 +136,15 @@ class UrialSession:
         checks: Sequence[Check] = DEFAULT_CHECKS,
         measurers: Sequence[Measurer] = (),
         cache: Any = None,
+        progress_guard: Callable[[], ContextManager[Any]] = contextlib.nullcontext,
     ) -> None:
         self.settings = settings
         self._backend_factory = backend_factory
         self._backend: Backend | None = None
         self.checks = tuple(checks)
         self.measurers = tuple(measurers)
+        #: Entered around progress-bar output (the plugin lifts pytest's output capture there).
+        self._progress_guard = progress_guard
         self.cache = cache
         self._prompts: dict[Path | None, UrialPrompt] = {}
         self._planned: list[Case] = []
@@ -153,11 +178,13 @@ class UrialSession:
     def decoding_for(self, case: Case) -> Decoding:
         return Decoding().updated(dict(case.generation)).updated(dict(self.settings.decoding_overrides))
 
-    def request_for(self, case: Case) -> GenerationRequest:
+    def request_for(self, case: Case, run: int = 0) -> GenerationRequest:
+        """The generation request for one run of a case (sampled repeats get consecutive seeds)."""
         prompt = self.prompt_for(case)
-        return GenerationRequest(
-            prompt=prompt.render(case.turns), decoding=self.decoding_for(case), prefix=prompt.text, stop=STOP_STRINGS
-        )
+        decoding = self.decoding_for(case)
+        if run and decoding.do_sample:
+            decoding = decoding.updated({"seed": (decoding.seed or 0) + run})
+        return GenerationRequest(prompt=prompt.render(case.turns), decoding=decoding, prefix=prompt.text, stop=STOP_STRINGS)
 
     # ------------------------------------------------------------------ planning and generation
 
@@ -165,54 +192,79 @@ class UrialSession:
         """Declare the selected cases in run order (after ``-k``/``-m`` deselection)."""
         self._planned = list(cases)
 
+    @property
+    def planned(self) -> list[Case]:
+        return list(self._planned)
+
     def pending(self) -> list[Case]:
-        return [c for c in self._planned if case_key(c) not in self._answers]
+        return [c for c in self._planned if not self._has_all_runs(c)]
+
+    def _has_all_runs(self, case: Case) -> bool:
+        return all(run_key(case, i) in self._answers for i in range(case.repeats))
 
     def answer(self, case: Case) -> Answer:
-        """The case's answer, generating it (and a batch of other pending cases) if needed."""
-        key = case_key(case)
-        if key not in self._answers:
+        """The case's (first) answer, generating it and a batch of other pending cases if needed."""
+        return self.answers(case)[0]
+
+    def answers(self, case: Case) -> list[Answer]:
+        """Every run's answer of a case (one unless the case has ``repeats``)."""
+        if not self._has_all_runs(case):
+            key = case_key(case)
             pending = self.pending()
-            if case_key(case) not in {case_key(c) for c in pending}:
+            index = next((i for i, c in enumerate(pending) if case_key(c) == key), None)
+            if index is None:
                 pending.insert(0, case)
             else:
-                index = next(i for i, c in enumerate(pending) if case_key(c) == key)
                 pending = pending[index:] + pending[:index]
             if self.settings.window:
                 pending = pending[: self.settings.window]
-            self._generate(pending)
-            self._measure(pending)
-        return self._answers[key]
+            self._produce(pending)
+        return [self._answers[run_key(case, i)] for i in range(case.repeats)]
 
     def answer_many(self, cases: Sequence[Case]) -> list[Answer]:
-        """Answers for ad-hoc cases (not necessarily planned), generated together in batches."""
-        missing = list({case_key(c): c for c in cases if case_key(c) not in self._answers}.values())
+        """First answers for ad-hoc cases (not necessarily planned), generated together in batches."""
+        missing = list({case_key(c): c for c in cases if not self._has_all_runs(c)}.values())
         if missing:
-            self._generate(missing)
-            self._measure(missing)
-        return [self._answers[case_key(c)] for c in cases]
+            self._produce(missing)
+        return [self._answers[run_key(c, 0)] for c in cases]
 
-    def _measure(self, cases: Sequence[Case]) -> None:
+    def _produce(self, cases: Sequence[Case]) -> None:
+        units = [(c, i) for c in cases for i in range(c.repeats) if run_key(c, i) not in self._answers]
+        self._generate(units)
+        self._measure([(c, i) for c in cases for i in range(c.repeats)])
+
+    def _measure(self, units: Sequence[tuple[Case, int]]) -> None:
         for measurer in self.measurers:
-            todo = [c for c in cases if measurer.name not in self._answers[case_key(c)].measurements]
+            todo = [u for u in units if measurer.name not in self._answers[run_key(*u)].measurements]
             if not todo:
                 continue
-            values = measurer.measure(self, [(c, self._answers[case_key(c)]) for c in todo])
-            for case, value in zip(todo, values):
-                old = self._answers[case_key(case)]
-                self._answers[case_key(case)] = dataclasses.replace(
+            values = measurer.measure(self, [(c, self._answers[run_key(c, i)]) for c, i in todo])
+            for (case, i), value in zip(todo, values):
+                old = self._answers[run_key(case, i)]
+                self._answers[run_key(case, i)] = dataclasses.replace(
                     old, measurements={**old.measurements, measurer.name: value}
                 )
 
-    def _generate(self, cases: Sequence[Case]) -> None:
-        requests = [self.request_for(c) for c in cases]
+    def _generate(self, units: Sequence[tuple[Case, int]]) -> None:
+        requests = [self.request_for(c, i) for c, i in units]
+        # Identical requests (greedy repeats, one question asked twice) are generated once.
+        first: dict[GenerationRequest, int] = {}
         todo: list[int] = []
+        followers: dict[int, list[int]] = {}
         for i, request in enumerate(requests):
+            if request in first:
+                followers.setdefault(first[request], []).append(i)
+                continue
+            first[request] = i
             hit = self._cache_get(request)
             if hit is not None:
-                self._store(cases[i], request, hit)
+                self._store(units[i], request, hit)
             else:
                 todo.append(i)
+        for leader, others in followers.items():
+            if run_key(*units[leader]) in self._answers:
+                for i in others:
+                    self._copy(units[leader], units[i])
         if not todo:
             return
         backend = self.backend
@@ -221,15 +273,27 @@ class UrialSession:
         def on_result(j: int, result: GenerationResult) -> None:
             i = todo[j]
             self._cache_put(requests[i], result)
-            self._store(cases[i], requests[i], result)
+            self._store(units[i], requests[i], result)
+            for other in followers.get(i, []):
+                self._copy(units[i], units[other])
 
-        bar = self._progress_bar(len(todo))
-        try:
-            backend.generate([requests[i] for i in todo], on_result=_tee(on_result, bar))
-        finally:
-            if bar is not None:
-                bar.close()
-            self.generated_seconds += time.perf_counter() - t0
+        with self._progress_guard():
+            bar = self._progress_bar(len(todo))
+            try:
+                backend.generate([requests[i] for i in todo], on_result=_tee(on_result, bar))
+            finally:
+                if bar is not None:
+                    bar.close()
+                self.generated_seconds += time.perf_counter() - t0
+
+    def _copy(self, source: tuple[Case, int], target: tuple[Case, int]) -> None:
+        from .refusal import detect_refusal
+
+        answer = self._answers[run_key(*source)]
+        verdict = detect_refusal(answer.text, target[0].instruction)
+        self._answers[run_key(*target)] = dataclasses.replace(
+            answer, case_key=run_key(*target), verdict=verdict, measurements={}
+        )
 
     def _progress_bar(self, total: int) -> Any:
         if not self.settings.progress or total < 2:
@@ -238,12 +302,13 @@ class UrialSession:
 
         return tqdm(total=total, desc="urial-check: generating", unit="case", leave=False, dynamic_ncols=True)
 
-    def _store(self, case: Case, request: GenerationRequest, result: GenerationResult) -> None:
+    def _store(self, unit: tuple[Case, int], request: GenerationRequest, result: GenerationResult) -> None:
         from .refusal import detect_refusal
 
+        case = unit[0]
         text = cut_answer(result.text, request.stop)
-        self._answers[case_key(case)] = Answer(
-            case_key=case_key(case),
+        self._answers[run_key(*unit)] = Answer(
+            case_key=run_key(*unit),
             prompt=request.prompt,
             text=text,
             raw=result.text,
@@ -269,6 +334,15 @@ class UrialSession:
             engine_version=ENGINE_VERSION,
         )
 
+    @property
+    def primary_shift_context(self) -> str | None:
+        """The token-shift context assertions and gates use (None when token shift is off)."""
+        for measurer in self.measurers:
+            context = getattr(measurer, "primary_context", None)
+            if context:
+                return str(context)
+        return None
+
     def model_info(self) -> dict[str, Any]:
         """Model id, weight fingerprint and device, for records."""
         backend = self.backend
@@ -290,10 +364,10 @@ class UrialSession:
     # ------------------------------------------------------------------ checking
 
     def evaluate(self, case: Case) -> CaseOutcome:
-        """Answer the case and run every check; remember and return the outcome."""
-        answer = self.answer(case)
-        results = [r for check in self.checks if (r := check(case, answer)) is not None]
-        outcome = CaseOutcome(case=case, answer=answer, checks=tuple(results))
+        """Answer the case (every run) and run every check; remember and return the outcome."""
+        answers = self.answers(case)
+        runs = tuple((a, tuple(r for check in self.checks if (r := check(case, a)) is not None)) for a in answers)
+        outcome = CaseOutcome(case=case, answer=runs[0][0], checks=runs[0][1], runs=runs if case.repeats > 1 else ())
         self.outcomes[case_key(case)] = outcome
         return outcome
 
@@ -323,5 +397,6 @@ def _tee(on_result: Callable[[int, GenerationResult], None], bar: Any) -> Callab
 
 
 __all__ = [
-    "Answer", "CaseFailure", "CaseOutcome", "MeasurementError", "Measurer", "SessionSettings", "UrialSession", "case_key",
+    "Answer", "CaseFailure", "CaseOutcome", "MeasurementError", "Measurer", "SessionSettings", "UrialSession",
+    "case_key", "run_key",
 ]
