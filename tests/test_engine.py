@@ -264,3 +264,21 @@ def test_default_model_batched_equals_generate_alone(default_model: tuple[Any, A
     got = engine.generate(model, tokenizer, reqs, batch_size=4)
     for g, r in zip(got, reqs):
         same(g, reference(model, tokenizer, r))
+
+
+def test_sliding_window_model_is_batched_without_padding(model_and_tokenizer: tuple[Any, Any],
+                                                          prompt: UrialPrompt) -> None:
+    _, tokenizer = model_and_tokenizer
+    config = transformers.MistralConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, sliding_window=48, max_position_embeddings=4096,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id)
+    torch.manual_seed(1)
+    model = transformers.MistralForCausalLM(config).eval()
+    assert not all(type(layer) is transformers.cache_utils.DynamicLayer
+                   for layer in transformers.DynamicCache(config=config).layers)
+    reqs = requests_for(prompt, max_new_tokens=8, stop=())
+    got = engine.generate(model, tokenizer, reqs, batch_size=3)
+    for g, r in zip(got, reqs):
+        same(g, reference(model, tokenizer, r))

@@ -28,6 +28,7 @@ Greedy choices can only differ where the two best logits are that close; see ``t
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import time
 from collections import OrderedDict
@@ -153,6 +154,9 @@ class _Run:
         self.pad = _pad_id(model, tokenizer, self.eos)
         self.cache_kwarg = _forward_kwarg(model, ("cache", "past_key_values")) or "past_key_values"
         self.logits_kwarg = _forward_kwarg(model, ("logits_to_keep", "num_logits_to_keep"))
+        #: Only plain full-attention caches take padded batches: a sliding window counts pad
+        #: slots as tokens, so padded rows would see less context than when generated alone.
+        self.padding_ok = _full_attention_only(model)
 
     def report(self) -> None:
         if self.progress is not None:
@@ -207,9 +211,9 @@ def generate(
     automatic = batch_size is None
     size = batch_size or (CUDA_START_BATCH_SIZE if run.device.type == "cuda" else CPU_BATCH_SIZE)
     for group in _plan(run, requests):
-        pending = sorted(group.rows, key=lambda r: (len(r.prompt_ids) - r.cached, r.index))
+        pending = sorted(group.rows, key=lambda r: (_suffix_length(r), r.index))
         while pending:
-            batch, pending = pending[:size], pending[size:]
+            batch, pending = _take_batch(pending, size, run.padding_ok)
             try:
                 _generate_batch(run, group, batch, store)
             except run.torch.cuda.OutOfMemoryError:
@@ -228,6 +232,23 @@ def generate(
     missing = [i for i, r in enumerate(run.results) if r is None]
     assert not missing, f"requests left without a result: {missing}"
     return [r for r in run.results if r is not None]
+
+
+def _take_batch(pending: list[_Row], size: int, padding_ok: bool) -> tuple[list[_Row], list[_Row]]:
+    """The next batch (``pending`` is sorted by suffix length) and what remains.
+
+    Without ``padding_ok`` a batch only takes suffixes of one length, so no row is padded.
+    """
+    if padding_ok:
+        return pending[:size], pending[size:]
+    width = _suffix_length(pending[0])
+    same = [row for row in pending if _suffix_length(row) == width][:size]
+    taken = {row.index for row in same}
+    return same, [row for row in pending if row.index not in taken]
+
+
+def _suffix_length(row: _Row) -> int:
+    return len(row.prompt_ids) - row.cached
 
 
 def _plan(run: _Run, requests: Sequence[GenerationRequest]) -> list[_Group]:
@@ -299,16 +320,12 @@ def _generate_batch(run: _Run, group: _Group, rows: list[_Row], store: PrefixSto
     t0 = time.perf_counter()
     decoding = rows[0].request.decoding
     shared = len(group.prefix_ids)
+    base = None
     if shared:
         key = (id(run.model), *group.prefix_ids)
         base = store.get_or_compute(key, lambda: _prefix_cache(run, group.prefix_ids))
-        cache = copy.deepcopy(base)
-        if len(rows) > 1:
-            cache.batch_repeat_interleave(len(rows))
-    else:
-        from transformers import DynamicCache
-
-        cache = DynamicCache(config=run.model.config)
+    capacity = max(len(r.prompt_ids) + r.request.decoding.max_new_tokens for r in rows) + 1
+    cache = _batch_cache(run.model, base, len(rows), capacity, run.padding_ok)
 
     # Suffixes right-aligned: [prefix][pad ... pad][suffix]; pads masked, positions skip them.
     suffixes = [row.prompt_ids[shared:] for row in rows]
@@ -359,6 +376,103 @@ def _generate_batch(run: _Run, group: _Group, rows: list[_Row], store: PrefixSto
         mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=1)
         logits = run.forward(tokens[:, None], mask, next_position[:, None], cache)
         next_position = next_position + 1
+
+
+def _full_attention_only(model: Any) -> bool:
+    from transformers import DynamicCache
+    from transformers.cache_utils import DynamicLayer
+
+    layers = DynamicCache(config=model.config).layers
+    return bool(layers) and all(type(layer) is DynamicLayer for layer in layers)
+
+
+def _batch_cache(model: Any, prefix: Any, batch: int, capacity: int, full_attention_only: bool) -> Any:
+    """A fresh KV cache for one batch, holding ``prefix`` (a batch-1 cache, left untouched) per row.
+
+    Plain full-attention layers get a buffer layer (preallocated, so a decode step does not
+    copy the whole cache as ``DynamicLayer``'s concatenation does); other layer kinds (sliding
+    windows, linear attention) get a copy of the prefix repeated over the batch.
+    """
+    from transformers import DynamicCache
+
+    cache = DynamicCache(config=model.config)
+    if full_attention_only:
+        if prefix is None:
+            cache.layers = [_buffer_layer(None, None, batch, capacity) for _ in cache.layers]
+        else:
+            cache.layers = [_buffer_layer(layer.keys, layer.values, batch, capacity) for layer in prefix.layers]
+        return cache
+    if prefix is None:
+        return cache
+    cache = copy.deepcopy(prefix)
+    if batch > 1:
+        cache.batch_repeat_interleave(batch)
+    return cache
+
+
+def _buffer_layer(keys: Any, values: Any, batch: int, capacity: int) -> Any:
+    """A buffer layer for ``batch`` rows of up to ``capacity`` tokens, holding ``keys``/``values`` expanded."""
+    layer = _buffer_layer_class()(capacity)
+    if keys is not None:
+        layer.update(keys.expand(batch, -1, -1, -1), values.expand(batch, -1, -1, -1))
+    return layer
+
+
+@functools.cache
+def _buffer_layer_class() -> type:
+    """Defined on first use, so that importing this module does not import transformers."""
+    from transformers.cache_utils import DynamicLayer
+
+    class BufferLayer(DynamicLayer):  # type: ignore[misc]
+        """Keys and values in a preallocated buffer that new tokens are written into.
+
+        ``keys``/``values`` are views of the filled part, as ``DynamicLayer`` users expect.
+        """
+
+        def __init__(self, capacity: int) -> None:
+            super().__init__()
+            self.capacity = capacity
+            self.length = 0
+            self.key_buffer: Any = None
+            self.value_buffer: Any = None
+
+        def lazy_initialization(self, key_states: Any, value_states: Any) -> None:
+            batch, heads, _, key_dim = key_states.shape
+            self.key_buffer = key_states.new_empty((batch, heads, self.capacity, key_dim))
+            self.value_buffer = value_states.new_empty((batch, heads, self.capacity, value_states.shape[3]))
+            self.dtype, self.device = key_states.dtype, key_states.device
+            self.is_initialized = True
+
+        def update(self, key_states: Any, value_states: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+            if not self.is_initialized:
+                self.lazy_initialization(key_states, value_states)
+            end = self.length + key_states.shape[-2]
+            if end > self.key_buffer.shape[-2]:  # not expected (capacity covers the batch); grow anyway
+                extra = end - self.key_buffer.shape[-2] + 64
+                self.key_buffer = _grow(self.key_buffer, extra)
+                self.value_buffer = _grow(self.value_buffer, extra)
+            self.key_buffer[:, :, self.length:end] = key_states
+            self.value_buffer[:, :, self.length:end] = value_states
+            self.length = end
+            self.keys = self.key_buffer[:, :, :end]
+            self.values = self.value_buffer[:, :, :end]
+            return self.keys, self.values
+
+        def batch_select_indices(self, indices: Any) -> None:
+            if self.is_initialized:
+                self.key_buffer = self.key_buffer.index_select(0, indices)
+                self.value_buffer = self.value_buffer.index_select(0, indices)
+                self.keys = self.key_buffer[:, :, : self.length]
+                self.values = self.value_buffer[:, :, : self.length]
+
+    return BufferLayer
+
+
+def _grow(buffer: Any, extra: int) -> Any:
+    import torch
+
+    pad = buffer.new_empty(buffer.shape[:2] + (extra,) + buffer.shape[3:])
+    return torch.cat([buffer, pad], dim=2)
 
 
 def _choose(run: _Run, logits: Any, seen: Any, decoding: Decoding, rows: list[_Row],
