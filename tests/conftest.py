@@ -9,6 +9,14 @@ import pytest
 from urial_check.backends.tiny import build_tiny_llama, save_default_tokenizer
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own urial-check cache folder (results, fingerprints, model copies)."""
+    folder = tmp_path_factory.mktemp("urial-cache")
+    monkeypatch.setenv("URIAL_CHECK_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def default_tokenizer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_default_tokenizer(tmp_path_factory.mktemp("default-tokenizer"))

@@ -75,9 +75,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="openai: base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1")
     group.addoption("--urial-judge-key-env", default=None, metavar="VAR",
                     help="openai: environment variable holding the API key (default OPENAI_API_KEY); never recorded")
+    group.addoption("--urial-cache", default=None, choices=("rw", "ro", "off"),
+                    help="result cache: rw (default) reads and writes, ro only reads, off neither")
+    group.addoption("--urial-cache-dir", default=None, metavar="DIR",
+                    help="cache folder (default $URIAL_CHECK_CACHE_DIR, else ~/.cache/urial-check)")
+    group.addoption("--urial-cache-clear", action="store_true", default=False,
+                    help="empty the result cache before the run")
     group.addoption("--urial-report-dir", default=None, metavar="DIR", help="where run records go (default: reports/)")
     parser.addini("urial_model", "default for --urial-model", default=None)
     parser.addini("urial_report_dir", "default for --urial-report-dir", default="reports")
+    parser.addini("urial_cache", "default for --urial-cache", default="rw")
     parser.addini("urial_judge", "default for --urial-judge", default="heuristic")
     parser.addini("urial_judge_model", "default for --urial-judge-model", default=None)
     parser.addini("urial_judge_url", "default for --urial-judge-url", default=None)
@@ -117,12 +124,16 @@ def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
     state = config.stash[STATE]
     from .backends.transformers_backend import ModelSettings, TransformersBackend
 
+    cache_dir = _cache_dir(config)
+    cache = _open_cache(config, cache_dir)
     model_settings = ModelSettings(
         model=config.getoption("urial_model") or config.getini("urial_model") or None,
         device=config.getoption("urial_device") or "auto",
         dtype=config.getoption("urial_dtype") or "auto",
         batch_size=config.getoption("urial_batch_size"),
+        cache_dir=cache_dir,
     )
+    memo = cache.remember_fingerprint if cache is not None else None
     aligned = config.getoption("urial_aligned_model")
     measurers: list[Any] = []
     primary = None
@@ -141,7 +152,8 @@ def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
         measurers.insert(0, JudgeMeasurer(judge_settings))
     session = UrialSession(
         state.settings,
-        lambda: TransformersBackend(model_settings),
+        lambda: TransformersBackend(model_settings, fingerprint_memo=memo),
+        cache=cache,
         checks=DEFAULT_CHECKS + (ScoresCheck(), TokenShiftCheck(primary)),
         measurers=measurers,
         progress_guard=_uncaptured(config),
@@ -200,6 +212,7 @@ class RunRecorder:
             device=first["model"].get("device"),
             dtype=first["model"].get("dtype"),
             judge=next((r["judge"]["id"] for r in self.records if r.get("judge")), None),
+            load_seconds=next((r["model"].get("load_seconds") for r in reversed(self.records + self.gates)), None),
         )
         report_dir = _report_dir(self.config)
         entries = shift_entries(self.records)
@@ -227,6 +240,26 @@ class RunRecorder:
             terminalreporter.write_line(f"token shift page: {self.shift_page}")
         if self.written is not None:
             terminalreporter.write_line(f"run record: {self.written}")
+
+
+def _cache_dir(config: pytest.Config) -> Path:
+    from .cache import default_cache_dir
+
+    given = config.getoption("urial_cache_dir")
+    return Path(given).expanduser().resolve() if given else default_cache_dir()
+
+
+def _open_cache(config: pytest.Config, directory: Path) -> Any:
+    """The session's result cache (None when off); ``--urial-cache-clear`` empties it first."""
+    from .cache import ResultCache
+
+    mode = config.getoption("urial_cache") or config.getini("urial_cache") or "rw"
+    if mode not in ("rw", "ro", "off"):
+        raise pytest.UsageError(f"urial_cache = {mode}: expected rw, ro or off")
+    if config.getoption("urial_cache_clear"):
+        with ResultCache(directory, "rw") as clearing:
+            clearing.clear()
+    return None if mode == "off" else ResultCache(directory, mode)
 
 
 def _uncaptured(config: pytest.Config) -> Any:

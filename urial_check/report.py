@@ -31,6 +31,7 @@ class RunInfo:
     device: str | None = None
     dtype: str | None = None
     judge: str | None = None
+    load_seconds: float | None = None
 
 
 def outcome_record(outcome: CaseOutcome) -> dict[str, Any]:
@@ -277,7 +278,13 @@ def build_run_record(
         "finished": _iso(time.time()),
         "urial_check_version": __version__,
         "python": platform.python_version(),
-        "model": {"id": info.model_id, "fingerprint": info.fingerprint, "device": info.device, "dtype": info.dtype},
+        "model": {
+            "id": info.model_id,
+            "fingerprint": info.fingerprint,
+            "device": info.device,
+            "dtype": info.dtype,
+            "load_seconds": info.load_seconds,
+        },
         "prompts": dict(info.prompts),
         "decoding_overrides": dict(info.decoding_overrides),
         "judge": info.judge,

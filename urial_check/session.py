@@ -346,7 +346,13 @@ class UrialSession:
     def model_info(self) -> dict[str, Any]:
         """Model id, weight fingerprint and device, for records."""
         backend = self.backend
-        return {"id": backend.model_id, "fingerprint": backend.fingerprint, "device": getattr(backend, "device", None)}
+        return {
+            "id": backend.model_id,
+            "fingerprint": backend.fingerprint,
+            "device": getattr(backend, "device", None),
+            # None when every answer came from the cache and the model was never loaded.
+            "load_seconds": getattr(backend, "load_seconds", None),
+        }
 
     @property
     def backend_fingerprint(self) -> str:

