@@ -1,0 +1,157 @@
+"""The ``urial-check`` command: work with run records outside pytest.
+
+``urial-check compare BASELINE.json CANDIDATE.json``
+    Gate a candidate run against a baseline run (:mod:`urial_check.baseline`). Exit status 0 when
+    no metric regressed, 1 when one did, 2 on bad input (one line on stderr). When the
+    ``GITHUB_STEP_SUMMARY`` environment variable names a file, the Markdown summary is appended to
+    it, so a GitHub Actions job shows the table on its summary page.
+``urial-check report RUN.json -o report.html [--baseline BASE.json]``
+    Write a self-contained HTML report (:mod:`urial_check.html_report`).
+
+Subcommands are registered in :data:`COMMANDS`: each entry adds its subparser and sets
+``handler``, a function from the parsed arguments to an exit status. To add one, write an
+``_add_<name>(subparsers)`` function and list it there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from . import __version__
+
+EXIT_OK = 0
+EXIT_REGRESSION = 1
+EXIT_BAD_INPUT = 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """Bad input from the user; ``main`` prints the message as one line and exits with status 2."""
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return value
+
+
+def _add_compare(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "compare", help="gate a candidate run record against a baseline run record",
+        description="Compare two run records suite by suite on the cases both share. Exit status: 0 pass, "
+                    "1 regression, 2 bad input.",
+    )
+    p.add_argument("baseline", type=Path, help="baseline run record (JSON)")
+    p.add_argument("candidate", type=Path, help="candidate run record (JSON)")
+    p.add_argument("--format", choices=("table", "markdown", "json"), default="table", help="output format (default: table)")
+    p.add_argument("--margin", type=_fraction, default=0.05,
+                   help="allowed worsening as a fraction of each metric's scale (default 0.05: 5 points of a rate, "
+                        "0.2 of a 1-5 score)")
+    p.add_argument("--alpha", type=_fraction, default=0.05, help="significance level of the paired tests (default 0.05)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling (default 0)")
+    p.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples (default 2000)")
+    p.add_argument("--max-flips", type=int, default=20, help="flipped cases listed per suite and direction (default 20)")
+    p.set_defaults(handler=_compare)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .baseline import ComparisonError, compare_runs, render_markdown, render_table, to_json
+    from .run_record import RunRecordError, load_run_record
+
+    try:
+        baseline = load_run_record(args.baseline)
+        candidate = load_run_record(args.candidate)
+        comparison = compare_runs(baseline, candidate, margin=args.margin, alpha=args.alpha, seed=args.seed, n_boot=args.n_boot)
+    except (RunRecordError, ComparisonError) as exc:
+        raise UsageError(str(exc)) from None
+    if comparison.shared_cases == 0:
+        raise UsageError(f"{args.candidate}: no case in common with {args.baseline}; nothing to compare")
+    if args.format == "json":
+        sys.stdout.write(to_json(comparison))
+    elif args.format == "markdown":
+        sys.stdout.write(render_markdown(comparison, max_flips=args.max_flips))
+    else:
+        sys.stdout.write(render_table(comparison, max_flips=args.max_flips) + "\n")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        try:
+            with open(summary, "a", encoding="utf-8") as handle:
+                handle.write(render_markdown(comparison, max_flips=args.max_flips) + "\n")
+        except OSError as exc:
+            raise UsageError(f"GITHUB_STEP_SUMMARY={summary}: cannot append: {exc.strerror or exc}") from None
+    return EXIT_OK if comparison.passed else EXIT_REGRESSION
+
+
+def _add_report(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "report", help="write a self-contained HTML report of a run record",
+        description="Write one HTML file (no scripts, no network) with per-suite tables, plots and every case.",
+    )
+    p.add_argument("run", type=Path, help="run record (JSON)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="HTML file to write")
+    p.add_argument("--baseline", type=Path, help="baseline run record to compare against")
+    p.add_argument("--title", help="page title (default: from the run id)")
+    p.add_argument("--margin", type=_fraction, default=0.05, help="as for compare (with --baseline)")
+    p.add_argument("--alpha", type=_fraction, default=0.05, help="as for compare (with --baseline)")
+    p.set_defaults(handler=_report)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .baseline import ComparisonError, compare_runs
+    from .html_report import render_html_report
+    from .run_record import RunRecordError, load_run_record
+
+    try:
+        run = load_run_record(args.run)
+        baseline = load_run_record(args.baseline) if args.baseline else None
+        comparison = compare_runs(baseline, run, margin=args.margin, alpha=args.alpha) if baseline else None
+    except (RunRecordError, ComparisonError) as exc:
+        raise UsageError(str(exc)) from None
+    html = render_html_report(run, baseline=baseline, comparison=comparison, title=args.title)
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
+    print(f"report: {args.output}")
+    return EXIT_OK
+
+
+#: Subcommand registrations, in the order ``--help`` lists them.
+COMMANDS: tuple[Callable[[Any], None], ...] = (_add_compare, _add_report)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="urial-check", description="Work with urial-check run records outside pytest.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in COMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``urial-check`` script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except UsageError as exc:
+        print(f"urial-check {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
