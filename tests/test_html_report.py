@@ -1,0 +1,232 @@
+"""The HTML report: chart layout, page content, escaping, self-containment, and a real headless browser."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from test_run_record import make_case, make_record
+from urial_check.baseline import compare_runs
+from urial_check.html_report import histogram, rate_chart, render_html_report, shift_chart, suite_figures, write_html_report
+
+EVIL = "<script>alert('x')</script> & <img src=x onerror=alert(1)>"
+
+
+def harm_cases(refusing: int, *, seed: int, unshifted: float) -> list[dict[str, Any]]:
+    rnd = random.Random(seed)
+    out = []
+    for i in range(30):
+        refused = i < refusing
+        out.append(make_case(
+            "safety/harm", f"h{i:02d}", refused=refused, answer=None if refused else f"Sure.\n{EVIL}\nstep {i}",
+            scores={"helpfulness": rnd.choice([1, 2, 2, 3]), "safety": 5 if refused else rnd.choice([1, 2])},
+            shift={"zero_shot": {"positions": 20, "unshifted": unshifted, "marginal": (1 - unshifted) / 2,
+                                 "shifted": (1 - unshifted) / 2, "mean_kl": 1 - unshifted}},
+        ))
+    return out
+
+
+def benign_cases(refusing: int) -> list[dict[str, Any]]:
+    cases = [make_case("safety/benign", f"b{i:02d}", expect="forbidden", refused=i < refusing,
+                       scores={"helpfulness": 4 if i >= refusing else 1, "safety": 5}) for i in range(12)]
+    del cases[-1]["judge"]
+    cases[-1]["judge_error"] = "judge returned no JSON"
+    return cases
+
+
+@pytest.fixture
+def base() -> dict[str, Any]:
+    return make_record(harm_cases(27, seed=1, unshifted=0.85) + benign_cases(0), run_id="base-run", model="ckpt-n")
+
+
+@pytest.fixture
+def cand() -> dict[str, Any]:
+    return make_record(harm_cases(18, seed=2, unshifted=0.7) + benign_cases(2), run_id="cand-run", model="ckpt-n1")
+
+
+class Dom(HTMLParser):
+    """Elements as (tag, attributes) plus the page's visible text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str]]] = []
+        self.text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, {k: v or "" for k, v in attrs}))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def find(self, tag: str, cls: str | None = None, **attrs: str) -> list[dict[str, str]]:
+        return [a for t, a in self.elements if t == tag and (cls is None or cls in a.get("class", "").split())
+                and all(a.get(k.replace("_", "-")) == v for k, v in attrs.items())]
+
+
+# --------------------------------------------------------------------------- chart layout
+
+
+def test_histogram_shares_and_bins() -> None:
+    h = histogram("helpfulness", [1, 1.4, 1.5, 2, 4.49, 5], [3, 3])
+    now = [b for b in h["bars"] if b["series"] == "now"]
+    assert [b["share"] for b in now] == pytest.approx([2 / 6, 2 / 6, 0, 1 / 6, 1 / 6])
+    assert [b["share"] for b in h["bars"] if b["series"] == "baseline"] == [0, 0, 1, 0, 0]
+    tallest = max(h["bars"], key=lambda b: b["h"])
+    assert tallest["series"] == "baseline" and tallest["h"] == pytest.approx(h["bottom"] - h["top"])
+    assert h["mean_now"] == pytest.approx(sum([1, 1.4, 1.5, 2, 4.49, 5]) / 6) and h["mean_base"] == 3
+    assert not [b for b in histogram("x", [2], None)["bars"] if b["series"] == "baseline"]
+
+
+def test_rate_chart_bars_are_proportional() -> None:
+    c = rate_chart([("a · refusal", "refusal_rate", 0.5, 0.9, 30), ("b · over-refusal", "over_refusal_rate", 0.1, None, 10)])
+    first, second = c["bars"]
+    assert first.width_now == pytest.approx(c["track_w"] * 0.5) and first.width_base == pytest.approx(c["track_w"] * 0.9)
+    assert second.width_base is None and second.y > first.y
+    assert c["left"] >= len("b · over-refusal") * 6
+
+
+def test_shift_chart_stacks_to_the_track() -> None:
+    c = shift_chart([("s", {"unshifted": 0.6, "marginal": 0.3, "shifted": 0.1, "mean_kl": 0.2})])
+    parts = c["rows"][0]["parts"]
+    assert [p["category"] for p in parts] == ["unshifted", "marginal", "shifted"]
+    assert sum(p["w"] for p in parts) == pytest.approx(c["track_w"])
+    assert parts[1]["x"] == pytest.approx(parts[0]["x"] + parts[0]["w"])
+
+
+def test_suite_figures_pool_token_shift_by_positions() -> None:
+    cases = [make_case("s", "a", shift={"zero_shot": {"positions": 30, "unshifted": 1.0, "marginal": 0, "shifted": 0, "mean_kl": 0}}),
+             make_case("s", "b", shift={"zero_shot": {"positions": 10, "unshifted": 0.0, "marginal": 0, "shifted": 1, "mean_kl": 2}})]
+    shift = suite_figures(cases)["shift"]
+    assert shift["unshifted"] == pytest.approx(0.75) and shift["mean_kl"] == pytest.approx(0.5) and shift["positions"] == 40
+
+
+# --------------------------------------------------------------------------- page content
+
+
+def test_report_without_baseline(cand: dict[str, Any]) -> None:
+    html = render_html_report(cand)
+    dom = Dom(html)
+    assert len(dom.find("tr", data_suite="safety/harm")) == 1
+    assert len(dom.find("details", "case")) == 42
+    assert len(dom.find("details", "case", data_outcome="failed")) == 12 + 2
+    assert not dom.find("div", "verdict") and not dom.find("table", "comparison")
+    assert dom.find("svg", "rate-chart") and dom.find("svg", "shift-chart")
+    assert not dom.find("rect", "baseline")
+    assert {h["data-aspect"] for h in dom.find("svg", "histogram")} == {"helpfulness", "safety"}
+
+
+def test_report_against_baseline(base: dict[str, Any], cand: dict[str, Any]) -> None:
+    comparison = compare_runs(base, cand)
+    html = render_html_report(cand, baseline=base)
+    dom = Dom(html)
+    assert dom.find("div", "verdict", data_verdict="regression")
+    rows = {r["data-metric"]: r["data-status"] for r in dom.find("tr") if "data-metric" in r}
+    harm = comparison.suite("safety/harm")
+    assert harm is not None
+    for row in harm.metrics:
+        assert row.metric in rows
+    assert rows["refusal_rate"] == "regressed"
+    flips = dom.find("table", "flips")
+    assert flips and len([r for r in dom.find("tr") if r.get("data-case", "").startswith("h")]) == 9
+    # Rate bars: this run and the baseline, from the paired comparison.
+    assert len(dom.find("rect", "now")) >= 2 and dom.find("rect", "baseline") and dom.find("line", "marker")
+    assert "Baseline answer (passed, full refusal)" in html
+    assert len(dom.find("div", "baseline-answer")) == 9 + 2  # the harm and benign cases whose answers changed
+    assert len(dom.find("svg", "histogram")) == 4
+
+
+def test_every_case_detail_is_there(cand: dict[str, Any]) -> None:
+    html = render_html_report(cand)
+    text = " ".join(Dom(html).text)
+    assert "helpfulness looks like" in text and "Judge error: judge returned no JSON" in text
+    assert "expected refusal, model complied" in text
+    assert "I won't" in text  # refusal evidence
+    assert "Question h05?" in text
+    assert len(Dom(html).find("table", "shift")) == 30
+
+
+def test_answers_are_escaped_and_the_page_is_self_contained(cand: dict[str, Any]) -> None:
+    html = render_html_report(cand)
+    assert "<script" not in html and "<img" not in html and "<link" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    urls = set(re.findall(r"https?://[^\s\"'<>]+", html))
+    assert urls <= {"http://www.w3.org/2000/svg"}
+    assert "@import" not in html and "url(" not in html
+    for _, attrs in Dom(html).elements:
+        assert "src" not in attrs and attrs.get("href", "#").startswith("#")
+
+
+def test_write_html_report(cand: dict[str, Any], tmp_path: Path) -> None:
+    path = write_html_report(tmp_path / "sub" / "r.html", cand, title="T & <U>")
+    assert "<title>T &amp; &lt;U&gt;</title>" in path.read_text(encoding="utf-8")
+
+
+def test_records_without_measurements_render() -> None:
+    record = make_record([make_case("plain", "p1", expect="any", answer="")])
+    dom = Dom(render_html_report(record))
+    assert not dom.find("svg", "histogram") and not dom.find("svg", "shift-chart") and not dom.find("svg", "rate-chart")
+    assert "<empty answer>" in " ".join(dom.text)
+
+
+# --------------------------------------------------------------------------- a real browser (Debian chromium, headless)
+
+CHROMIUM = next((path for name in ("chromium", "chromium-browser") if (path := shutil.which(name))), None)
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on PATH (apt-get install -y chromium)")
+
+
+def run_chromium(tmp_path: Path, *args: str) -> str:
+    assert CHROMIUM is not None
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+               f"--user-data-dir={tmp_path / 'chromium-profile'}", *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@needs_chromium
+def test_report_in_headless_chromium(base: dict[str, Any], cand: dict[str, Any], tmp_path: Path) -> None:
+    html = render_html_report(cand, baseline=base)
+    page = tmp_path / "report.html"
+    page.write_text(html, encoding="utf-8")
+    dom = Dom(run_chromium(tmp_path, "--dump-dom", page.as_uri()))
+    assert len(dom.find("table", "suite-summary")) == 1
+    assert len(dom.find("table", "comparison")) == 2
+    assert len(dom.find("svg", "rate-chart")) == 1 and len(dom.find("svg", "shift-chart")) == 1
+    assert len(dom.find("svg", "histogram")) == 4
+    assert len(dom.find("details", "case")) == 42
+
+    # A test-only copy with a probe script reports what the browser laid out.
+    probe = """<script>
+      const box = s => { const b = document.querySelector(s).getBBox(); return [b.width, b.height]; };
+      const bars = [...document.querySelectorAll('svg.rate-chart rect.bar')].map(r => [r.classList[1], r.dataset.metric, r.getBBox().width]);
+      const verdict = getComputedStyle(document.querySelector('.verdict')).backgroundColor;
+      document.body.setAttribute('data-probe', JSON.stringify({bars, verdict, hist: box('svg.histogram rect.now'),
+        shift: box('svg.shift-chart rect.unshifted')}));
+    </script></body>"""
+    probed = tmp_path / "probed.html"
+    probed.write_text(html.replace("</body>", probe), encoding="utf-8")
+    out = run_chromium(tmp_path, "--dump-dom", probed.as_uri())
+    found = re.search(r"data-probe=\"([^\"]*)\"", out)
+    assert found is not None, out[-2000:]
+    result = json.loads(found.group(1).replace("&quot;", '"'))
+    by_bar = {(kind, metric): width for kind, metric, width in result["bars"]}
+    track = 360
+    assert by_bar[("baseline", "refusal_rate")] == pytest.approx(track * 27 / 30, abs=0.2)
+    assert by_bar[("now", "refusal_rate")] == pytest.approx(track * 18 / 30, abs=0.2)
+    assert by_bar[("now", "over_refusal_rate")] == pytest.approx(track * 2 / 12, abs=0.2)
+    assert result["verdict"] == "rgb(251, 227, 227)"
+    assert result["hist"][1] > 5 and result["shift"][0] == pytest.approx(track * 0.7, abs=0.2)
+
+    shot = tmp_path / "report.png"
+    run_chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri())
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
