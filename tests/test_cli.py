@@ -180,3 +180,22 @@ def test_compare_and_report_on_real_plugin_records(pytester: pytest.Pytester, ti
     assert cli(capsys, "report", second, "-o", html_file, "--baseline", first)[0] == EXIT_OK
     html = html_file.read_text(encoding="utf-8")
     assert html.count('<details class="case"') == 3 and 'data-verdict="pass"' in html
+
+
+def test_example_workflow_calls_the_command_with_real_options() -> None:
+    import shlex
+
+    import yaml
+
+    workflow = yaml.safe_load((Path(__file__).parents[1] / "examples" / "ci" / "gate-checkpoint.yml").read_text(encoding="utf-8"))
+    scripts = [step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step]
+    calls = [line[line.index("urial-check "):] for script in scripts for line in script.splitlines() if "urial-check compare" in line
+             or "urial-check report" in line]
+    assert len(calls) == 3
+    env = {"$BASELINE": "b.json", "$URIAL_MARGIN": "0.05", "$URIAL_ALPHA": "0.05"}
+    for call in calls:
+        for name, value in env.items():
+            call = call.replace(f'"{name}"', value)
+        args = build_parser().parse_args(shlex.split(call)[1:])
+        assert args.command in ("compare", "report")
+    assert any("--urial-baseline" in s and "pytest suites/safety" in s for s in scripts)
