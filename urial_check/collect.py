@@ -16,7 +16,7 @@ import pytest
 from .backends.base import BackendError
 from .prompt import PromptError
 from .gate import GateResult, evaluate_gate, render_gate
-from .report import failure_story, gate_record, junit_properties, outcome_record
+from .report import RunInfo, failure_story, gate_record, junit_properties, outcome_record
 from .session import CaseFailure, MeasurementError, UrialSession
 from .suite import Case, Suite, SuiteError, load_suite
 
@@ -24,6 +24,8 @@ DEFAULT_SUITE_GLOBS = ("*/suites/*.yaml", "*/suites/*.yml", "*.urial.yaml", "*.u
 CASE_MARKER = "urial"
 GATE_MARKER = "urial_gate"
 GATE_NAME = "[gate]"
+BASELINE_MARKER = "urial_baseline"
+BASELINE_NAME = "[baseline]"
 
 
 def is_suite_file(path: Path, globs: Iterable[str]) -> bool:
@@ -56,6 +58,13 @@ class SuiteFile(pytest.File):
             for tag in dict.fromkeys(t for c in suite.cases for t in c.tags):
                 gate.add_marker(tag)  # so -m selects the gate together with its cases
             yield gate
+        if self.config.getoption("urial_baseline", None):
+            item = BaselineItem.from_parent(self, name=BASELINE_NAME, callobj=_baseline_runner(suite), suite=suite)
+            item.add_marker(CASE_MARKER)
+            item.add_marker(BASELINE_MARKER)
+            for tag in dict.fromkeys(t for c in suite.cases for t in c.tags):
+                item.add_marker(tag)
+            yield item
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, self.CollectError):
@@ -115,15 +124,76 @@ class GateItem(pytest.Function):
         return super().repr_failure(excinfo, style=style)
 
 
+class BaselineRegression(AssertionError):
+    """A suite regressed against the stored baseline."""
+
+    def __init__(self, report: str) -> None:
+        self.report = report
+        super().__init__(report.splitlines()[0] if report else "regression")
+
+
+class BaselineItem(pytest.Function):
+    """The suite's verdict against ``--urial-baseline``: runs after its cases and its gate."""
+
+    def __init__(self, *, suite: Suite, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.suite = suite
+        self.urial_record: dict[str, Any] | None = None
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.suite.path, 0, f"baseline of suite {self.suite.name!r}"
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        error = excinfo.value
+        if isinstance(error, BaselineRegression):
+            path = _relative_path(self.suite.path, self.config.rootpath)
+            return f"{path}: suite '{self.suite.name}' regressed against the baseline\n{error.report}"
+        if isinstance(error, (BackendError, PromptError, MeasurementError)):
+            return f"urial-check: {error}"
+        return super().repr_failure(excinfo, style=style)
+
+
+def _suite_outcomes(urial_session: UrialSession, suite: Suite, request: pytest.FixtureRequest) -> list[Any]:
+    """Outcomes of the suite's selected cases (all of them when only gate items were selected)."""
+    planned = [c for c in urial_session.planned if c.path == suite.path]
+    cases = planned or list(suite.cases)
+    try:
+        return [urial_session.evaluate(c) for c in cases]
+    except (BackendError, PromptError, MeasurementError) as err:
+        request.session.shouldstop = f"urial-check: {err}"
+        raise
+
+
+def _baseline_runner(suite: Suite) -> Callable[..., None]:
+    def run(urial_session: UrialSession, urial_baseline: Any, request: pytest.FixtureRequest) -> None:
+        gate = urial_baseline
+        if gate.update:
+            return  # --urial-update-baseline: this run becomes the baseline
+        if gate.baseline is None:
+            pytest.skip(f"no baseline yet: this run is written to {gate.path}")
+        outcomes = _suite_outcomes(urial_session, suite, request)
+        records = [_case_record(urial_session, o) for o in outcomes]
+        info = RunInfo(model_id=records[0]["model"]["id"], fingerprint=records[0]["model"]["fingerprint"],
+                       prompts={}, decoding_overrides={})
+        comparison = gate.compare_suite(suite.name, records, margins=dict(suite.margins), info=info)
+        if comparison is None or comparison.shared == 0:
+            pytest.skip(f"suite {suite.name!r} has no cases in the baseline {gate.path}")
+        request.node.user_properties.extend(
+            (f"urial.baseline.{row.metric}", f"{row.difference:+.4f}") for row in comparison.metrics
+        )
+        if comparison.regressed:
+            from .baseline import render_suite
+
+            raise BaselineRegression(render_suite(comparison))
+
+    run.__name__ = "urial_baseline"
+    return run
+
+
 def _gate_runner(suite: Suite) -> Callable[..., None]:
     def run(urial_session: UrialSession, request: pytest.FixtureRequest) -> None:
-        planned = [c for c in urial_session.planned if c.path == suite.path]
-        cases = planned or list(suite.cases)  # the gate alone selected: it covers the whole suite
-        try:
-            outcomes = [urial_session.evaluate(c) for c in cases]
-        except (BackendError, PromptError, MeasurementError) as err:
-            request.session.shouldstop = f"urial-check: {err}"
-            raise
+        cases = [c for c in urial_session.planned if c.path == suite.path] or list(suite.cases)
+        outcomes = _suite_outcomes(urial_session, suite, request)
         result = evaluate_gate(suite.name, suite.gate, outcomes, urial_session.primary_shift_context)
         record = gate_record(result)
         record["model"] = urial_session.model_info()
@@ -147,11 +217,7 @@ def _runner(case: Case) -> Callable[..., None]:
         except (BackendError, PromptError, MeasurementError) as err:
             request.session.shouldstop = f"urial-check: {err}"
             raise
-        record = outcome_record(outcome)
-        record["model"] = urial_session.model_info()
-        prompt = urial_session.prompt_for(case)
-        record["prompt"] = {"source": prompt.source, "sha256": prompt.sha256}
-        request.node.urial_record = record
+        request.node.urial_record = _case_record(urial_session, outcome)
         # JUnit XML properties (added to user_properties directly: the record_property fixture
         # warns under the default xunit2 family although junitxml writes them all the same).
         request.node.user_properties.extend(junit_properties(outcome))
@@ -160,6 +226,14 @@ def _runner(case: Case) -> Callable[..., None]:
 
     run.__name__ = f"urial_case_{case.id}"
     return run
+
+
+def _case_record(urial_session: UrialSession, outcome: Any) -> dict[str, Any]:
+    record = outcome_record(outcome)
+    record["model"] = urial_session.model_info()
+    prompt = urial_session.prompt_for(outcome.case)
+    record["prompt"] = {"source": prompt.source, "sha256": prompt.sha256}
+    return record
 
 
 def _register_marker(config: pytest.Config, tag: str) -> None:

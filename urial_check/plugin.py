@@ -16,7 +16,18 @@ import yaml
 
 from .backends.base import BackendError
 from .backends.loading import resolve_model
-from .collect import CASE_MARKER, DEFAULT_SUITE_GLOBS, GATE_MARKER, CaseItem, GateItem, SuiteFile, is_suite_file
+from .baseline_gate import BaselineGate
+from .collect import (
+    BASELINE_MARKER,
+    CASE_MARKER,
+    DEFAULT_SUITE_GLOBS,
+    GATE_MARKER,
+    BaselineItem,
+    CaseItem,
+    GateItem,
+    SuiteFile,
+    is_suite_file,
+)
 from .decoding import DecodingError, check_field
 from .prompt import PromptError, UrialPrompt
 from .report import (
@@ -27,6 +38,7 @@ from .report import (
     shift_entries,
     shift_table,
     summary_table,
+    write_json_atomic,
     write_run_record,
     write_shift_artifacts,
 )
@@ -42,6 +54,7 @@ class RunState:
     """Per-run state kept in ``config.stash``: validated settings, the selected cases, the session."""
 
     settings: SessionSettings
+    baseline: BaselineGate | None = None
     planned: list[Case] = field(default_factory=list)
     session: UrialSession | None = None
 
@@ -81,6 +94,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="cache folder (default $URIAL_CHECK_CACHE_DIR, else ~/.cache/urial-check)")
     group.addoption("--urial-cache-clear", action="store_true", default=False,
                     help="empty the result cache before the run")
+    group.addoption("--urial-baseline", default=None, metavar="PATH",
+                    help="gate this run against a stored run record: one [baseline] item per suite (created if missing)")
+    group.addoption("--urial-update-baseline", action="store_true", default=False,
+                    help="write this run as the new baseline (the [baseline] items pass)")
+    group.addoption("--urial-margin", type=float, default=0.05, metavar="X",
+                    help="regression margin as a fraction of each metric's scale (default 0.05)")
+    group.addoption("--urial-alpha", type=float, default=0.05, metavar="A",
+                    help="significance level of the regression tests (default 0.05)")
     group.addoption("--urial-report-dir", default=None, metavar="DIR", help="where run records go (default: reports/)")
     parser.addini("urial_model", "default for --urial-model", default=None)
     parser.addini("urial_report_dir", "default for --urial-report-dir", default="reports")
@@ -96,8 +117,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{CASE_MARKER}: a urial-check suite case")
     config.addinivalue_line("markers", f"{GATE_MARKER}: a urial-check suite gate")
+    config.addinivalue_line("markers", f"{BASELINE_MARKER}: a urial-check baseline comparison")
     # Options are validated now: bad ones are usage errors before collection or any model load.
-    config.stash[STATE] = RunState(settings=_session_settings(config))
+    config.stash[STATE] = RunState(settings=_session_settings(config), baseline=_baseline_gate(config))
     config.pluginmanager.register(RunRecorder(config), "urial-check-recorder")
 
 
@@ -110,7 +132,8 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Gates run after every case, whatever order other plugins chose.
-    items.sort(key=lambda item: isinstance(item, GateItem))
+    # Gates run after every case, baseline verdicts last.
+    items.sort(key=lambda item: 2 if isinstance(item, BaselineItem) else 1 if isinstance(item, GateItem) else 0)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -167,6 +190,15 @@ def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
 
 
 @pytest.fixture(scope="session")
+def urial_baseline(request: pytest.FixtureRequest) -> BaselineGate:
+    """The run's :class:`~urial_check.baseline_gate.BaselineGate` (needs ``--urial-baseline``)."""
+    gate = request.config.stash[STATE].baseline
+    if gate is None:
+        pytest.skip("no --urial-baseline given")
+    return gate
+
+
+@pytest.fixture(scope="session")
 def urial(urial_session: UrialSession) -> Any:
     """Ask the session's model from Python tests: ``urial.ask("...")`` -> :class:`urial_check.ask.Answer`."""
     from .ask import Urial
@@ -177,6 +209,9 @@ def urial(urial_session: UrialSession) -> Any:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
     report: pytest.TestReport = yield
+    if report.skipped and isinstance(item, (BaselineItem, GateItem)) and isinstance(report.longrepr, tuple):
+        path, line, _ = item.reportinfo()  # point -rs at the suite file, not at our code
+        report.longrepr = (str(path), int(line or 0) + 1, report.longrepr[2])
     if call.when == "call" and getattr(item, "urial_record", None) is not None:
         report.urial_record = item.urial_record  # type: ignore[attr-defined]  # travels to the xdist controller
     return report
@@ -192,6 +227,7 @@ class RunRecorder:
         self.written: Path | None = None
         self.shift_page: Path | None = None
         self.shift_summary = ""
+        self.baseline_note = ""
         self.started = time.time()
         self.run_id = new_run_id(self.started)
 
@@ -223,6 +259,11 @@ class RunRecorder:
             )
         record = build_run_record(info, self.records, started=self.started, run_id=self.run_id, gates=self.gates)
         self.written = write_run_record(record, report_dir)
+        baseline = self.config.stash[STATE].baseline
+        if baseline is not None and baseline.will_write:
+            write_json_atomic(baseline.path, record)
+            verb = "updated" if baseline.update else "created (there was none)"
+            self.baseline_note = f"baseline {verb}: {baseline.path}"
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not (self.records or self.gates):
@@ -240,6 +281,30 @@ class RunRecorder:
             terminalreporter.write_line(f"token shift page: {self.shift_page}")
         if self.written is not None:
             terminalreporter.write_line(f"run record: {self.written}")
+        if self.baseline_note:
+            terminalreporter.write_line(self.baseline_note)
+
+
+def _baseline_gate(config: pytest.Config) -> BaselineGate | None:
+    """Load and validate ``--urial-baseline`` now, before collection (a bad file is a usage error)."""
+    from .run_record import RunRecordError
+
+    given = config.getoption("urial_baseline")
+    if not given:
+        if config.getoption("urial_update_baseline"):
+            raise pytest.UsageError("--urial-update-baseline needs --urial-baseline PATH")
+        return None
+    margin, alpha = config.getoption("urial_margin"), config.getoption("urial_alpha")
+    if not margin >= 0:
+        raise pytest.UsageError(f"--urial-margin must be >= 0, got {margin}")
+    if not 0 < alpha < 1:
+        raise pytest.UsageError(f"--urial-alpha must be between 0 and 1, got {alpha}")
+    path = Path(given).expanduser()
+    path = path if path.is_absolute() else Path(config.invocation_params.dir) / path
+    try:
+        return BaselineGate.open(path, update=config.getoption("urial_update_baseline"), margin=margin, alpha=alpha)
+    except RunRecordError as exc:
+        raise pytest.UsageError(f"--urial-baseline: {exc}") from None
 
 
 def _cache_dir(config: pytest.Config) -> Path:

@@ -15,8 +15,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from .session import CaseOutcome
 
-RUN_RECORD_SCHEMA = "urial-check/run-record"
-RUN_RECORD_VERSION = 1
+from .run_record import RUN_RECORD_SCHEMA, RUN_RECORD_VERSION
 ANSWER_EXCERPT_CHARS = 600
 
 

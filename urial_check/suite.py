@@ -153,6 +153,8 @@ class Suite:
     gate: tuple[Assertion, ...] = ()
     gate_line: int = 0
     rubrics: tuple[tuple[str, str], ...] = ()
+    #: Per-metric margins for the baseline comparison (``gate: {margins: {...}}``), in the metric's units.
+    margins: tuple[tuple[str, float], ...] = ()
 
     def __iter__(self) -> Iterator[Case]:
         return iter(self.cases)
@@ -309,7 +311,10 @@ def _threshold(conv: _Converter, node: yaml.Node, what: str) -> Threshold:
         raise conv.err(node, f"{what}: {exc}") from None
 
 
-def _gate(conv: _Converter, node: yaml.Node, aspects: tuple[str, ...]) -> tuple[Assertion, ...]:
+def _gate(
+    conv: _Converter, node: yaml.Node, aspects: tuple[str, ...]
+) -> tuple[tuple[Assertion, ...], tuple[tuple[str, float], ...]]:
+    """Gate thresholds, and ``margins:`` (per-metric baseline regression margins, own units)."""
     entries = conv.mapping(node, "gate")
     allowed = (
         list(GATE_RATES)
@@ -317,13 +322,23 @@ def _gate(conv: _Converter, node: yaml.Node, aspects: tuple[str, ...]) -> tuple[
         + [f"token_shift.{m}" for m in SHIFT_METRICS]
     )
     out = []
+    margins: list[tuple[str, float]] = []
     for key, (key_node, vnode) in entries.items():
+        if key == "margins":
+            for mkey, (mkey_node, mnode) in conv.mapping(vnode, "gate.margins").items():
+                if mkey not in allowed:
+                    raise conv.err(mkey_node, f"gate.margins: unknown metric {mkey!r} (allowed: {', '.join(allowed)})")
+                value = conv.value(mnode) if isinstance(mnode, yaml.ScalarNode) else None
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                    raise conv.err(mnode, f"gate.margins.{mkey} must be a non-negative number, got {value!r}")
+                margins.append((mkey, float(value)))
+            continue
         if key not in allowed:
-            raise conv.err(key_node, f"gate: unknown metric {key!r} (allowed: {', '.join(allowed)})")
+            raise conv.err(key_node, f"gate: unknown metric {key!r} (allowed: {', '.join(allowed)}, margins)")
         out.append(Assertion(key, _threshold(conv, vnode, f"gate.{key}"), key_node.start_mark.line + 1))
-    if not out:
+    if not out and not margins:
         raise conv.err(node, "gate must not be empty")
-    return tuple(out)
+    return tuple(out), tuple(margins)
 
 
 def _rubrics(conv: _Converter, node: yaml.Node) -> tuple[tuple[str, str], ...]:
@@ -417,9 +432,10 @@ def parse_suite(text: str, path: Path | str, *, root: Path | None = None) -> Sui
         rubrics = _rubrics(conv, top["rubrics"][1])
     aspects = SCORE_ASPECTS + tuple(name for name, _ in rubrics)
     gate: tuple[Assertion, ...] = ()
+    margins: tuple[tuple[str, float], ...] = ()
     gate_line = 0
     if "gate" in top:
-        gate = _gate(conv, top["gate"][1], aspects)
+        gate, margins = _gate(conv, top["gate"][1], aspects)
         gate_line = top["gate"][0].start_mark.line + 1
 
     default_expect: dict[str, Any] = {}
@@ -461,7 +477,7 @@ def parse_suite(text: str, path: Path | str, *, root: Path | None = None) -> Sui
         cases.append(case)
     return Suite(
         name=name, path=path, cases=tuple(cases), prompt_path=prompt_path, tags=default_tags,
-        gate=gate, gate_line=gate_line, rubrics=rubrics,
+        gate=gate, gate_line=gate_line, rubrics=rubrics, margins=margins,
     )
 
 

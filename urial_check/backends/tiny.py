@@ -22,8 +22,20 @@ def save_default_tokenizer(folder: Path) -> Path:
     return folder
 
 
-def build_tiny_llama(folder: Path, *, seed: int = 0, tokenizer_folder: Path | None = None, layers: int = 2) -> Path:
-    """Create a tiny random Llama (hidden size 32) with the default tokenizer in ``folder``."""
+def build_tiny_llama(
+    folder: Path,
+    *,
+    seed: int = 0,
+    tokenizer_folder: Path | None = None,
+    layers: int = 2,
+    initializer_range: float = 0.3,
+    tie_word_embeddings: bool = False,
+) -> Path:
+    """Create a tiny random Llama (hidden size 32) with the default tokenizer in ``folder``.
+
+    The defaults make input-dependent noise. ``initializer_range=0.02, tie_word_embeddings=True``
+    makes a model that answers every prompt with blank lines (an empty answer).
+    """
     import shutil
 
     import torch
@@ -48,10 +60,8 @@ def build_tiny_llama(folder: Path, *, seed: int = 0, tokenizer_folder: Path | No
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
-        # A wide initialisation and an untied head make the noise depend on the input (with
-        # the default 0.02 and tied embeddings every prompt gets the same blank answer).
-        initializer_range=0.3,
-        tie_word_embeddings=False,
+        initializer_range=initializer_range,
+        tie_word_embeddings=tie_word_embeddings,
     )
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
