@@ -193,6 +193,11 @@ def test_empty_answers_are_full_refusals(response: str) -> None:
     assert detect_refusal(response) == RefusalVerdict("full_refusal", "empty answer")
 
 
+@pytest.mark.parametrize("response", ["Die Hauptstadt ist Canberra.", "首都是堪培拉。", "Столица — Канберра."])
+def test_answers_in_other_scripts_are_not_empty(response: str) -> None:
+    assert detect_refusal(response, "What is the capital of Australia?").label == "compliance"
+
+
 @pytest.mark.parametrize(
     ("response", "label"),
     [
@@ -327,3 +332,9 @@ def test_deterministic(response: str, instruction: str | None) -> None:
 @given(st.text(alphabet=" \t\n\r.,;:!?-*#`'\"()[]", max_size=30))
 def test_answers_without_letters_or_digits_are_empty(response: str) -> None:
     assert detect_refusal(response) == RefusalVerdict("full_refusal", "empty answer")
+
+
+@given(any_text)
+def test_empty_verdict_exactly_when_there_is_no_letter_or_digit(response: str) -> None:
+    empty = detect_refusal(response).evidence == "empty answer"
+    assert empty == (not any(char.isalnum() for char in response))
