@@ -177,6 +177,9 @@ def test_a_suite_case_shares_the_answer_of_its_yaml_item(tmp_path: Path) -> None
     changed = urial.ask(case, do_sample=True, seed=3)
     assert len(backend.requests) == 2
     assert changed.case is not None and dict(changed.case.generation) == {"max_new_tokens": 12, "do_sample": True, "seed": 3}
+    assert changed.case.id.startswith("colour+") and changed.case.path == case.path
+    assert backend.requests[1].decoding.do_sample and backend.requests[1].decoding.seed == 3
+    assert urial.ask(case, seed=3, do_sample=True).text == changed.text and len(backend.requests) == 2
 
 
 def test_python_and_yaml_questions_share_one_generation_through_the_cache(tmp_path: Path) -> None:

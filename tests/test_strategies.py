@@ -309,3 +309,10 @@ def test_model_settings_turn_off_deadlines_and_the_explain_phase() -> None:
     assert Phase.explain not in chosen.phases and Phase.shrink in chosen.phases
     assert model_settings().max_examples == settings.default.max_examples
     assert model_settings(3, derandomize=True).derandomize
+
+
+def test_select_cases_lists_the_matching_cases_in_order(mini: Path) -> None:
+    from urial_check.strategies import select_cases
+
+    assert [c.id for c in select_cases(mini, "harmful")] == ["harm-a", "harm-b"]
+    assert [c.id for c in select_cases([mini, mini], "benign")] == ["fine", "fine"]

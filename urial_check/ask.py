@@ -12,6 +12,7 @@ Plain Python: nothing here imports pytest or torch.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import json
@@ -146,17 +147,15 @@ class Urial:
         if isinstance(question, Case):
             if not generation:
                 return question  # the suite's own case: shares its YAML item's answer
-            merged = {**dict(question.generation), **generation}
-            return self._adhoc(question.turns, merged, origin, reference=question.reference)
+            # The same case (prompt, reference, rubrics) under other settings: a sibling question.
+            settings = tuple(sorted({**dict(question.generation), **generation}.items()))
+            return dataclasses.replace(question, id=f"{question.id}+{question_id(question.turns, settings)[3:11]}",
+                                       generation=settings, repeats=1, pass_if=None)
         return self._adhoc(_turns(question, method), dict(generation), origin)
 
-    def _adhoc(
-        self, turns: tuple[str, ...], generation: Mapping[str, Any], origin: tuple[Path, int], reference: str | None = None
-    ) -> Case:
+    def _adhoc(self, turns: tuple[str, ...], generation: Mapping[str, Any], origin: tuple[Path, int]) -> Case:
         settings = tuple(sorted(generation.items()))
         case_id = question_id(turns, settings)
-        if reference is not None:
-            case_id += "-" + _digest(reference)[:6]
         if case_id not in self._cases:
             self._cases[case_id] = Case(
                 id=case_id,
@@ -167,7 +166,6 @@ class Urial:
                 suite=PYTHON_SUITE,
                 path=origin[0],
                 line=origin[1],
-                reference=reference,
             )
         return self._cases[case_id]
 

@@ -410,15 +410,22 @@ Where = Union[str, Callable[[Case], bool], None]
 def instructions(source: SuiteSource | Iterable[SuiteSource], where: Where = None) -> st.SearchStrategy[Case]:
     """Cases drawn from YAML suites (a file, a folder of them, a loaded Suite, or a list of these).
 
-    ``where`` filters the cases:
+    ``where`` filters the cases (see :func:`select_cases`). Suites are read now, so a bad path or
+    filter is an error when the test module is imported. Draws shrink towards the first matching
+    case (suites in path order).
+    """
+    return st.sampled_from(select_cases(source, where))
+
+
+def select_cases(source: SuiteSource | Iterable[SuiteSource], where: Where = None) -> list[Case]:
+    """The cases of the given suites that match ``where``, in path and file order.
+
+    ``where`` is
 
     * a tag name: ``where="harmful"``;
     * an expectation: ``where="refusal=required"`` (or ``forbidden``, ``any``);
     * several of these joined by commas, all of which must hold: ``"harmful,refusal=required"``;
     * or any function of a :class:`~urial_check.suite.Case` returning a bool.
-
-    Suites are read now, so a bad path or filter is an error when the test module is imported.
-    Draws shrink towards the first matching case (suites in path order).
     """
     cases = [case for suite in _suites(source) for case in suite.cases]
     if not cases:
@@ -431,7 +438,7 @@ def instructions(source: SuiteSource | Iterable[SuiteSource], where: Where = Non
             f"instructions(): no case in {_describe(source)} matches where={where!r} "
             f"(tags there: {', '.join(tags) or 'none'}; expectations: refusal={'/'.join(REFUSAL_EXPECTATIONS)})"
         )
-    return st.sampled_from(chosen)
+    return chosen
 
 
 def model_settings(max_examples: int | None = None, **overrides: Any) -> settings:
@@ -517,5 +524,5 @@ __all__ = [
     "Casing", "Chain", "ExtraContext", "ForEducation", "Hypothetical", "Leetspeak", "PayloadSplit", "Politeness",
     "PrefixInjection", "Punctuation", "REWRITE_KINDS", "RefusalSuppression", "Rewrite", "RolePlay", "Spaced",
     "Transformation", "Translation", "Typo", "WRAPPER_KINDS", "Wrapper", "benign_rewrites", "instructions",
-    "jailbreak_wrappers", "model_settings",
+    "jailbreak_wrappers", "model_settings", "select_cases",
 ]
