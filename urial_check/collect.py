@@ -59,12 +59,12 @@ class SuiteFile(pytest.File):
                 gate.add_marker(tag)  # so -m selects the gate together with its cases
             yield gate
         if self.config.getoption("urial_baseline", None):
-            item = BaselineItem.from_parent(self, name=BASELINE_NAME, callobj=_baseline_runner(suite), suite=suite)
-            item.add_marker(CASE_MARKER)
-            item.add_marker(BASELINE_MARKER)
+            verdict = BaselineItem.from_parent(self, name=BASELINE_NAME, callobj=_baseline_runner(suite), suite=suite)
+            verdict.add_marker(CASE_MARKER)
+            verdict.add_marker(BASELINE_MARKER)
             for tag in dict.fromkeys(t for c in suite.cases for t in c.tags):
-                item.add_marker(tag)
-            yield item
+                verdict.add_marker(tag)
+            yield verdict
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, self.CollectError):
@@ -89,7 +89,7 @@ class CaseItem(pytest.Function):
             return failure_story(error.outcome, error.model_id, rootdir=self.config.rootpath)
         if isinstance(error, (BackendError, PromptError, MeasurementError)):
             return f"urial-check: {error}"
-        return super().repr_failure(excinfo, style=style)
+        return super().repr_failure(excinfo)
 
 
 class GateFailure(AssertionError):
@@ -121,7 +121,7 @@ class GateItem(pytest.Function):
             return head + "\n" + render_gate(error.result)
         if isinstance(error, (BackendError, PromptError, MeasurementError)):
             return f"urial-check: {error}"
-        return super().repr_failure(excinfo, style=style)
+        return super().repr_failure(excinfo)
 
 
 class BaselineRegression(AssertionError):
@@ -150,7 +150,7 @@ class BaselineItem(pytest.Function):
             return f"{path}: suite '{self.suite.name}' regressed against the baseline\n{error.report}"
         if isinstance(error, (BackendError, PromptError, MeasurementError)):
             return f"urial-check: {error}"
-        return super().repr_failure(excinfo, style=style)
+        return super().repr_failure(excinfo)
 
 
 def _suite_outcomes(urial_session: UrialSession, suite: Suite, request: pytest.FixtureRequest) -> list[Any]:

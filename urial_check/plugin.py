@@ -9,7 +9,7 @@ import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Generator, Iterator
 
 import pytest
 import yaml
@@ -207,8 +207,8 @@ def urial(urial_session: UrialSession) -> Any:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
-    report: pytest.TestReport = yield
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     if report.skipped and isinstance(item, (BaselineItem, GateItem)) and isinstance(report.longrepr, tuple):
         path, line, _ = item.reportinfo()  # point -rs at the suite file, not at our code
         report.longrepr = (str(path), int(line or 0) + 1, report.longrepr[2])
@@ -324,7 +324,7 @@ def _open_cache(config: pytest.Config, directory: Path) -> Any:
     if config.getoption("urial_cache_clear"):
         with ResultCache(directory, "rw") as clearing:
             clearing.clear()
-    return None if mode == "off" else ResultCache(directory, mode)
+    return None if mode == "off" else ResultCache(directory, "ro" if mode == "ro" else "rw")
 
 
 def _uncaptured(config: pytest.Config) -> Any:

@@ -136,6 +136,11 @@ class Case:
         """The last user turn: what the model is asked to answer."""
         return self.turns[-1]
 
+    def __repr__(self) -> str:
+        text = " ".join(self.instruction.split())
+        text = text if len(text) <= 60 else text[:57] + "..."
+        return f"Case({self.suite}::{self.id} at {self.path.name}:{self.line}: {text!r})"
+
     @property
     def nodeid_hint(self) -> str:
         return f"{self.path.name}::{self.id}"

@@ -60,9 +60,12 @@ class Backend(Protocol):
     """Generates continuations for URIAL prompts."""
 
     #: Human-readable model id for reports (a path, hub id or "default:...").
-    model_id: str
+    @property
+    def model_id(self) -> str: ...
+
     #: Content fingerprint of the weights (hex); used in cache keys and run records.
-    fingerprint: str
+    @property
+    def fingerprint(self) -> str: ...
 
     def generate(
         self, requests: Sequence[GenerationRequest], on_result: ResultCallback | None = None

@@ -5,6 +5,7 @@ torch and transformers are imported inside functions, so importing this module i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -106,7 +107,7 @@ def fingerprint(source: ModelSource, memo: Callable[[Path, Callable[[], str]], s
         raise BackendError(f"{source.model_id}: no weight files found to fingerprint")
     digest = hashlib.sha256()
     for path in files:
-        file_digest = memo(path, lambda p=path: _file_sha256(p)) if memo else _file_sha256(path)
+        file_digest = memo(path, functools.partial(_file_sha256, path)) if memo else _file_sha256(path)
         digest.update(path.name.encode() + b"\0" + file_digest.encode() + b"\0")
     return digest.hexdigest()
 
@@ -162,7 +163,7 @@ def load_model_and_tokenizer(source: ModelSource, device: str, dtype: Any) -> tu
     except Exception as exc:  # noqa: BLE001 - transformers raises many kinds; report one line
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BackendError(f"cannot load model {source.model_id}: {type(exc).__name__}: {message}") from None
-    model.to(device)
+    model.to(device)  # type: ignore[arg-type]  # transformers' stubs type the device too narrowly
     model.eval()
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
