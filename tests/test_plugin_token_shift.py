@@ -105,3 +105,18 @@ def test_token_shift_expectations_without_aligned_model_are_recorded_not_asserte
 def test_bad_aligned_model_path_is_a_usage_error(pytester: pytest.Pytester, shift_suite: None, tiny_model: Path) -> None:
     result = pytester.runpytest("suites", "--urial-model", str(tiny_model), "--urial-aligned-model", "./nope")
     result.stderr.fnmatch_lines(["ERROR: --urial-aligned-model ./nope: no such file or folder*"])
+
+
+def test_sequential_loading_gives_the_same_measurements(
+    pytester: pytest.Pytester, shift_suite: None, tiny_model: Path, aligned_model: Path
+) -> None:
+    args = ["-p", "no:cacheprovider", "suites", "-k", "strict or loose", "--urial-model", str(tiny_model),
+            "--urial-aligned-model", str(aligned_model)]
+    pytester.runpytest(*args).assert_outcomes(passed=1, failed=1)
+    together = json.loads((pytester.path / "reports" / "latest.json").read_text())
+    pytester.runpytest(*args, "--urial-shift-sequential").assert_outcomes(passed=1, failed=1)
+    apart = json.loads((pytester.path / "reports" / "latest.json").read_text())
+    for a, b in zip(together["cases"], apart["cases"]):
+        for context in ("zero_shot", "urial"):
+            assert a["token_shift"][context]["shifted"] == b["token_shift"][context]["shifted"]
+            assert a["token_shift"][context]["mean_kl"] == pytest.approx(b["token_shift"][context]["mean_kl"], rel=1e-6)

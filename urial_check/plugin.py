@@ -78,6 +78,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="tuned counterpart of the base model: measure the token distribution shift against it")
     group.addoption("--urial-shift-context", default="both", choices=sorted(CONTEXT_CHOICES),
                     help="base-model context for the token shift: zero_shot, urial or both (default; assertions use zero_shot)")
+    group.addoption("--urial-shift-sequential", action="store_true", default=False,
+                    help="load the base and aligned models one after the other (when both do not fit in memory)")
     group.addoption("--urial-chat-template", default=None, metavar="FILE",
                     help="Jinja chat template for the aligned model (default: its tokenizer's)")
     group.addoption("--urial-judge", default=None, choices=("heuristic", "openai", "hf", "off"),
@@ -167,6 +169,7 @@ def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
             CONTEXT_CHOICES[config.getoption("urial_shift_context")],
             batch_size=model_settings.batch_size or 8,
             chat_template=Path(template).read_text(encoding="utf-8") if template else None,
+            sequential=config.getoption("urial_shift_sequential"),
         )
         measurers.append(shift)
         primary = shift.primary_context

@@ -26,11 +26,21 @@ class TokenShiftMeasurer:
 
     name = NAME
 
-    def __init__(self, aligned_model: str, contexts: Sequence[str], *, batch_size: int = 8, chat_template: str | None = None) -> None:
+    def __init__(
+        self,
+        aligned_model: str,
+        contexts: Sequence[str],
+        *,
+        batch_size: int = 8,
+        chat_template: str | None = None,
+        sequential: bool = False,
+    ) -> None:
         self.aligned_spec = aligned_model
         self.contexts = tuple(contexts)
         self.batch_size = batch_size
         self.chat_template = chat_template
+        #: Load the two models one after the other (for when both do not fit in memory at once).
+        self.sequential = sequential
         self._aligned: Any = None
 
     @property
@@ -57,39 +67,73 @@ class TokenShiftMeasurer:
         return self._aligned
 
     def measure(self, session: UrialSession, items: Sequence[tuple[Case, Answer]]) -> list[Any]:
-        from .token_shift import measure_shift_batch
-
         base_backend = session.backend
         if not hasattr(base_backend, "load"):
             raise MeasurementError("token shift needs a local transformers model as the base model")
-        base_model, tokenizer = base_backend.load()
-        aligned_model, aligned_tokenizer = self._aligned_backend(session).load()
+        aligned_backend = self._aligned_backend(session)
         results: list[Any] = [None] * len(items)
         groups: dict[tuple[Any, int], list[int]] = {}
         for index, (case, answer) in enumerate(items):
             if len(case.turns) == 1:  # multi-turn cases are not measured (the chat answer needs one query)
                 key = (case.prompt_path or session.settings.prompt_path, answer.decoding.max_new_tokens)
                 groups.setdefault(key, []).append(index)
+        if not groups:
+            return results
+        try:
+            if self.sequential and aligned_backend is not base_backend:
+                self._measure_sequentially(session, base_backend, aligned_backend, items, groups, results)
+            else:
+                self._measure_together(session, base_backend, aligned_backend, items, groups, results)
+        except ValueError as exc:
+            raise MeasurementError(f"token shift against {self.aligned_spec}: {exc}") from None
+        return results
+
+    def _measure_together(self, session: UrialSession, base_backend: Any, aligned_backend: Any,
+                          items: Sequence[tuple[Case, Answer]], groups: dict[tuple[Any, int], list[int]],
+                          results: list[Any]) -> None:
+        from .token_shift import measure_shift_batch
+
+        base_model, tokenizer = base_backend.load()
+        aligned_model, aligned_tokenizer = aligned_backend.load()
         for (_, max_new_tokens), indices in groups.items():
-            prompt = session.prompt_for(items[indices[0]][0])
-            try:
-                shifts = measure_shift_batch(
-                    base_model,
-                    aligned_model,
-                    tokenizer,
-                    [items[i][0].instruction for i in indices],
-                    contexts=self.contexts,
-                    prompt=prompt,
-                    max_new_tokens=max_new_tokens,
-                    chat_template=self.chat_template,
-                    aligned_tokenizer=aligned_tokenizer,
-                    batch_size=self.batch_size,
-                )
-            except ValueError as exc:
-                raise MeasurementError(f"token shift against {self.aligned_spec}: {exc}") from None
+            shifts = measure_shift_batch(
+                base_model,
+                aligned_model,
+                tokenizer,
+                [items[i][0].instruction for i in indices],
+                contexts=self.contexts,
+                prompt=session.prompt_for(items[indices[0]][0]),
+                max_new_tokens=max_new_tokens,
+                chat_template=self.chat_template,
+                aligned_tokenizer=aligned_tokenizer,
+                batch_size=self.batch_size,
+            )
             for i, shift in zip(indices, shifts):
                 results[i] = shift
-        return results
+
+    def _measure_sequentially(self, session: UrialSession, base_backend: Any, aligned_backend: Any,
+                              items: Sequence[tuple[Case, Answer]], groups: dict[tuple[Any, int], list[int]],
+                              results: list[Any]) -> None:
+        """Aligned model alone first (answers and logits kept on the CPU), then the base model alone."""
+        from .token_shift import aligned_pass, base_pass, check_shared_vocabulary
+
+        tokenizer = base_backend.tokenizer
+        base_backend.close()
+        _, aligned_tokenizer = aligned_backend.load()
+        check_shared_vocabulary(tokenizer, aligned_tokenizer)
+        aligned = {
+            key: aligned_pass(aligned_backend.model, aligned_tokenizer, [items[i][0].instruction for i in indices],
+                              max_new_tokens=key[1], chat_template=self.chat_template, batch_size=self.batch_size)
+            for key, indices in groups.items()
+        }
+        aligned_backend.close()
+        base_model, tokenizer = base_backend.load()
+        for key, indices in groups.items():
+            shifts = base_pass(base_model, tokenizer, [items[i][0].instruction for i in indices], aligned[key],
+                               contexts=self.contexts, prompt=session.prompt_for(items[indices[0]][0]),
+                               batch_size=self.batch_size)
+            for i, shift in zip(indices, shifts):
+                results[i] = shift
 
     def close(self) -> None:
         if self._aligned is not None and hasattr(self._aligned, "close"):

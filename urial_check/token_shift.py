@@ -513,8 +513,6 @@ def measure_shift_batch(
     Work is done ``batch_size`` instructions at a time: one batched greedy generation for the
     answers not given, one forward pass of the aligned model, one of the base model per context.
     """
-    import torch
-
     if isinstance(instructions, str):
         raise TypeError("measure_shift_batch() takes a list of instructions; use measure_shift() for one")
     contexts = tuple(contexts)
@@ -531,44 +529,113 @@ def measure_shift_batch(
     if base_width is not None and aligned_width is not None and base_width != aligned_width:
         raise ValueError(f"base model has {base_width} output logits, aligned model {aligned_width}: "
                          "the models do not share a vocabulary")
+    results: list[dict[str, CaseShift]] = []
+    for start in range(0, len(instructions), batch_size):
+        chunk = list(instructions[start:start + batch_size])
+        given = None if aligned_answers is None else list(aligned_answers[start:start + batch_size])
+        aligned = aligned_pass(aligned_model, aligned_tok, chunk, aligned_answers=given, max_new_tokens=max_new_tokens,
+                               chat_template=chat_template, batch_size=batch_size)
+        results.extend(base_pass(base_model, tokenizer, chunk, aligned, contexts=contexts, prompt=prompt,
+                                 batch_size=batch_size, top_k=top_k))
+    return results
+
+
+@dataclass(frozen=True)
+class AlignedAnswer:
+    """The aligned model's side of a measurement: its answer and its logits at each answer position."""
+
+    instruction: str
+    #: The answer as given, or decoded from the generated ids.
+    answer: str
+    token_ids: list[int]
+    #: [T, V] logits predicting each answer token (kept on the CPU between the two passes).
+    logits: Any
+
+
+def aligned_pass(
+    aligned_model: Any,
+    aligned_tokenizer: Any,
+    instructions: Sequence[str],
+    *,
+    aligned_answers: Sequence[str | None] | None = None,
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+    chat_template: str | None = None,
+    batch_size: int = 8,
+) -> list[AlignedAnswer]:
+    """First half of a measurement, needing only the aligned model: answers (greedy, under its chat
+    template, unless given) and the aligned logits of every answer token, moved to the CPU.
+
+    With :func:`base_pass` this lets the two models be loaded one after the other when memory is
+    short; :func:`measure_shift_batch` runs both halves chunk by chunk with both models loaded.
+    """
+    if aligned_answers is not None and len(aligned_answers) != len(instructions):
+        raise ValueError(f"{len(aligned_answers)} aligned answers for {len(instructions)} instructions")
+    pad_id = aligned_tokenizer.pad_token_id if aligned_tokenizer.pad_token_id is not None else 0
+    given = list(aligned_answers) if aligned_answers is not None else [None] * len(instructions)
+    out: list[AlignedAnswer] = []
+    for start in range(0, len(instructions), batch_size):
+        chunk = list(range(start, min(start + batch_size, len(instructions))))
+        chat_ids = [_chat_prompt_ids(aligned_tokenizer, instructions[i], chat_template) for i in chunk]
+        missing = [k for k, i in enumerate(chunk) if given[i] is None]
+        generated = dict(zip(missing, _generate_answers(aligned_model, aligned_tokenizer, [chat_ids[k] for k in missing],
+                                                        max_new_tokens, batch_size))) if missing else {}
+        answer_ids: list[list[int]] = []
+        for k, i in enumerate(chunk):
+            text = given[i]
+            answer_ids.append(generated[k] if text is None else aligned_tokenizer(text, add_special_tokens=False)["input_ids"])
+        logits = _answer_logits(aligned_model, list(zip(chat_ids, answer_ids)), pad_id, batch_size)
+        for k, i in enumerate(chunk):
+            text = given[i]
+            answer = text if text is not None else aligned_tokenizer.decode(answer_ids[k], skip_special_tokens=True)
+            out.append(AlignedAnswer(instructions[i], answer, list(answer_ids[k]), logits[k].detach().to("cpu")))
+    return out
+
+
+def base_pass(
+    base_model: Any,
+    tokenizer: Any,
+    instructions: Sequence[str],
+    aligned: Sequence[AlignedAnswer],
+    *,
+    contexts: Sequence[str] = CONTEXTS,
+    prompt: UrialPrompt | None = None,
+    batch_size: int = 8,
+    top_k: int = DEFAULT_TOP_K,
+) -> list[dict[str, CaseShift]]:
+    """Second half of a measurement: teacher-force the aligned answers through the base model under
+    each context and compare with the aligned logits from :func:`aligned_pass`."""
+    import torch
+
+    if len(aligned) != len(instructions):
+        raise ValueError(f"{len(aligned)} aligned answers for {len(instructions)} instructions")
     if "urial" in contexts and prompt is None:
         prompt = UrialPrompt.default()
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    given = list(aligned_answers) if aligned_answers is not None else [None] * len(instructions)
     names: dict[int, str] = {}
     results: list[dict[str, CaseShift]] = []
     for start in range(0, len(instructions), batch_size):
         chunk = list(range(start, min(start + batch_size, len(instructions))))
-        chat_ids = [_chat_prompt_ids(aligned_tok, instructions[i], chat_template) for i in chunk]
-        answer_ids: list[list[int]] = []
-        missing = [k for k, i in enumerate(chunk) if given[i] is None]
-        generated = dict(zip(missing, _generate_answers(aligned_model, aligned_tok, [chat_ids[k] for k in missing],
-                                                        max_new_tokens, batch_size))) if missing else {}
-        for k, i in enumerate(chunk):
-            text = given[i]
-            answer_ids.append(generated[k] if text is None else aligned_tok(text, add_special_tokens=False)["input_ids"])
-        aligned_logits = _answer_logits(aligned_model, list(zip(chat_ids, answer_ids)), pad_id, batch_size)
         per_case: list[dict[str, CaseShift]] = [{} for _ in chunk]
         for context in contexts:
-            base_rows = [(tokenizer(context_prompt(context, instructions[i], prompt))["input_ids"], answer_ids[k])
-                         for k, i in enumerate(chunk)]
+            base_rows = [(tokenizer(context_prompt(context, instructions[i], prompt))["input_ids"], aligned[i].token_ids)
+                         for i in chunk]
             base_logits = _answer_logits(base_model, base_rows, pad_id, batch_size)
             for k, i in enumerate(chunk):
-                ids = answer_ids[k]
-                if base_logits[k].shape[-1] != aligned_logits[k].shape[-1]:
+                ids = aligned[i].token_ids
+                aligned_logits = aligned[i].logits.to(base_logits[k].device)
+                if base_logits[k].shape[-1] != aligned_logits.shape[-1]:
                     raise ValueError(f"base model logits have width {base_logits[k].shape[-1]}, aligned model "
-                                     f"{aligned_logits[k].shape[-1]}: the models do not share a vocabulary")
+                                     f"{aligned_logits.shape[-1]}: the models do not share a vocabulary")
                 target = torch.tensor(ids, dtype=torch.long)
-                metrics = shift_metrics(base_logits[k], aligned_logits[k], target)
+                metrics = shift_metrics(base_logits[k], aligned_logits, target)
                 alt_ids, alt_probs = top_alternatives(base_logits[k], top_k)
                 alternatives = [[Alternative(token=s, token_id=a, prob=p)
                                  for a, s, p in zip(row_ids, _decode_each(tokenizer, row_ids, names), row_probs)]
                                 for row_ids, row_probs in zip(alt_ids, alt_probs)]
-                answer = given[i]
                 per_case[k][context] = CaseShift(
                     context=context,
                     instruction=instructions[i],
-                    answer=answer if answer is not None else aligned_tok.decode(ids, skip_special_tokens=True),
+                    answer=aligned[i].answer,
                     token_ids=list(ids),
                     tokens=_decode_each(tokenizer, ids, names),
                     metrics=metrics,
