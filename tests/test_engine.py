@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from urial_check import engine
 from urial_check.backends.base import BackendError, GenerationRequest, GenerationResult
@@ -282,3 +284,12 @@ def test_sliding_window_model_is_batched_without_padding(model_and_tokenizer: tu
     got = engine.generate(model, tokenizer, reqs, batch_size=3)
     for g, r in zip(got, reqs):
         same(g, reference(model, tokenizer, r))
+
+
+@given(st.integers(1, 20).flatmap(lambda n: st.tuples(st.just(n), st.sets(st.integers(0, n - 1)))))
+def test_dropping_rows_moves_only_rows_from_the_end(case: tuple[int, set[int]]) -> None:
+    rows, kept = case
+    keep = sorted(kept)
+    order = engine._fill_holes(keep, rows)
+    assert sorted(order) == keep  # exactly the kept rows
+    assert all(order[i] == i for i in keep if i < len(keep))  # rows in place do not move

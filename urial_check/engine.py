@@ -43,8 +43,9 @@ from .prompt import find_stop
 #: every result-cache key, so answers from an older engine are never served.
 ENGINE_VERSION = "2"
 
-#: Batch size on CPU when none is given.
-CPU_BATCH_SIZE = 8
+#: Batch size on CPU when none is given (measured on 2 cores: 16 gives about 20% more
+#: cases/s than 8 with the default model; the KV cache then takes about 1 GB).
+CPU_BATCH_SIZE = 16
 #: First batch size tried on CUDA when none is given; halved on out-of-memory.
 CUDA_START_BATCH_SIZE = 64
 #: A request whose tokenisation agrees with the prefix's on fewer than all but this many of the
@@ -369,10 +370,11 @@ def _generate_batch(run: _Run, group: _Group, rows: list[_Row], store: PrefixSto
             return
         step_start = time.perf_counter()
         if len(keep) < len(active):
-            index = torch.tensor(keep, device=device)
-            cache.batch_select_indices(index)
+            order = _fill_holes(keep, len(active))
+            _select_rows(cache, order)
+            index = torch.tensor(order, device=device)
             mask, seen, tokens, next_position = mask[index], seen[index], tokens[index], next_position[index]
-            active = [active[b] for b in keep]
+            active = [active[b] for b in order]
         mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=1)
         logits = run.forward(tokens[:, None], mask, next_position[:, None], cache)
         next_position = next_position + 1
@@ -433,6 +435,8 @@ def _buffer_layer_class() -> type:
             super().__init__()
             self.capacity = capacity
             self.length = 0
+            #: Rows in use: the first ``rows`` of the buffer (finished rows are moved out).
+            self.rows = 0
             self.key_buffer: Any = None
             self.value_buffer: Any = None
 
@@ -446,24 +450,39 @@ def _buffer_layer_class() -> type:
         def update(self, key_states: Any, value_states: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
             if not self.is_initialized:
                 self.lazy_initialization(key_states, value_states)
+                self.rows = key_states.shape[0]
             end = self.length + key_states.shape[-2]
             if end > self.key_buffer.shape[-2]:  # not expected (capacity covers the batch); grow anyway
                 extra = end - self.key_buffer.shape[-2] + 64
                 self.key_buffer = _grow(self.key_buffer, extra)
                 self.value_buffer = _grow(self.value_buffer, extra)
-            self.key_buffer[:, :, self.length:end] = key_states
-            self.value_buffer[:, :, self.length:end] = value_states
+            self.key_buffer[: self.rows, :, self.length:end] = key_states
+            self.value_buffer[: self.rows, :, self.length:end] = value_states
             self.length = end
-            self.keys = self.key_buffer[:, :, :end]
-            self.values = self.value_buffer[:, :, :end]
+            self._views()
             return self.keys, self.values
+
+        def select_rows(self, order: list[int]) -> None:
+            """Keep rows ``order`` (new position -> old row), copying only rows that move."""
+            if not self.is_initialized:
+                return
+            for new, old in enumerate(order):
+                if new != old:
+                    self.key_buffer[new, :, : self.length] = self.key_buffer[old, :, : self.length]
+                    self.value_buffer[new, :, : self.length] = self.value_buffer[old, :, : self.length]
+            self.rows = len(order)
+            self._views()
 
         def batch_select_indices(self, indices: Any) -> None:
             if self.is_initialized:
-                self.key_buffer = self.key_buffer.index_select(0, indices)
-                self.value_buffer = self.value_buffer.index_select(0, indices)
-                self.keys = self.key_buffer[:, :, : self.length]
-                self.values = self.value_buffer[:, :, : self.length]
+                self.key_buffer = self.key_buffer[: self.rows].index_select(0, indices)
+                self.value_buffer = self.value_buffer[: self.rows].index_select(0, indices)
+                self.rows = self.key_buffer.shape[0]
+                self._views()
+
+        def _views(self) -> None:
+            self.keys = self.key_buffer[: self.rows, :, : self.length]
+            self.values = self.value_buffer[: self.rows, :, : self.length]
 
     return BufferLayer
 
@@ -473,6 +492,34 @@ def _grow(buffer: Any, extra: int) -> Any:
 
     pad = buffer.new_empty(buffer.shape[:2] + (extra,) + buffer.shape[3:])
     return torch.cat([buffer, pad], dim=2)
+
+
+def _fill_holes(keep: list[int], rows: int) -> list[int]:
+    """Row order after dropping finished rows: kept rows from the end move into the holes.
+
+    Returns, for each new row position, the old row it comes from. Rows already in place stay,
+    so a buffer cache copies only the moved rows.
+    """
+    count = len(keep)
+    kept = set(keep)
+    holes = [i for i in range(count) if i not in kept]
+    movers = [i for i in keep if i >= count]
+    order = list(range(count))
+    for hole, mover in zip(holes, movers):
+        order[hole] = mover
+    return order
+
+
+def _select_rows(cache: Any, order: list[int]) -> None:
+    """Keep rows ``order`` (new position -> old row) of every cache layer."""
+    if all(hasattr(layer, "select_rows") for layer in cache.layers):
+        for layer in cache.layers:
+            layer.select_rows(order)
+        return
+    import torch
+
+    device = cache.layers[0].keys.device if cache.layers else None
+    cache.batch_select_indices(torch.tensor(order, device=device))
 
 
 def _choose(run: _Run, logits: Any, seen: Any, decoding: Decoding, rows: list[_Row],
