@@ -227,19 +227,22 @@ def generate(
             batch, pending = _take_batch(pending, size, run.padding_ok)
             try:
                 _generate_batch(run, group, batch, store)
+                continue
             except run.torch.cuda.OutOfMemoryError:
                 if not automatic or size == 1:
                     raise BackendError(
                         f"out of GPU memory at batch size {size}; "
                         + ("use a smaller model or dtype" if size == 1 else "lower --urial-batch-size")
                     ) from None
-                run.torch.cuda.empty_cache()
-                size = max(1, size // 2)
-                unfinished = [r for r in batch if run.results[r.index] is None]
-                for row in unfinished:
-                    row.generated.clear()
-                    row.seconds = 0.0
-                pending = unfinished + pending
+            # Out of memory (outside the except block, so the failed batch's tensors are freed):
+            # keep the finished answers, retry the rest at half the batch size.
+            run.torch.cuda.empty_cache()
+            size = max(1, size // 2)
+            unfinished = [r for r in batch if run.results[r.index] is None]
+            for row in unfinished:
+                row.generated.clear()
+                row.seconds = 0.0
+            pending = unfinished + pending
     missing = [i for i, r in enumerate(run.results) if r is None]
     assert not missing, f"requests left without a result: {missing}"
     return [r for r in run.results if r is not None]
