@@ -279,8 +279,13 @@ class UrialSession:
 
         with self._progress_guard():
             bar = self._progress_bar(len(todo))
+            progress = None
+            if bar is not None:
+                from .engine import tqdm_progress
+
+                progress = tqdm_progress(bar)  # cases done, tokens/s, ETA after every decode step
             try:
-                backend.generate([requests[i] for i in todo], on_result=_tee(on_result, bar))
+                backend.generate([requests[i] for i in todo], on_result=on_result, progress=progress)
             finally:
                 if bar is not None:
                     bar.close()
@@ -384,22 +389,6 @@ class UrialSession:
             self._backend.close()
         if self.cache is not None:
             self.cache.close()
-
-
-def _tee(on_result: Callable[[int, GenerationResult], None], bar: Any) -> Callable[[int, GenerationResult], None]:
-    if bar is None:
-        return on_result
-    tokens = [0]
-    start = time.perf_counter()
-
-    def both(index: int, result: GenerationResult) -> None:
-        on_result(index, result)
-        tokens[0] += result.num_tokens
-        elapsed = max(time.perf_counter() - start, 1e-9)
-        bar.set_postfix_str(f"{tokens[0] / elapsed:.1f} tok/s", refresh=False)
-        bar.update(1)
-
-    return both
 
 
 __all__ = [

@@ -8,7 +8,7 @@ the same Protocol. Nothing here imports torch.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
 from ..decoding import Decoding
 from ..prompt import STOP_STRINGS
@@ -68,9 +68,13 @@ class Backend(Protocol):
     def fingerprint(self) -> str: ...
 
     def generate(
-        self, requests: Sequence[GenerationRequest], on_result: ResultCallback | None = None
+        self,
+        requests: Sequence[GenerationRequest],
+        on_result: ResultCallback | None = None,
+        progress: Callable[[Any], None] | None = None,
     ) -> list[GenerationResult]:
-        """Generate every request; call ``on_result(index, result)`` as each one finishes."""
+        """Generate every request; call ``on_result(index, result)`` as each one finishes and
+        ``progress(event)`` (an ``engine.ProgressEvent``) as generation advances, where supported."""
         ...
 
     def close(self) -> None:
