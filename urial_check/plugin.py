@@ -408,7 +408,7 @@ def _session_settings(config: pytest.Config) -> SessionSettings:
         raise pytest.UsageError(f"--urial-chat-template {template}: no such file")
     _judge_settings(config)
     stop_early = config.getoption("exitfirst", False) or (config.getoption("maxfail", 0) or 0) > 0
-    window = (batch or 8) if stop_early or hasattr(config, "workerinput") else None
+    window = (batch or 16) if stop_early or hasattr(config, "workerinput") else None
     return SessionSettings(
         prompt_path=prompt_path,
         decoding_overrides=tuple(sorted(overrides.items())),
