@@ -30,7 +30,9 @@ class ScriptedBackend:
     def requests(self) -> list[GenerationRequest]:
         return [r for call in self.calls for r in call]
 
-    def generate(self, requests: Sequence[GenerationRequest], on_result: Any = None) -> list[GenerationResult]:
+    def generate(
+        self, requests: Sequence[GenerationRequest], on_result: Any = None, progress: Any = None
+    ) -> list[GenerationResult]:
         self.calls.append(list(requests))
         results = []
         for i, request in enumerate(requests):

@@ -105,4 +105,4 @@ def render_gate(result: GateResult) -> str:
     for row in result.rows:
         value = "n/a" if row.value is None else f"{row.value:.3f}"
         table.append([row.metric, value, row.threshold, row.n, "ok" if row.passed else "FAIL"])
-    return tabulate(table, headers=["metric", "measured", "threshold", "n", ""], tablefmt="simple")
+    return tabulate(table, headers=["metric", "measured", "threshold", "n", ""], tablefmt="simple", disable_numparse=True)

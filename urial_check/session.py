@@ -285,7 +285,11 @@ class UrialSession:
 
                 progress = tqdm_progress(bar)  # cases done, tokens/s, ETA after every decode step
             try:
-                backend.generate([requests[i] for i in todo], on_result=on_result, progress=progress)
+                batch = [requests[i] for i in todo]
+                if progress is None:  # backends without progress reporting stay usable
+                    backend.generate(batch, on_result=on_result)
+                else:
+                    backend.generate(batch, on_result=on_result, progress=progress)
             finally:
                 if bar is not None:
                     bar.close()
