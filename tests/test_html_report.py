@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -179,26 +177,11 @@ def test_records_without_measurements_render() -> None:
 
 # --------------------------------------------------------------------------- a real browser (Debian chromium, headless)
 
-CHROMIUM = next((path for name in ("chromium", "chromium-browser") if (path := shutil.which(name))), None)
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on PATH (apt-get install -y chromium)")
-
-
-def run_chromium(tmp_path: Path, *args: str) -> str:
-    assert CHROMIUM is not None
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-               f"--user-data-dir={tmp_path / 'chromium-profile'}", *args]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
-
-@needs_chromium
-def test_report_in_headless_chromium(base: dict[str, Any], cand: dict[str, Any], tmp_path: Path) -> None:
+def test_report_in_headless_chromium(base: dict[str, Any], cand: dict[str, Any], tmp_path: Path, chromium: Any) -> None:
     html = render_html_report(cand, baseline=base)
     page = tmp_path / "report.html"
     page.write_text(html, encoding="utf-8")
-    dom = Dom(run_chromium(tmp_path, "--dump-dom", page.as_uri()))
+    dom = Dom(chromium("--dump-dom", page.as_uri()))
     assert len(dom.find("table", "suite-summary")) == 1
     assert len(dom.find("table", "comparison")) == 2
     assert len(dom.find("svg", "rate-chart")) == 1 and len(dom.find("svg", "shift-chart")) == 1
@@ -215,7 +198,7 @@ def test_report_in_headless_chromium(base: dict[str, Any], cand: dict[str, Any],
     </script></body>"""
     probed = tmp_path / "probed.html"
     probed.write_text(html.replace("</body>", probe), encoding="utf-8")
-    out = run_chromium(tmp_path, "--dump-dom", probed.as_uri())
+    out = chromium("--dump-dom", probed.as_uri())
     found = re.search(r"data-probe=\"([^\"]*)\"", out)
     assert found is not None, out[-2000:]
     result = json.loads(found.group(1).replace("&quot;", '"'))
@@ -228,5 +211,5 @@ def test_report_in_headless_chromium(base: dict[str, Any], cand: dict[str, Any],
     assert result["hist"][1] > 5 and result["shift"][0] == pytest.approx(track * 0.7, abs=0.2)
 
     shot = tmp_path / "report.png"
-    run_chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri())
+    chromium(f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

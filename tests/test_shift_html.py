@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -154,26 +152,11 @@ def test_nice_axis_maximum(value: float, expected: float) -> None:
 # --------------------------------------------------------------------------------------------
 # A real browser: Debian's chromium, headless (apt-get install -y chromium).
 
-CHROMIUM = next((path for name in ("chromium", "chromium-browser") if (path := shutil.which(name))), None)
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on PATH (apt-get install -y chromium)")
-
-
-def run_chromium(tmp_path: Path, *args: str) -> str:
-    assert CHROMIUM is not None
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-               f"--user-data-dir={tmp_path / 'chromium-profile'}", *args]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
-
-@needs_chromium
-def test_page_renders_in_headless_chromium(entries: list[ShiftEntry], tmp_path: Path) -> None:
+def test_page_renders_in_headless_chromium(entries: list[ShiftEntry], tmp_path: Path, chromium: Any) -> None:
     html = render_shift_html(entries, title="Shift check")
     page = tmp_path / "shift.html"
     page.write_text(html, encoding="utf-8")
-    dom = parse(run_chromium(tmp_path, "--dump-dom", page.as_uri()))
+    dom = parse(chromium("--dump-dom", page.as_uri()))
     assert [(s["class"], s["text"]) for s in dom.tokens] == [(s["class"], s["text"]) for s in parse(html).tokens]
     assert {s["class"] for s in dom.tokens} == {"tok unshifted", "tok marginal", "tok shifted"}
     assert {"svg", "polyline", "table"} <= dom.tags
@@ -187,7 +170,7 @@ def test_page_renders_in_headless_chromium(entries: list[ShiftEntry], tmp_path: 
     </script></body>"""
     probed = tmp_path / "probed.html"
     probed.write_text(html.replace("</body>", probe), encoding="utf-8")
-    out = run_chromium(tmp_path, "--dump-dom", probed.as_uri())
+    out = chromium("--dump-dom", probed.as_uri())
     found = re.search(r"data-probe=\"([^\"]*)\"", out)
     assert found is not None, out[-2000:]
     result = json.loads(found.group(1).replace("&quot;", '"'))
@@ -196,5 +179,5 @@ def test_page_renders_in_headless_chromium(entries: list[ShiftEntry], tmp_path: 
     assert result["chart"][0] > 100 and result["chart"][1] > 10
 
     shot = tmp_path / "shift.png"
-    run_chromium(tmp_path, f"--screenshot={shot}", "--window-size=1100,1400", page.as_uri())
+    chromium(f"--screenshot={shot}", "--window-size=1100,1400", page.as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -50,20 +50,12 @@ def build_judge(settings: JudgeSettings, session: UrialSession) -> Judge:
                 options["base_url"] = settings.base_url
             return make_judge("openai", **options)
         if settings.kind == "hf":
-            from .backends.transformers_backend import ModelSettings, TransformersBackend
-
             if not settings.model:
                 raise JudgeConfigError("hf judge: give the chat model with --urial-judge-model PATH")
             base = session.backend
-            base_settings = getattr(base, "settings", None)
-            backend = TransformersBackend(
-                ModelSettings(
-                    model=settings.model,
-                    device=getattr(base_settings, "device", "auto"),
-                    dtype=getattr(base_settings, "dtype", "auto"),
-                    cache_dir=getattr(base_settings, "cache_dir", None),
-                )
-            )
+            if not hasattr(base, "sibling"):
+                raise JudgeConfigError("hf judge: needs a local transformers model as the session's model")
+            backend = base.sibling(settings.model)
             model, tokenizer = backend.load()
             return make_judge("hf", model=model, tokenizer=tokenizer, model_id=backend.model_id)
         return make_judge(settings.kind)

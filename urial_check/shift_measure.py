@@ -48,22 +48,13 @@ class TokenShiftMeasurer:
         return self.contexts[0]
 
     def _aligned_backend(self, session: UrialSession) -> Any:
-        from .backends.transformers_backend import ModelSettings, TransformersBackend
-
         base = session.backend
         if self._aligned is None:
-            settings = getattr(base, "settings", None)
-            aligned = TransformersBackend(
-                ModelSettings(
-                    model=self.aligned_spec,
-                    device=getattr(settings, "device", "auto"),
-                    dtype=getattr(settings, "dtype", "auto"),
-                    cache_dir=getattr(settings, "cache_dir", None),
-                )
-            )
+            if not hasattr(base, "sibling"):
+                raise MeasurementError("token shift needs a local transformers model as the base model")
+            aligned = base.sibling(self.aligned_spec)
             # The same model named twice is loaded once.
-            same = getattr(base, "source", None) == aligned.source
-            self._aligned = base if same else aligned
+            self._aligned = base if getattr(base, "source", None) == aligned.source else aligned
         return self._aligned
 
     def measure(self, session: UrialSession, items: Sequence[tuple[Case, Answer]]) -> list[Any]:

@@ -19,7 +19,6 @@ Safety:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cache import CacheWarning
-from .loading import ModelSource, load_model_and_tokenizer
+from .loading import ModelSource, file_sha256, load_model_and_tokenizer
 
 MANIFEST = "urial-manifest.json"
 #: Layout of the copy folder; copies in another layout are rebuilt.
@@ -137,7 +136,7 @@ def validate_copy(folder: Path, fingerprint: str) -> None:
         if stat.st_size != entry["size"]:
             raise CopyInvalid(f"{name} has {stat.st_size} bytes, expected {entry['size']}")
         if stat.st_mtime_ns != entry["mtime_ns"]:
-            if _sha256(path) != entry["sha256"]:
+            if file_sha256(path) != entry["sha256"]:
                 raise CopyInvalid(f"{name} does not match its recorded SHA-256")
             entry["mtime_ns"] = stat.st_mtime_ns
             restamped = True
@@ -212,7 +211,7 @@ def _write_copy(model: Any, tokenizer: Any, folder: Path, fingerprint: str) -> N
         files = {}
         for path in sorted(temp.iterdir()):
             stat = path.stat()
-            files[path.name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": _sha256(path)}
+            files[path.name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": file_sha256(path)}
         manifest = {"format": COPY_FORMAT, "fingerprint": fingerprint, "created": time.time(), "files": files}
         _write_json_atomically(temp / MANIFEST, manifest)
         os.replace(temp, folder)
@@ -237,14 +236,6 @@ def _verify_written(folder: Path, model: Any, tokenizer: Any) -> None:
     copy_tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     if copy_tokenizer(_PROBE_TEXT)["input_ids"] != tokenizer(_PROBE_TEXT)["input_ids"]:
         raise CopyInvalid("reloaded tokenizer tokenises differently")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_json_atomically(path: Path, value: Any) -> None:

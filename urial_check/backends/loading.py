@@ -107,12 +107,13 @@ def fingerprint(source: ModelSource, memo: Callable[[Path, Callable[[], str]], s
         raise BackendError(f"{source.model_id}: no weight files found to fingerprint")
     digest = hashlib.sha256()
     for path in files:
-        file_digest = memo(path, functools.partial(_file_sha256, path)) if memo else _file_sha256(path)
+        file_digest = memo(path, functools.partial(file_sha256, path)) if memo else file_sha256(path)
         digest.update(path.name.encode() + b"\0" + file_digest.encode() + b"\0")
     return digest.hexdigest()
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's contents, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

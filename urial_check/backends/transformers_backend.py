@@ -49,6 +49,13 @@ class TransformersBackend:
             self._fingerprint = fingerprint(self.source, self._fingerprint_memo)
         return self._fingerprint
 
+    def sibling(self, model: str) -> TransformersBackend:
+        """A backend for another model on the same device, dtype and cache (aligned models, judges)."""
+        return TransformersBackend(
+            ModelSettings(model=model, device=self.settings.device, dtype=self.settings.dtype, cache_dir=self.settings.cache_dir),
+            fingerprint_memo=self._fingerprint_memo,
+        )
+
     @property
     def loaded(self) -> bool:
         return self._model is not None
