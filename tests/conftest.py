@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import pytest
 
@@ -34,19 +36,35 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory, default_tokenizer_dir: 
 CHROMIUM = next((path for name in ("chromium", "chromium-browser") if (path := shutil.which(name))), None)
 
 
-@pytest.fixture
-def chromium(tmp_path: Path) -> Callable[..., str]:
-    """Run Debian's headless chromium with the given arguments; returns its stdout (e.g. --dump-dom)."""
-    if CHROMIUM is None:
-        pytest.skip("no chromium binary on PATH (apt-get install -y chromium)")
-    browser = CHROMIUM
+class Chromium:
+    """Debian's headless chromium: ``chromium(*args)`` returns its stdout (e.g. ``--dump-dom``)."""
 
-    def run(*args: str) -> str:
-        command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    def __init__(self, binary: str, folder: Path) -> None:
+        self.binary = binary
+        self.folder = folder
+
+    def __call__(self, *args: str) -> str:
+        command = [self.binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-                   f"--user-data-dir={tmp_path / 'chromium-profile'}", *args]
+                   f"--user-data-dir={self.folder / 'chromium-profile'}", *args]
         done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout
 
-    return run
+    def probe(self, html: str, script: str) -> Any:
+        """Load a copy of ``html`` whose ``</body>`` is replaced by ``script``, which must store a JSON
+        value in ``document.body``'s ``data-probe`` attribute; return that value."""
+        page = self.folder / "probed.html"
+        page.write_text(html.replace("</body>", script), encoding="utf-8")
+        out = self("--dump-dom", page.as_uri())
+        found = re.search(r"data-probe=\"([^\"]*)\"", out)
+        assert found is not None, out[-2000:]
+        return json.loads(found.group(1).replace("&quot;", '"'))
+
+
+@pytest.fixture
+def chromium(tmp_path: Path) -> Chromium:
+    """The headless browser, or a skip where no chromium binary is installed."""
+    if CHROMIUM is None:
+        pytest.skip("no chromium binary on PATH (apt-get install -y chromium)")
+    return Chromium(CHROMIUM, tmp_path)

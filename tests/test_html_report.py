@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from html.parser import HTMLParser
@@ -196,12 +195,7 @@ def test_report_in_headless_chromium(base: dict[str, Any], cand: dict[str, Any],
       document.body.setAttribute('data-probe', JSON.stringify({bars, verdict, hist: box('svg.histogram rect.now'),
         shift: box('svg.shift-chart rect.unshifted')}));
     </script></body>"""
-    probed = tmp_path / "probed.html"
-    probed.write_text(html.replace("</body>", probe), encoding="utf-8")
-    out = chromium("--dump-dom", probed.as_uri())
-    found = re.search(r"data-probe=\"([^\"]*)\"", out)
-    assert found is not None, out[-2000:]
-    result = json.loads(found.group(1).replace("&quot;", '"'))
+    result = chromium.probe(html, probe)
     by_bar = {(kind, metric): width for kind, metric, width in result["bars"]}
     track = 360
     assert by_bar[("baseline", "refusal_rate")] == pytest.approx(track * 27 / 30, abs=0.2)

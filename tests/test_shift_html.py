@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -168,12 +167,7 @@ def test_page_renders_in_headless_chromium(entries: list[ShiftEntry], tmp_path: 
       const box = document.querySelector('polyline.series').getBBox();
       document.body.setAttribute('data-probe', JSON.stringify({colours, chart: [box.width, box.height]}));
     </script></body>"""
-    probed = tmp_path / "probed.html"
-    probed.write_text(html.replace("</body>", probe), encoding="utf-8")
-    out = chromium("--dump-dom", probed.as_uri())
-    found = re.search(r"data-probe=\"([^\"]*)\"", out)
-    assert found is not None, out[-2000:]
-    result = json.loads(found.group(1).replace("&quot;", '"'))
+    result = chromium.probe(html, probe)
     assert result["colours"] == {"tok unshifted": "rgb(223, 240, 223)", "tok marginal": "rgb(255, 224, 138)",
                                  "tok shifted": "rgb(243, 160, 160)"}
     assert result["chart"][0] > 100 and result["chart"][1] > 10

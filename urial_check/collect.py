@@ -16,7 +16,7 @@ import pytest
 from .backends.base import BackendError
 from .prompt import PromptError
 from .gate import GateResult, evaluate_gate, render_gate
-from .report import RunInfo, failure_story, gate_record, junit_properties, outcome_record
+from .report import RunInfo, failure_story, gate_record, junit_properties, outcome_record, relative_path
 from .session import CaseFailure, MeasurementError, UrialSession
 from .suite import Case, Suite, SuiteError, load_suite
 
@@ -42,10 +42,10 @@ class SuiteFile(pytest.File):
         try:
             suite = load_suite(self.path, root=self.config.rootpath)
         except SuiteError as err:
-            raise self.CollectError(str(_relative(err, self.config.rootpath))) from None
+            relative = SuiteError(relative_path(err.path, self.config.rootpath), err.line, err.message)
+            raise self.CollectError(str(relative)) from None
+        _register_markers(self.config, {t for c in suite.cases for t in c.tags})
         for case in suite.cases:
-            for tag in case.tags:
-                _register_marker(self.config, tag)
             item = CaseItem.from_parent(self, name=case.id, callobj=_runner(case), case=case)
             item.add_marker(CASE_MARKER)
             for tag in case.tags:
@@ -115,7 +115,7 @@ class GateItem(pytest.Function):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         error = excinfo.value
         if isinstance(error, GateFailure):
-            path = _relative_path(self.suite.path, self.config.rootpath)
+            path = relative_path(self.suite.path, self.config.rootpath)
             failed = ", ".join(f"{r.metric} {r.threshold}" for r in error.result.failures)
             head = f"{path}:{self.suite.gate_line}: gate of suite '{self.suite.name}' failed ({failed}) over {error.result.cases} cases"
             return head + "\n" + render_gate(error.result)
@@ -146,7 +146,7 @@ class BaselineItem(pytest.Function):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         error = excinfo.value
         if isinstance(error, BaselineRegression):
-            path = _relative_path(self.suite.path, self.config.rootpath)
+            path = relative_path(self.suite.path, self.config.rootpath)
             return f"{path}: suite '{self.suite.name}' regressed against the baseline\n{error.report}"
         if isinstance(error, (BackendError, PromptError, MeasurementError)):
             return f"urial-check: {error}"
@@ -192,12 +192,11 @@ def _baseline_runner(suite: Suite) -> Callable[..., None]:
 
 def _gate_runner(suite: Suite) -> Callable[..., None]:
     def run(urial_session: UrialSession, request: pytest.FixtureRequest) -> None:
-        cases = [c for c in urial_session.planned if c.path == suite.path] or list(suite.cases)
         outcomes = _suite_outcomes(urial_session, suite, request)
         result = evaluate_gate(suite.name, suite.gate, outcomes, urial_session.primary_shift_context)
         record = gate_record(result)
         record["model"] = urial_session.model_info()
-        prompt = urial_session.prompt_for(cases[0])
+        prompt = urial_session.prompt_for(outcomes[0].case)
         record["prompt"] = {"source": prompt.source, "sha256": prompt.sha256}
         request.node.urial_record = record
         request.node.user_properties.extend(
@@ -236,22 +235,10 @@ def _case_record(urial_session: UrialSession, outcome: Any) -> dict[str, Any]:
     return record
 
 
-def _register_marker(config: pytest.Config, tag: str) -> None:
+def _register_markers(config: pytest.Config, tags: set[str]) -> None:
+    """Register a suite file's tags as markers (so ``--strict-markers`` accepts them)."""
     registered = {line.split(":", 1)[0].split("(", 1)[0].strip() for line in config.getini("markers")}
-    if tag not in registered:
+    for tag in sorted(tags - registered):
         config.addinivalue_line("markers", f"{tag}: urial-check suite tag")
 
 
-def _relative_path(path: Path, rootdir: Path) -> Path:
-    try:
-        return path.resolve().relative_to(rootdir.resolve())
-    except ValueError:
-        return path
-
-
-def _relative(err: SuiteError, rootdir: Path) -> SuiteError:
-    try:
-        rel = err.path.resolve().relative_to(rootdir.resolve())
-    except ValueError:
-        return err
-    return SuiteError(rel, err.line, err.message)

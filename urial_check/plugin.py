@@ -258,7 +258,7 @@ class RunRecorder:
         if entries:
             self.shift_summary = shift_table(entries)
             self.shift_page = write_shift_artifacts(
-                self.records, report_dir / f"run-{self.run_id}", title=f"Token shift: {info.model_id}"
+                self.records, entries, report_dir / f"run-{self.run_id}", title=f"Token shift: {info.model_id}"
             )
         record = build_run_record(info, self.records, started=self.started, run_id=self.run_id, gates=self.gates)
         self.written = write_run_record(record, report_dir)

@@ -147,13 +147,11 @@ def shift_table(entries: Sequence[Any]) -> str:
     return tabulate(rows, headers=headers, tablefmt="github")
 
 
-def write_shift_artifacts(records: Sequence[dict[str, Any]], run_dir: Path, title: str) -> Path | None:
-    """Per-case JSON files and one HTML page under ``run_dir``; detail is removed from the records."""
+def write_shift_artifacts(records: Sequence[dict[str, Any]], entries: Sequence[Any], run_dir: Path, title: str) -> Path:
+    """Per-case JSON files and one HTML page (of ``entries``, from :func:`shift_entries`) under
+    ``run_dir``; the per-position detail is removed from the records."""
     from .shift_html import render_shift_html
 
-    entries = shift_entries(records)
-    if not entries:
-        return None
     for record in records:
         detail = record.pop("token_shift_detail", None)
         if detail:
@@ -326,12 +324,7 @@ def write_run_record(record: Mapping[str, Any], report_dir: Path, *, latest: boo
 def failure_story(outcome: CaseOutcome, model_id: str, *, rootdir: Path | None = None) -> str:
     """What a reader needs when a case fails: where, what was expected, the answer, the evidence."""
     case, answer = outcome.case, outcome.answer
-    path = case.path
-    if rootdir is not None:
-        try:
-            path = case.path.resolve().relative_to(rootdir.resolve())
-        except ValueError:
-            pass
+    path = case.path if rootdir is None else relative_path(case.path, rootdir)
     headline = "; ".join(f.message for f in outcome.failures)
     lines = [f"{path}:{case.line}: case '{case.id}': {headline}"]
     lines.append("  instruction: " + _one_block(case.instruction, 300))
@@ -344,6 +337,14 @@ def failure_story(outcome: CaseOutcome, model_id: str, *, rootdir: Path | None =
     lines.append(f"  verdict: {answer.verdict.label} ({answer.verdict.evidence})")
     lines.append(f"  model: {model_id}; {answer.num_tokens} tokens, finish: {answer.finish_reason}" + (", cached" if answer.cached else ""))
     return "\n".join(lines)
+
+
+def relative_path(path: Path, rootdir: Path) -> Path:
+    """``path`` relative to the rootdir when it lies below it (as pytest shows paths), else as is."""
+    try:
+        return path.resolve().relative_to(rootdir.resolve())
+    except ValueError:
+        return path
 
 
 def _one_block(text: str, limit: int) -> str:

@@ -59,9 +59,7 @@ class TokenShiftMeasurer:
 
     def measure(self, session: UrialSession, items: Sequence[tuple[Case, Answer]]) -> list[Any]:
         base_backend = session.backend
-        if not hasattr(base_backend, "load"):
-            raise MeasurementError("token shift needs a local transformers model as the base model")
-        aligned_backend = self._aligned_backend(session)
+        aligned_backend = self._aligned_backend(session)  # checks that the base is a local transformers model
         results: list[Any] = [None] * len(items)
         groups: dict[tuple[Any, int], list[int]] = {}
         for index, (case, answer) in enumerate(items):
