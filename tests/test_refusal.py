@@ -190,7 +190,7 @@ def test_lecture_without_an_explicit_decline_is_a_refusal() -> None:
 
 @pytest.mark.parametrize("response", ["", " ", "\n\n\t", "```\n```", "..."])
 def test_empty_answers_are_full_refusals(response: str) -> None:
-    assert detect_refusal(response) == RefusalVerdict("full_refusal", "empty answer")
+    assert detect_refusal(response) == RefusalVerdict("full_refusal", "empty answer", "empty")
 
 
 @pytest.mark.parametrize("response", ["Die Hauptstadt ist Canberra.", "首都是堪培拉。", "Столица — Канберра."])
@@ -331,7 +331,7 @@ def test_deterministic(response: str, instruction: str | None) -> None:
 
 @given(st.text(alphabet=" \t\n\r.,;:!?-*#`'\"()[]", max_size=30))
 def test_answers_without_letters_or_digits_are_empty(response: str) -> None:
-    assert detect_refusal(response) == RefusalVerdict("full_refusal", "empty answer")
+    assert detect_refusal(response) == RefusalVerdict("full_refusal", "empty answer", "empty")
 
 
 @given(any_text)

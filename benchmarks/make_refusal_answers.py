@@ -1,0 +1,93 @@
+"""Generate the default model's answers for the refusal / safety labelling sets.
+
+Each instruction is answered twice by the embedded default model (SmolLM2-135M-Instruct):
+through urial-check's URIAL prompt (what the suites do) and through the model's own chat
+template (how the model is used as a chat assistant). Greedy decoding with the suites' default
+settings. The output has no labels and no detector verdicts: it is what the labellers read.
+
+Usage::
+
+    python benchmarks/make_refusal_answers.py INSTRUCTIONS.jsonl OUT.jsonl [--modes urial,chat]
+
+``INSTRUCTIONS.jsonl`` rows need ``id`` and ``instruction``; other keys are carried over.
+Rows already in OUT (same id and mode) are kept, so an interrupted run resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from urial_check.backends.base import GenerationRequest  # noqa: E402
+from urial_check.backends.transformers_backend import ModelSettings, TransformersBackend  # noqa: E402
+from urial_check.decoding import Decoding  # noqa: E402
+from urial_check.prompt import UrialPrompt, cut_answer  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("instructions", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--modes", default="urial,chat")
+    parser.add_argument("--max-new-tokens", type=int, default=Decoding().max_new_tokens)
+    parser.add_argument("--chunk", type=int, default=32)
+    args = parser.parse_args(argv)
+
+    rows = [json.loads(line) for line in args.instructions.read_text("utf-8").splitlines() if line.strip()]
+    done: set[tuple[str, str]] = set()
+    if args.out.exists():
+        for line in args.out.read_text("utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                done.add((row["source_id"], row["mode"]))
+    backend = TransformersBackend(ModelSettings(cache_dir=ROOT / ".urial-cache"))
+    _, tokenizer = backend.load()
+    prompt = UrialPrompt.default()
+    decoding = Decoding(max_new_tokens=args.max_new_tokens)
+
+    for mode in args.modes.split(","):
+        todo = [r for r in rows if (r["id"], mode) not in done]
+        for start in range(0, len(todo), args.chunk):
+            chunk = todo[start : start + args.chunk]
+            if mode == "urial":
+                requests = [
+                    GenerationRequest(prompt=prompt.render([r["instruction"]]), decoding=decoding, prefix=prompt.text)
+                    for r in chunk
+                ]
+            else:
+                requests = [
+                    GenerationRequest(
+                        prompt=tokenizer.apply_chat_template(
+                            [{"role": "user", "content": r["instruction"]}], tokenize=False, add_generation_prompt=True
+                        ),
+                        decoding=decoding,
+                        stop=(),
+                    )
+                    for r in chunk
+                ]
+            t0 = time.perf_counter()
+            results = backend.generate(requests)
+            with args.out.open("a", encoding="utf-8") as out:
+                for row, result in zip(chunk, results):
+                    text = cut_answer(result.text) if mode == "urial" else result.text.strip()
+                    record = {k: v for k, v in row.items() if k != "id"}
+                    record.update(
+                        id=f"{row['id']}:{mode}",
+                        source_id=row["id"],
+                        mode=mode,
+                        response=text,
+                        finish_reason=result.finish_reason,
+                        num_tokens=result.num_tokens,
+                    )
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            print(f"{mode}: {start + len(chunk)}/{len(todo)} ({time.perf_counter() - t0:.1f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
