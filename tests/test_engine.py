@@ -293,3 +293,17 @@ def test_dropping_rows_moves_only_rows_from_the_end(case: tuple[int, set[int]]) 
     order = engine._fill_holes(keep, rows)
     assert sorted(order) == keep  # exactly the kept rows
     assert all(order[i] == i for i in keep if i < len(keep))  # rows in place do not move
+
+
+def test_prompts_without_a_shared_prefix_drop_finished_rows(model_and_tokenizer: tuple[Any, Any]) -> None:
+    """Chat-template prompts share no prefix: the batch cache is created inside the forward pass,
+    and rows that finish early must still be dropped (a real run on the default model crashed
+    with 'Inplace update to inference tensor outside InferenceMode')."""
+    model, tokenizer = model_and_tokenizer
+    requests = [
+        GenerationRequest(prompt=f"User: {q}\nAssistant:", decoding=Decoding(max_new_tokens=4 + 3 * i), stop=())
+        for i, q in enumerate(QUERIES[:4])
+    ]
+    got = engine.generate(model, tokenizer, requests, batch_size=4)
+    for request, result in zip(requests, got):
+        same(result, reference(model, tokenizer, request))

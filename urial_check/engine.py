@@ -384,7 +384,8 @@ def _generate_batch(run: _Run, group: _Group, rows: list[_Row], store: PrefixSto
         step_start = time.perf_counter()
         if len(keep) < len(active):
             order = _fill_holes(keep, len(active))
-            _select_rows(cache, order)
+            with torch.inference_mode():  # a cache first filled inside the forward pass holds inference tensors
+                _select_rows(cache, order)
             index = torch.tensor(order, device=device)
             mask, seen, tokens, next_position = mask[index], seen[index], tokens[index], next_position[index]
             active = [active[b] for b in order]
