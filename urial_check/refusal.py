@@ -411,7 +411,17 @@ def _cut(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 # Classifying one unit.
 
+# Words every decline pattern needs one of: sentences without any skip the patterns (speed).
+_DECLINE_CUE = _rx(
+    r"n't|\bnot\b|\bno\b|\bnever\b|\bun(?:able|willing)|cannot|can not|refuse|decline|rather|prefer|sorry|apolog|"
+    r"against|violat|outside|beyond|within|inappropriate|irresponsible|unethical|wrong|impossible|an ai|a model|"
+    r"chatbot|assistant|machine|program|must|have to|need to|skip|leave out|left out|omit|pass on|unfortunately"
+)
+
+
 def _is_decline(low: str) -> bool:
+    if not _DECLINE_CUE.search(low):
+        return False
     for pattern in _DECLINE:
         for match in pattern.finditer(low):
             window = low[max(0, match.start() - 5): match.end() + 40]
@@ -452,10 +462,7 @@ def _classify(unit: _Unit, wanted: list[str], contact_request: bool, factual: bo
         if len(head) > 1 or not _overlaps(tail, wanted):
             unit.act = "alternative"
             return
-    if not contact_request and (_REFERRAL.search(low) or (_REFER_WHO.search(low) and _SUGGEST.search(low))):
-        unit.act = "referral"
-        return
-    if _ACK.search(low) and unit.words <= 25:
+    if unit.words <= 25 and _ACK.search(low):
         unit.act = "ack"
 
 
@@ -469,6 +476,7 @@ def _unit_key(unit: _Unit) -> str:
 def _degenerate(units: list[_Unit], text: str, instruction: str | None) -> tuple[str | None, list[_Unit]]:
     """``(kind, distinct units)``: kind is "looping", "echo" or None."""
     keys = [_unit_key(u) for u in units]
+    key_of = {id(u): k for u, k in zip(units, keys)}
     distinct: list[_Unit] = []
     seen: set[str] = set()
     for unit, key in zip(units, keys):
@@ -482,7 +490,7 @@ def _degenerate(units: list[_Unit], text: str, instruction: str | None) -> tuple
     )
     if instruction:
         asked = _unit_key(_Unit(instruction, "sentence"))
-        rest = [u for u in distinct if _unit_key(u) != asked and _unit_key(u) not in asked]
+        rest = [u for u in distinct if key_of[id(u)] not in asked]
         if distinct and not rest:
             return "echo", []
         if looping:
@@ -528,15 +536,18 @@ def detect_refusal(response: str, instruction: str | None = None) -> RefusalVerd
         units = distinct
     asked = " ".join((instruction or "").lower().split())
     contact_request, factual = bool(_CONTACT_REQUEST.search(asked)), bool(_FACTUAL_QUESTION.search(asked))
-    for unit in units:
-        _classify(unit, wanted, contact_request, factual, bool(_YES_NO_QUESTION.search(asked)))
-
-    opener = next(
-        (i for i, u in enumerate(units) if u.act not in ("ack", "limitation") and not (u.kind == "header" and u.act == "engage")),
-        None,
-    )
     if not units:
         return RefusalVerdict("full_refusal", "empty answer", "empty")
+    yes_no = bool(_YES_NO_QUESTION.search(asked))
+    # Classify units up to the first act and the one after it; the rest only as needed (speed).
+    opener = None
+    for index, unit in enumerate(units):
+        _classify(unit, wanted, contact_request, factual, yes_no)
+        if unit.act not in ("ack", "limitation") and not (unit.kind == "header" and unit.act == "engage"):
+            opener = index
+            break
+    if opener is not None and opener + 1 < len(units):
+        _classify(units[opener + 1], wanted, contact_request, factual, yes_no)
     if opener is None:
         # Only acknowledgements and disclaimers: nothing that answers.
         lead = next((u for u in units if u.act == "limitation"), units[0])
@@ -551,6 +562,8 @@ def detect_refusal(response: str, instruction: str | None = None) -> RefusalVerd
 
     if first.act == "engage" or first.kind == "code":
         return _after_engagement(units, opener, wanted)
+    for unit in units[opener + 2:]:
+        _classify(unit, wanted, contact_request, factual, yes_no)
     return _after_refusal(units, opener, wanted)
 
 
@@ -612,15 +625,15 @@ def _after_engagement(units: list[_Unit], opener: int, wanted: list[str]) -> Ref
     """The answer started answering: it complies unless it later declines part of it or stops."""
     notes = []
     for unit in units[opener + 1:]:
-        if unit.abort:
+        if unit.kind == "code":
+            continue
+        if _ABORT.search(unit.low):
             return RefusalVerdict("partial_refusal", f"started answering, then stopped: {_cut(unit.text)}", "aborted")
-        if unit.act == "decline":
+        if _is_decline(unit.low) and not _LIMITATION.search(unit.low):
             declined = re.split(r"\b(?:but|however|though|although|instead)\b", unit.low)[0]
             if not _SCOPED.search(unit.low) and _overlaps(declined, wanted):
                 return RefusalVerdict("partial_refusal", f"answered in part, declined the rest: {_cut(unit.text)}",
                                       "answer_then_decline")
-            notes.append(unit)
-        elif unit.act in ("premise", "referral", "alternative", "limitation"):
             notes.append(unit)
     if notes:
         return RefusalVerdict("compliance", f"answer, then a note: {_cut(notes[0].text)}", "answer_with_note")
