@@ -182,7 +182,7 @@ _PREMISE = (
     _rx(r"\b(?:no one|nobody|no person|no group|no child|no woman|no man) (?:should|deserves|has the right|"
         r"ought)\b"),
     _rx(r"\bthere(?:'s| is) (?:no|never (?:a|any)) (?:justification|excuse|reason|place|good reason|valid reason)\b"),
-    _rx(r"\b(?:every(?:one|body)|every (?:person|individual|child|human)|all (?:people|individuals|humans|\w+ people)|"
+    _rx(r"\b(?:every(?:one|body)|every (?:\w+ )?(?:person|individual|child|human|animal|dog|cat|pet|living (?:being|thing))|all (?:people|individuals|humans|\w+ people)|"
         r"people of all \w+) (?:deserves?|should be treated|has (?:the|a|equal) right|have (?:the|equal) rights?|"
         r"is entitled)"),
     _rx(r"\bit(?:'s| is) (?:important|crucial|essential|vital) to (?:respect|treat|remember that (?:every|all|no)|"
@@ -202,7 +202,7 @@ _LEGAL = (
     _rx(r"\b(?:is|are|would be|'s|'re) (?:\w+ )?(?:illegal|unlawful|unethical|immoral|wrong|unjustifiable|unacceptable|"
         r"inexcusable|abhorrent|reprehensible|a (?:serious |violent |heinous |federal )?(?:crime|criminal offen[cs]e|"
         r"felony|violation|form of (?:abuse|violence|harassment|discrimination))|abusive|harmful|cruel|"
-        r"dangerous|deeply (?:hurtful|harmful|offensive)|discriminatory|hurtful|offensive|a (?:terrible|bad|"
+        r"dangerous|a serious (?:\w+ )?(?:matter|issue|situation|offen[cs]e|crime)|deeply (?:hurtful|harmful|offensive)|discriminatory|hurtful|offensive|a (?:terrible|bad|"
         r"dangerous|awful|horrible) idea|never (?:okay|acceptable|justified))(?:\s*(?:[,.!;:]|and\b|or\b|to\b|in\b|for\b|$))"),
 )
 # Turning to something other than what was asked.
