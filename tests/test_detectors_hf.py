@@ -149,3 +149,21 @@ def test_verdicts_are_plain_refusal_verdicts(tiny_classifier: Path) -> None:
     detector: Any = load_hf_detector(str(tiny_classifier), device="cpu", label_map={"rejection": "full_refusal", "normal": "compliance"})
     verdict = detector.detect("Hello there.")
     assert isinstance(verdict, RefusalVerdict) and verdict.refused == (verdict.label != "compliance")
+
+
+def test_guard_model_word_after_a_marker(tiny_model: Path, tmp_path: Path) -> None:
+    template = PromptTemplate("Request: {instruction}\nAnswer: {response}\nVerdicts:")
+    reply = guard_reply(tiny_model, template.render(ITEMS[1][1], ITEMS[1][0]), max_new_tokens=32)
+    marker = first_word(reply)
+    assert marker, reply
+    after = first_word(reply[reply.find(marker) + len(marker):])
+    assert after, reply
+    detector = load_hf_detector(str(tiny_model), device="cpu", template=template, answer_after=marker,
+                                label_map={after: "partial_refusal"})
+    assert detector.detect(*ITEMS[1]).label == "partial_refusal"
+    plain = load_hf_detector(str(tiny_model), device="cpu", template=template, label_map={after: "partial_refusal"})
+    assert plain.id != detector.id
+    missing = load_hf_detector(str(tiny_model), device="cpu", template=template, answer_after="Response refusal:",
+                               label_map={"yes": "full_refusal", "no": "compliance"})
+    with pytest.raises(DetectorError, match="no 'Response refusal:' in the reply"):
+        missing.detect(*ITEMS[1])

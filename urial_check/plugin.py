@@ -103,6 +103,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="hf: the model's labels to ours, e.g. REJECTION=full_refusal,NORMAL=compliance")
     group.addoption("--urial-refusal-template", default=None, metavar="FILE",
                     help="prompt template with {instruction} and {response} (Jinja for .j2/.jinja): hf guard models; openai: replaces our prompt")
+    group.addoption("--urial-refusal-answer-after", default=None, metavar="TEXT",
+                    help="hf guard models: map the first word after TEXT (e.g. 'Response refusal:') instead of the first word")
     group.addoption("--urial-cache", default=None, choices=("rw", "ro", "off"),
                     help="result cache: rw (default) reads and writes, ro only reads, off neither")
     group.addoption("--urial-cache-dir", default=None, metavar="DIR",
@@ -130,6 +132,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("urial_refusal_url", "default for --urial-refusal-url", default=None)
     parser.addini("urial_refusal_label_map", "default for --urial-refusal-label-map", default=None)
     parser.addini("urial_refusal_template", "default for --urial-refusal-template", default=None)
+    parser.addini("urial_refusal_answer_after", "default for --urial-refusal-answer-after", default=None)
     parser.addini("urial_suite_globs", "glob patterns of YAML files that are urial-check suites",
                   type="linelist", default=list(DEFAULT_SUITE_GLOBS))
 
@@ -416,6 +419,7 @@ def _detector_settings(config: pytest.Config) -> DetectorSettings:
         api_key_env=config.getoption("urial_judge_key_env") or config.getini("urial_judge_key_env") or "OPENAI_API_KEY",
         label_map=tuple(sorted(label_map.items())),
         template=Path(template).resolve() if template else None,
+        answer_after=option("answer_after"),
         device=config.getoption("urial_device") or "auto",
         dtype=config.getoption("urial_dtype") or "auto",
         batch_size=config.getoption("urial_batch_size") or 16,

@@ -65,6 +65,8 @@ class DetectorSettings:
     label_map: tuple[tuple[str, str], ...] = ()
     #: A prompt template file ({instruction}, {response}); openai: replaces our prompt.
     template: Path | None = None
+    #: hf guard models: read the word after this text instead of the first word.
+    answer_after: str | None = None
     device: str = "auto"
     dtype: str = "auto"
     batch_size: int = 16
@@ -92,7 +94,8 @@ def build_detector(
             raise DetectorConfigError("hf refusal detector: give the model folder with --urial-refusal-model PATH")
         return load_hf_detector(settings.model, device=settings.device, dtype=settings.dtype,
                                 label_map=dict(settings.label_map) or None, template=template,
-                                batch_size=settings.batch_size, fingerprint_memo=fingerprint_memo)
+                                batch_size=settings.batch_size, answer_after=settings.answer_after,
+                                fingerprint_memo=fingerprint_memo)
     return make_detector(settings.kind)
 
 

@@ -153,7 +153,7 @@ def detect_cached(
     todo: list[int] = []
     for i, (response, instruction) in enumerate(items):
         value = cache.get_json(VERDICT_CACHE_NAMESPACE, verdict_key(detector.id, response, instruction))
-        if _is_verdict(value):
+        if isinstance(value, dict) and _is_verdict(value):
             results[i] = RefusalVerdict(label=value["label"], evidence=value["evidence"], rule=value["rule"],
                                         detector=value["detector"])
         else:
