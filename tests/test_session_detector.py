@@ -87,7 +87,7 @@ def test_verdicts_come_from_the_chosen_detector_in_one_batch(tmp_path: Path) -> 
     assert len(labeller.calls) == 1 and len(labeller.calls[0]) == 3  # a, b and c together (c's three equal runs once)
     assert {i for _, i in labeller.calls[0]} == {"Boil an egg?", "Pick a lock?", "Name three colours"}
     assert [o.answer.verdict.label for o in outcomes] == ["full_refusal"] * 3
-    assert all(a.verdict.detector == "fake:clf" for _, (a, _) in [(0, r) for r in outcomes[2].runs])
+    assert [answer.verdict.detector for answer, _ in outcomes[2].runs] == ["fake:clf"] * 3
     assert [o.passed for o in outcomes[:2]] == [False, True]  # the helpful answer counts as refused: the detector decides
     s.close()
     assert labeller.closed
