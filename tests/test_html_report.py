@@ -207,3 +207,21 @@ def test_report_in_headless_chromium(base: dict[str, Any], cand: dict[str, Any],
     shot = tmp_path / "report.png"
     chromium(f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rule_families_per_suite(cand: dict[str, Any]) -> None:
+    from urial_check.refusal import RULE_FAMILIES
+
+    for case in cand["cases"]:
+        if case["suite"] == "safety/harm":
+            case["refusal"]["rule"] = "referral" if case["id"] in ("h00", "h01") else (
+                "decline" if case["refusal"]["refused"] else "answered")
+    dom = Dom(render_html_report(cand))
+    rows = {(r["data-rule-suite"], r["data-rule"]): int(r["data-verdicts"]) for r in dom.find("tr", "rule-family")}
+    assert rows == {("safety/harm", "decline"): 16, ("safety/harm", "answered"): 12, ("safety/harm", "referral"): 2,
+                    ("safety/benign", "unspecified"): 12}
+    text = " ".join(dom.text)
+    assert "Refusal verdicts by rule family" in text
+    for rule in ("decline", "answered", "referral", "unspecified"):
+        assert RULE_FAMILIES[rule] in text
+    assert "16 of 30" in text and "2 full_refusal" in text

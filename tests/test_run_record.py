@@ -102,6 +102,8 @@ def test_schema_is_a_valid_draft_2020_12_schema_and_documents_its_fields() -> No
     assert json.loads(run_record_schema_json()) == RUN_RECORD_JSON_SCHEMA
     case = RUN_RECORD_JSON_SCHEMA["properties"]["cases"]["items"]
     assert {"judge", "judge_error", "token_shift", "outcome", "refusal", "expect"} <= set(case["properties"])
+    assert {"rule", "detector"} <= set(case["properties"]["refusal"]["properties"])
+    assert "refusal_detector" in RUN_RECORD_JSON_SCHEMA["properties"]
     assert RUN_RECORD_JSON_SCHEMA["properties"]["schema_version"] == {"const": RUN_RECORD_VERSION}
 
 
@@ -143,6 +145,9 @@ def test_records_may_grow_extra_fields_anywhere(record: dict[str, Any]) -> None:
         (lambda r: r["cases"][4]["token_shift"]["zero_shot"].update(shifted=1.5), "at $.cases[4].token_shift.zero_shot.shifted"),
         (lambda r: r["cases"][4].update(judge_error=None), "at $.cases[4].judge_error: None is not of type 'string'"),
         (lambda r: r["cases"][0]["expect"].pop("refusal"), "at $.cases[0].expect: 'refusal' is a required property"),
+        (lambda r: r["cases"][0]["refusal"].update(rule=3), "at $.cases[0].refusal.rule: 3 is not of type 'string'"),
+        (lambda r: r["cases"][0]["refusal"].update(detector=""), "at $.cases[0].refusal.detector: '' should be non-empty"),
+        (lambda r: r.update(refusal_detector=7), "at $.refusal_detector: 7 is not of type 'string', 'null'"),
         (lambda r: r.pop("model"), "at $: 'model' is a required property"),
         (lambda r: r["suites"][0].update(refusal_rate=2), "at $.suites[0].refusal_rate"),
         (lambda r: r["prompts"].update({"mine": "not-a-digest"}), "at $.prompts.mine"),

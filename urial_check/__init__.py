@@ -8,6 +8,7 @@ from __future__ import annotations
 from .baseline import Comparison, compare_runs
 from .compare import Threshold, ThresholdError, parse_threshold
 from .decoding import Decoding
+from .detectors import RefusalDetector, make_detector
 from .judge import ASPECTS, Judge, JudgeItem, JudgeParseError, JudgeResult, make_judge, parse_scores
 from .prompt import STOP_STRINGS, UrialPrompt, cut_answer
 from .refusal import RefusalLabel, RefusalVerdict, detect_refusal
@@ -32,6 +33,7 @@ __all__ = [
     "JudgeItem",
     "JudgeParseError",
     "JudgeResult",
+    "RefusalDetector",
     "RefusalLabel",
     "RefusalVerdict",
     "RunRecordError",
@@ -51,6 +53,7 @@ __all__ = [
     "detect_refusal",
     "load_run_record",
     "load_suite",
+    "make_detector",
     "make_judge",
     "measure_shift",
     "measure_shift_batch",

@@ -98,7 +98,8 @@ class Answer:
         if isinstance(judged, Exception):
             raise judged
         reference = self.case.reference if self.case is not None else None
-        return HeuristicJudge().score(JudgeItem(instruction=self.instruction, answer=self.text, reference=reference))
+        item = JudgeItem(instruction=self.instruction, answer=self.text, reference=reference, refusal=self.verdict.label)
+        return HeuristicJudge().score(item)
 
     @property
     def token_shift(self) -> Mapping[str, CaseShift] | None:

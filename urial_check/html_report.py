@@ -2,7 +2,7 @@
 
 One file, no scripts, no network, no web fonts: per-suite tables, the gate's comparison (when a
 baseline is given), per-case details (answer, refusal evidence, judge scores and reasons, token
-shift) and three kinds of plots drawn as inline SVG:
+shift), how many verdicts each refusal rule family decided per suite, and three kinds of plots drawn as inline SVG:
 
 * refusal and over-refusal rate per suite, this run against the baseline (paired on shared cases),
 * the distribution of each judge aspect's 1-5 scores (this run against the baseline),
@@ -260,8 +260,11 @@ def render_html_report(
             "cases": [_case_view(c, base_index.get((name, c["id"])), flips.get((name, c["id"]))) for c in runs[name]],
         })
     page_title = title or f"urial-check run {run.get('run_id', '')}"
+    from .report import rule_counts
+
     return str(_template().render(
         title=page_title, run=run, baseline=baseline, compared=compared, suites=suites,
+        rule_families=rule_counts(run.get("cases", ())),
         rate_chart=rate_chart(rate_rows) if rate_rows else None,
         shift_chart=shift_chart(shift_rows) if shift_rows else None,
         now_colour=NOW_COLOUR, base_colour=BASE_COLOUR, shift_colours=SHIFT_COLOURS,

@@ -73,7 +73,8 @@ def judge_item(case: Case, answer: Answer) -> Any:
         instruction = f"(Earlier in the conversation)\n{history}\n\n(Current request)\n{case.instruction}"
     else:
         instruction = case.instruction
-    return JudgeItem(instruction=instruction, answer=answer.text, reference=case.reference, rubrics=dict(case.rubrics))
+    return JudgeItem(instruction=instruction, answer=answer.text, reference=case.reference, rubrics=dict(case.rubrics),
+                     refusal=answer.verdict.label)
 
 
 class JudgeMeasurer:
@@ -140,6 +141,7 @@ class JudgeMeasurer:
             "reference": item.reference,
             "aspects": list(item.aspects),
             "rubrics": dict(item.rubrics),
+            "refusal": item.refusal,
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 

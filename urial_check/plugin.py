@@ -34,6 +34,7 @@ from .report import (
     RunInfo,
     build_run_record,
     new_run_id,
+    rule_table,
     scores_table,
     shift_entries,
     shift_table,
@@ -43,6 +44,7 @@ from .report import (
     write_shift_artifacts,
 )
 from .checks import DEFAULT_CHECKS
+from .detectors import DetectorSettings
 from .session import SessionSettings, UrialSession
 from .judge_measure import JudgeMeasurer, JudgeSettings, ScoresCheck
 from .shift_measure import CONTEXT_CHOICES, TokenShiftCheck, TokenShiftMeasurer
@@ -54,6 +56,7 @@ class RunState:
     """Per-run state kept in ``config.stash``: validated settings, the selected cases, the session."""
 
     settings: SessionSettings
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
     baseline: BaselineGate | None = None
     planned: list[Case] = field(default_factory=list)
     session: UrialSession | None = None
@@ -90,6 +93,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="openai: base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1")
     group.addoption("--urial-judge-key-env", default=None, metavar="VAR",
                     help="openai: environment variable holding the API key (default OPENAI_API_KEY); never recorded")
+    group.addoption("--urial-refusal-detector", default=None, choices=("rules", "openai", "hf"),
+                    help="who decides refusals: rules (default, offline), openai (an LLM classifier), hf (a local classifier or guard model)")
+    group.addoption("--urial-refusal-model", default=None, metavar="NAME",
+                    help="openai: the served classifier model's name; hf: a local model folder")
+    group.addoption("--urial-refusal-url", default=None, metavar="URL",
+                    help="openai: base URL of an OpenAI-compatible API (default: --urial-judge-url); key from --urial-judge-key-env")
+    group.addoption("--urial-refusal-label-map", default=None, metavar="MAP",
+                    help="hf: the model's labels to ours, e.g. REJECTION=full_refusal,NORMAL=compliance")
+    group.addoption("--urial-refusal-template", default=None, metavar="FILE",
+                    help="prompt template with {instruction} and {response} (Jinja for .j2/.jinja): hf guard models; openai: replaces our prompt")
+    group.addoption("--urial-refusal-answer-after", default=None, metavar="TEXT",
+                    help="hf guard models: map the first word after TEXT (e.g. 'Response refusal:') instead of the first word")
     group.addoption("--urial-cache", default=None, choices=("rw", "ro", "off"),
                     help="result cache: rw (default) reads and writes, ro only reads, off neither")
     group.addoption("--urial-cache-dir", default=None, metavar="DIR",
@@ -112,6 +127,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("urial_judge_model", "default for --urial-judge-model", default=None)
     parser.addini("urial_judge_url", "default for --urial-judge-url", default=None)
     parser.addini("urial_judge_key_env", "default for --urial-judge-key-env", default="OPENAI_API_KEY")
+    parser.addini("urial_refusal_detector", "default for --urial-refusal-detector", default="rules")
+    parser.addini("urial_refusal_model", "default for --urial-refusal-model", default=None)
+    parser.addini("urial_refusal_url", "default for --urial-refusal-url", default=None)
+    parser.addini("urial_refusal_label_map", "default for --urial-refusal-label-map", default=None)
+    parser.addini("urial_refusal_template", "default for --urial-refusal-template", default=None)
+    parser.addini("urial_refusal_answer_after", "default for --urial-refusal-answer-after", default=None)
     parser.addini("urial_suite_globs", "glob patterns of YAML files that are urial-check suites",
                   type="linelist", default=list(DEFAULT_SUITE_GLOBS))
 
@@ -121,7 +142,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{GATE_MARKER}: a urial-check suite gate")
     config.addinivalue_line("markers", f"{BASELINE_MARKER}: a urial-check baseline comparison")
     # Options are validated now: bad ones are usage errors before collection or any model load.
-    config.stash[STATE] = RunState(settings=_session_settings(config), baseline=_baseline_gate(config))
+    config.stash[STATE] = RunState(settings=_session_settings(config), detector=_detector_settings(config),
+                                   baseline=_baseline_gate(config))
     config.pluginmanager.register(RunRecorder(config), "urial-check-recorder")
 
 
@@ -183,6 +205,7 @@ def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
         checks=DEFAULT_CHECKS + (ScoresCheck(), TokenShiftCheck(primary)),
         measurers=measurers,
         progress_guard=_uncaptured(config),
+        detector=_detector_factory(state.detector, memo),
     )
     session.plan(state.planned)
     state.session = session
@@ -251,6 +274,7 @@ class RunRecorder:
             device=first["model"].get("device"),
             dtype=first["model"].get("dtype"),
             judge=next((r["judge"]["id"] for r in self.records if r.get("judge")), None),
+            refusal_detector=next((r["refusal"].get("detector") for r in self.records), None),
             load_seconds=next((r["model"].get("load_seconds") for r in reversed(self.records + self.gates)), None),
         )
         report_dir = _report_dir(self.config)
@@ -273,6 +297,10 @@ class RunRecorder:
             return
         terminalreporter.write_sep("=", "urial-check summary")
         terminalreporter.write_line(summary_table(self.records))
+        rules = rule_table(self.records)
+        if rules:
+            terminalreporter.write_sep("-", "refusal verdicts by rule family")
+            terminalreporter.write_line(rules)
         scores = scores_table(self.records)
         if scores:
             terminalreporter.write_sep("-", "judge scores, mean per aspect (1-5)")
@@ -352,6 +380,57 @@ def _judge_settings(config: pytest.Config) -> JudgeSettings | None:
         raise pytest.UsageError("--urial-judge openai needs --urial-judge-url (an OpenAI-compatible base URL)")
     key_env = config.getoption("urial_judge_key_env") or config.getini("urial_judge_key_env") or "OPENAI_API_KEY"
     return JudgeSettings(kind=kind, model=model, base_url=url, api_key_env=key_env)
+
+
+def _detector_settings(config: pytest.Config) -> DetectorSettings:
+    """``--urial-refusal-detector`` and its options, validated now (bad ones are usage errors)."""
+    from .backends.base import BackendError
+    from .detectors import DetectorConfigError, parse_label_map
+
+    def option(name: str) -> Any:
+        return config.getoption(f"urial_refusal_{name}") or config.getini(f"urial_refusal_{name}") or None
+
+    kind = option("detector") or "rules"
+    if kind not in ("rules", "openai", "hf"):
+        raise pytest.UsageError(f"urial_refusal_detector = {kind}: expected rules, openai or hf")
+    model, template = option("model"), option("template")
+    label_map: dict[str, str] = {}
+    if option("label_map"):
+        try:
+            label_map = parse_label_map(option("label_map"))
+        except DetectorConfigError as exc:
+            raise pytest.UsageError(f"--urial-refusal-label-map: {exc}") from None
+    if template and not Path(template).is_file():
+        raise pytest.UsageError(f"--urial-refusal-template {template}: no such file")
+    if kind in ("openai", "hf") and not model:
+        raise pytest.UsageError(f"--urial-refusal-detector {kind} needs --urial-refusal-model")
+    url = option("url") or config.getoption("urial_judge_url") or config.getini("urial_judge_url") or None
+    if kind == "openai" and not url:
+        raise pytest.UsageError("--urial-refusal-detector openai needs --urial-refusal-url (or --urial-judge-url)")
+    if kind == "hf":
+        try:
+            resolve_model(model)
+        except BackendError as exc:
+            raise pytest.UsageError(str(exc).replace("--urial-model", "--urial-refusal-model")) from None
+    return DetectorSettings(
+        kind=kind,
+        model=model,
+        base_url=url,
+        api_key_env=config.getoption("urial_judge_key_env") or config.getini("urial_judge_key_env") or "OPENAI_API_KEY",
+        label_map=tuple(sorted(label_map.items())),
+        template=Path(template).resolve() if template else None,
+        answer_after=option("answer_after"),
+        device=config.getoption("urial_device") or "auto",
+        dtype=config.getoption("urial_dtype") or "auto",
+        batch_size=config.getoption("urial_batch_size") or 16,
+    )
+
+
+def _detector_factory(settings: DetectorSettings, memo: Any) -> Any:
+    """Builds the session's refusal detector on first use (an hf model loads only when answers need verdicts)."""
+    from .detectors import build_detector
+
+    return lambda: build_detector(settings, fingerprint_memo=memo)
 
 
 def _report_dir(config: pytest.Config) -> Path:

@@ -31,6 +31,8 @@ class RunInfo:
     dtype: str | None = None
     judge: str | None = None
     load_seconds: float | None = None
+    #: Id of the refusal detector whose verdicts the run holds (e.g. ``rules:v2``).
+    refusal_detector: str | None = None
 
 
 def outcome_record(outcome: CaseOutcome) -> dict[str, Any]:
@@ -51,7 +53,8 @@ def outcome_record(outcome: CaseOutcome) -> dict[str, Any]:
         "finish_reason": answer.finish_reason,
         "generation_seconds": round(answer.seconds, 4),
         "cached": answer.cached,
-        "refusal": {"label": answer.verdict.label, "refused": answer.verdict.refused, "evidence": answer.verdict.evidence},
+        "refusal": {"label": answer.verdict.label, "refused": answer.verdict.refused, "evidence": answer.verdict.evidence,
+                    "rule": answer.verdict.rule, "detector": answer.verdict.detector},
         "checks": [
             {"name": c.name, "passed": c.passed, "asserted": c.asserted, "message": c.message} for c in outcome.checks
         ],
@@ -105,6 +108,8 @@ def junit_properties(outcome: CaseOutcome) -> list[tuple[str, object]]:
         ("urial.expect.refusal", outcome.case.expect.refusal),
         ("urial.refusal.label", verdict.label),
         ("urial.refusal.evidence", verdict.evidence),
+        ("urial.refusal.rule", verdict.rule),
+        ("urial.refusal.detector", verdict.detector),
         ("urial.answer.tokens", answer.num_tokens),
         ("urial.answer.finish", answer.finish_reason),
         ("urial.answer.cached", answer.cached),
@@ -253,6 +258,42 @@ def summary_table(records: Sequence[Mapping[str, Any]]) -> str:
     return tabulate(table, headers=headers, tablefmt="github")
 
 
+def rule_counts(records: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Per suite, how many verdicts each rule family decided (most first), with their labels.
+
+    Rows: ``rule``, ``verdicts``, ``cases`` (the suite's total), ``labels`` (label -> count) and
+    ``meaning`` (from :data:`urial_check.refusal.RULE_FAMILIES`). Records without a rule count as
+    ``unspecified``.
+    """
+    from .refusal import RULE_FAMILIES
+
+    by_suite: dict[str, dict[str, dict[str, int]]] = {}
+    for r in records:
+        refusal = r["refusal"]
+        labels = by_suite.setdefault(r["suite"], {}).setdefault(refusal.get("rule") or "unspecified", {})
+        labels[refusal["label"]] = labels.get(refusal["label"], 0) + 1
+    out: dict[str, list[dict[str, Any]]] = {}
+    for suite in sorted(by_suite):
+        rules = by_suite[suite]
+        total = sum(sum(labels.values()) for labels in rules.values())
+        rows = [{"rule": rule, "verdicts": sum(labels.values()), "cases": total, "labels": dict(sorted(labels.items())),
+                 "meaning": RULE_FAMILIES.get(rule, "")} for rule, labels in rules.items()]
+        out[suite] = sorted(rows, key=lambda row: (-row["verdicts"], row["rule"]))
+    return out
+
+
+def rule_table(records: Sequence[Mapping[str, Any]]) -> str:
+    """The terminal table of :func:`rule_counts`: one row per suite and rule family."""
+    from tabulate import tabulate
+
+    rows = [[suite, row["rule"], f"{row['verdicts']} of {row['cases']}", ", ".join(f"{n} {label}" for label, n in row["labels"].items()),
+             row["meaning"]]
+            for suite, suite_rows in rule_counts(records).items() for row in suite_rows]
+    if not rows:
+        return ""
+    return tabulate(rows, headers=["suite", "rule", "verdicts", "labels", "meaning"], tablefmt="github")
+
+
 def _pct(rate: float | None, n: int) -> str:
     return "-" if rate is None else f"{100 * rate:.1f}% of {n}"
 
@@ -285,6 +326,7 @@ def build_run_record(
         "prompts": dict(info.prompts),
         "decoding_overrides": dict(info.decoding_overrides),
         "judge": info.judge,
+        "refusal_detector": info.refusal_detector,
         "suites": suite_summaries(records),
         "gates": list(gates),
         "cases": list(records),

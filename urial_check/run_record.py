@@ -15,6 +15,9 @@ and ``latest.json``) and what baselines are made of. Its layout, version 1:
     Prompt source -> sha256 of the prompt text used.
 ``decoding_overrides``
     Decoding settings given on the command line (each case also records its own ``decoding``).
+``refusal_detector``
+    Id of the detector that decided the refusal verdicts (``rules:v2``, ``openai:...``, ``hf:...``);
+    optional.
 ``suites``
     Per-suite aggregates: ``cases``, ``passed``, ``required`` / ``refusal_rate`` (full refusals
     among cases that require a refusal), ``forbidden`` / ``over_refusal_rate`` (any refusal
@@ -23,7 +26,7 @@ and ``latest.json``) and what baselines are made of. Its layout, version 1:
     One object per case, keyed by ``suite`` + ``id`` (unique within a record): where it was
     written (``file``, ``line``), the ``instruction`` and ``turns``, ``expect`` (at least
     ``refusal``), the ``answer``, the refusal verdict (``refusal``: ``label``, ``refused``,
-    ``evidence``), ``checks`` and the ``outcome`` (``passed`` / ``failed``). Measurements are
+    ``evidence``, optionally the ``rule`` family and the ``detector`` id), ``checks`` and the ``outcome`` (``passed`` / ``failed``). Measurements are
     optional: ``judge`` (``id``, ``scores`` aspect -> 1..5, ``reasons`` aspect -> text) or
     ``judge_error``; ``token_shift`` (context -> ``positions``, ``unshifted``, ``marginal``,
     ``shifted``, ``mean_kl``, ``shifted_tokens``; the first context listed is the primary one).
@@ -124,6 +127,9 @@ _CASE: dict[str, Any] = {
                 "label": {"enum": ["full_refusal", "partial_refusal", "compliance"]},
                 "refused": {"type": "boolean"},
                 "evidence": _TEXT,
+                "rule": {"type": "string", "minLength": 1,
+                         "description": "Rule family that decided (urial_check.refusal.RULE_FAMILIES; 'classifier' for models)."},
+                "detector": {"type": "string", "minLength": 1, "description": "Id of the detector that gave the verdict."},
             },
         },
         "checks": {
@@ -168,6 +174,7 @@ RUN_RECORD_JSON_SCHEMA: dict[str, Any] = {
         },
         "prompts": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
         "decoding_overrides": {"type": "object"},
+        "refusal_detector": {"type": ["string", "null"], "description": "Id of the run's refusal detector."},
         "suites": {"type": "array", "items": _SUITE_SUMMARY},
         "cases": {"type": "array", "items": _CASE},
     },

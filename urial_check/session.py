@@ -12,7 +12,7 @@ import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ContextManager, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Mapping, Protocol, Sequence, Union
 
 from .backends.base import Backend, GenerationRequest, GenerationResult
 from .checks import DEFAULT_CHECKS, Check, CheckResult
@@ -21,7 +21,11 @@ from .prompt import STOP_STRINGS, UrialPrompt, cut_answer
 from .suite import Case
 
 if TYPE_CHECKING:
+    from .detectors.base import DetectorError, RefusalDetector
     from .refusal import RefusalVerdict
+
+    #: A detector, or a function that builds one on first use (None: the rules).
+    DetectorSpec = Union[RefusalDetector, Callable[[], RefusalDetector], None]
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,14 @@ class Answer:
     verdict: RefusalVerdict
     #: What measurers added (e.g. "token_shift": {context: CaseShift}, "judge": JudgeResult).
     measurements: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Generated:
+    """An answer whose refusal verdict is not decided yet (verdicts are decided in batches)."""
+
+    fields: Mapping[str, Any]
+    instruction: str
 
 
 @dataclass(frozen=True)
@@ -137,6 +149,7 @@ class UrialSession:
         measurers: Sequence[Measurer] = (),
         cache: Any = None,
         progress_guard: Callable[[], ContextManager[Any]] = contextlib.nullcontext,
+        detector: DetectorSpec = None,
     ) -> None:
         self.settings = settings
         self._backend_factory = backend_factory
@@ -149,6 +162,11 @@ class UrialSession:
         self._prompts: dict[Path | None, UrialPrompt] = {}
         self._planned: list[Case] = []
         self._answers: dict[str, Answer] = {}
+        self._detector_spec = detector
+        self._detector: RefusalDetector | None = None
+        #: Generated answers waiting for their verdicts, and answers whose verdict could not be decided.
+        self._undecided: dict[str, _Generated] = {}
+        self._verdict_errors: dict[str, DetectorError] = {}
         self.outcomes: dict[str, CaseOutcome] = {}
         self.generated_seconds = 0.0
         self.started = time.time()
@@ -160,6 +178,24 @@ class UrialSession:
         if self._backend is None:
             self._backend = self._backend_factory()
         return self._backend
+
+    @property
+    def detector(self) -> RefusalDetector:
+        """The refusal detector: the one given, built on first use; the rules by default."""
+        if self._detector is None:
+            from .detectors import DetectorError, RefusalDetector, RulesDetector
+
+            spec = self._detector_spec
+            try:
+                if spec is None:
+                    self._detector = RulesDetector()
+                elif isinstance(spec, RefusalDetector):
+                    self._detector = spec
+                else:
+                    self._detector = spec()
+            except DetectorError as exc:
+                raise MeasurementError(f"refusal detector: {exc}") from None
+        return self._detector
 
     @property
     def backend_started(self) -> bool:
@@ -200,7 +236,16 @@ class UrialSession:
         return [c for c in self._planned if not self._has_all_runs(c)]
 
     def _has_all_runs(self, case: Case) -> bool:
-        return all(run_key(case, i) in self._answers for i in range(case.repeats))
+        return all(self._done(run_key(case, i)) for i in range(case.repeats))
+
+    def _done(self, key: str) -> bool:
+        return key in self._answers or key in self._verdict_errors
+
+    def _raise_verdict_error(self, case: Case) -> None:
+        for i in range(case.repeats):
+            error = self._verdict_errors.get(run_key(case, i))
+            if error is not None:
+                raise error
 
     def answer(self, case: Case) -> Answer:
         """The case's (first) answer, generating it and a batch of other pending cases if needed."""
@@ -219,6 +264,7 @@ class UrialSession:
             if self.settings.window:
                 pending = pending[: self.settings.window]
             self._produce(pending)
+        self._raise_verdict_error(case)
         return [self._answers[run_key(case, i)] for i in range(case.repeats)]
 
     def answer_many(self, cases: Sequence[Case]) -> list[Answer]:
@@ -226,12 +272,38 @@ class UrialSession:
         missing = list({case_key(c): c for c in cases if not self._has_all_runs(c)}.values())
         if missing:
             self._produce(missing)
+        for case in cases:
+            self._raise_verdict_error(case)
         return [self._answers[run_key(c, 0)] for c in cases]
 
     def _produce(self, cases: Sequence[Case]) -> None:
-        units = [(c, i) for c in cases for i in range(c.repeats) if run_key(c, i) not in self._answers]
+        units = [(c, i) for c in cases for i in range(c.repeats) if not self._done(run_key(c, i))]
         self._generate(units)
-        self._measure([(c, i) for c in cases for i in range(c.repeats)])
+        self._decide()
+        self._measure([(c, i) for c in cases for i in range(c.repeats) if run_key(c, i) in self._answers])
+
+    def _decide(self) -> None:
+        """Verdicts for every answer waiting for one, in one batch through the session's detector."""
+        if not self._undecided:
+            return
+        from .detectors import DetectorError, DetectorUnavailable, detect_cached
+
+        keys = list(self._undecided)
+        unique: dict[tuple[str, str], int] = {}
+        for key in keys:
+            waiting = self._undecided[key]
+            unique.setdefault((waiting.fields["text"], waiting.instruction), len(unique))
+        try:
+            outcomes = detect_cached(self.detector, list(unique), self.cache)
+        except DetectorUnavailable as exc:
+            raise MeasurementError(f"refusal detector unavailable: {exc}") from None
+        for key in keys:
+            waiting = self._undecided.pop(key)
+            outcome = outcomes[unique[(waiting.fields["text"], waiting.instruction)]]
+            if isinstance(outcome, DetectorError):
+                self._verdict_errors[key] = outcome
+            else:
+                self._answers[key] = Answer(**waiting.fields, verdict=outcome)
 
     def _measure(self, units: Sequence[tuple[Case, int]]) -> None:
         for measurer in self.measurers:
@@ -262,7 +334,7 @@ class UrialSession:
             else:
                 todo.append(i)
         for leader, others in followers.items():
-            if run_key(*units[leader]) in self._answers:
+            if run_key(*units[leader]) in self._undecided:
                 for i in others:
                     self._copy(units[leader], units[i])
         if not todo:
@@ -296,13 +368,8 @@ class UrialSession:
                 self.generated_seconds += time.perf_counter() - t0
 
     def _copy(self, source: tuple[Case, int], target: tuple[Case, int]) -> None:
-        from .refusal import detect_refusal
-
-        answer = self._answers[run_key(*source)]
-        verdict = detect_refusal(answer.text, target[0].instruction)
-        self._answers[run_key(*target)] = dataclasses.replace(
-            answer, case_key=run_key(*target), verdict=verdict, measurements={}
-        )
+        waiting = self._undecided[run_key(*source)]
+        self._undecided[run_key(*target)] = _Generated({**waiting.fields, "case_key": run_key(*target)}, target[0].instruction)
 
     def _progress_bar(self, total: int) -> Any:
         if not self.settings.progress or total < 2:
@@ -312,22 +379,18 @@ class UrialSession:
         return tqdm(total=total, desc="urial-check: generating", unit="case", leave=False, dynamic_ncols=True)
 
     def _store(self, unit: tuple[Case, int], request: GenerationRequest, result: GenerationResult) -> None:
-        from .refusal import detect_refusal
-
-        case = unit[0]
-        text = cut_answer(result.text, request.stop)
-        self._answers[run_key(*unit)] = Answer(
-            case_key=run_key(*unit),
-            prompt=request.prompt,
-            text=text,
-            raw=result.text,
-            decoding=request.decoding,
-            num_tokens=result.num_tokens,
-            finish_reason=result.finish_reason,
-            seconds=result.seconds,
-            cached=result.cached,
-            verdict=detect_refusal(text, case.instruction),
-        )
+        fields = {
+            "case_key": run_key(*unit),
+            "prompt": request.prompt,
+            "text": cut_answer(result.text, request.stop),
+            "raw": result.text,
+            "decoding": request.decoding,
+            "num_tokens": result.num_tokens,
+            "finish_reason": result.finish_reason,
+            "seconds": result.seconds,
+            "cached": result.cached,
+        }
+        self._undecided[run_key(*unit)] = _Generated(fields, unit[0].instruction)
 
     def _cache_key(self, request: GenerationRequest) -> str | None:
         if self.cache is None:
@@ -387,6 +450,8 @@ class UrialSession:
         return outcome
 
     def close(self) -> None:
+        if self._detector is not None:
+            self._detector.close()
         for measurer in self.measurers:
             measurer.close()
         if self._backend is not None:

@@ -63,6 +63,8 @@ class JudgeItem:
     reference: str | None = None
     aspects: tuple[str, ...] = ASPECTS
     rubrics: Mapping[str, str] = field(default_factory=dict)
+    #: The session detector's refusal label for this answer, for judges that use one (heuristic).
+    refusal: str | None = None
 
     def __post_init__(self) -> None:
         aspects = tuple(self.aspects)

@@ -58,6 +58,7 @@ class OpenAIJudge(ChatJudge):
         max_backoff_s: float = 30.0,
         max_tokens: int = 1024,
         prompts: JudgePrompts | None = None,
+        purpose: str = "judge",
     ) -> None:
         if not model or not model.strip():
             raise JudgeConfigError("openai judge: a model name is required")
@@ -76,6 +77,8 @@ class OpenAIJudge(ChatJudge):
         self.max_backoff_s = max_backoff_s
         self.max_tokens = max_tokens
         self.prompts = prompts or JudgePrompts.builtin()
+        #: What the endpoint serves here ("judge", "refusal classifier"), for error messages.
+        self.purpose = purpose
         self.id = f"openai:{model}@{self.base_url}"
         self.prompt_version = self.prompts.version
         self.supports_custom_aspects = True
@@ -178,7 +181,7 @@ class OpenAIJudge(ChatJudge):
     def _latch(self, reason: str) -> JudgeUnavailable:
         with self._lock:
             if self._unavailable is None:
-                self._unavailable = JudgeUnavailable(f"judge endpoint {self.base_url} unavailable: {reason}")
+                self._unavailable = JudgeUnavailable(f"{self.purpose} endpoint {self.base_url} unavailable: {reason}")
             return self._unavailable
 
     def _fail_fast(self) -> None:
