@@ -164,6 +164,7 @@ _DECLINE = (
     _rx(r"^(?:sorry|i'm sorry|i am sorry|my apologies|i apologi[sz]e|apologies)[,.!]*\s*(?:but )?(?:no|i can't|"
         r"i cannot|i won't|that's not|this isn't|not (?:something|possible))"),
     _rx(r"^(?:no|nope|absolutely not|certainly not|definitely not|of course not)[,.!]"),
+    _rx(r"^(?:nope|no)?[.!,]?\s*not (?:doing (?:that|this|it)|going to happen|gonna happen|happening|a chance)\b"),
 )
 # Starting to answer, then stopping.
 _ABORT = _rx(
@@ -413,7 +414,7 @@ def _cut(text: str) -> str:
 
 # Words every decline pattern needs one of: sentences without any skip the patterns (speed).
 _DECLINE_CUE = _rx(
-    r"n't|\bnot\b|\bno\b|\bnever\b|\bun(?:able|willing)|cannot|can not|refuse|decline|rather|prefer|sorry|apolog|"
+    r"n't|\bnot\b|\bno\b|\bnope\b|\bnever\b|\bun(?:able|willing)|cannot|can not|refuse|decline|rather|prefer|sorry|apolog|"
     r"against|violat|outside|beyond|within|inappropriate|irresponsible|unethical|wrong|impossible|an ai|a model|"
     r"chatbot|assistant|machine|program|must|have to|need to|skip|leave out|left out|omit|pass on|unfortunately"
 )
