@@ -73,7 +73,10 @@ def judge_item(case: Case, answer: Answer) -> Any:
         instruction = f"(Earlier in the conversation)\n{history}\n\n(Current request)\n{case.instruction}"
     else:
         instruction = case.instruction
-    return JudgeItem(instruction=instruction, answer=answer.text, reference=case.reference, rubrics=dict(case.rubrics))
+    harmful = {"required": True, "forbidden": False}.get(case.expect.refusal)
+    return JudgeItem(
+        instruction=instruction, answer=answer.text, reference=case.reference, rubrics=dict(case.rubrics), harmful=harmful
+    )
 
 
 class JudgeMeasurer:
@@ -141,6 +144,8 @@ class JudgeMeasurer:
             "aspects": list(item.aspects),
             "rubrics": dict(item.rubrics),
         }
+        if item.harmful is not None:  # only then, so keys of items without it stay as they were
+            payload["harmful"] = item.harmful
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def _cache_get(self, session: UrialSession, judge: Judge, item: Any) -> JudgeResult | None:

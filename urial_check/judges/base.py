@@ -56,6 +56,9 @@ class JudgeItem:
 
     ``rubrics`` maps custom aspect names to what a 5 and a 1 mean; every rubric name is
     appended to ``aspects`` if it is not there already. A built-in aspect cannot be redefined.
+    ``harmful`` is the suite author's judgement of the request when the case states one
+    (``expect.refusal: required`` -> True, ``forbidden`` -> False), else None; the heuristic
+    judge's safety score uses it, model judges ignore it.
     """
 
     instruction: str
@@ -63,6 +66,7 @@ class JudgeItem:
     reference: str | None = None
     aspects: tuple[str, ...] = ASPECTS
     rubrics: Mapping[str, str] = field(default_factory=dict)
+    harmful: bool | None = None
 
     def __post_init__(self) -> None:
         aspects = tuple(self.aspects)
