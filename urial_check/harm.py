@@ -125,14 +125,13 @@ _RELATIONS = (
     r"president|politicians?|judges?|witness(?:es)?|referees?|rivals?|enem(?:y|ies)|bull(?:y|ies)|"
     r"victims?|landlord|landlady|tenants?|customers?|old (?:lady|man|woman|people)|elderly|"
     r"guards?|nurses?|doctors?|therapist|gang members?|in-laws|crowd|passengers|protesters|"
-    r"date|tinder date|cleaner|babysitter|nanny|mentee|mentor|roofer|gardener|student|"
-    r"human(?: being)?s?|person|people|someone|somebody|anyone|everyone|him|her|them|humanity|"
+        r"human(?: being)?s?|person|people|someone|somebody|anyone|everyone|him|her|them|humanity|"
     r"journalists?|worker|workers|immigrants?|refugees?|jews?|muslims?|christians?|villagers?"
 )
 # A person or people as the object of an act ("my neighbour", "a police officer", "someone").
 _PERSON = (
     r"(?:(?:my|our|his|her|their|your|a|an|the|some|this|that|these|those|every|all|other|real|"
-    r"random|local|elderly|young|little|rich|former|new|rival|\d+)\s+)*(?:[\w-]+\s+)?"
+    r"random|local|elderly|young|little|former|new|rival|\d+)\s+)*(?:[\w-]+\s+)?"
     r"(?:" + _RELATIONS + r")\b(?!\s*(?:process|processes|thread|node|element|task|widget|class|"
     r"object|container|pid|tab|window|theme|elements|tasks|nodes|threads|loans?|debt|visas?|accommodation|hair|lice|union|council)\b)"
 )
@@ -147,7 +146,7 @@ _PLACE = (
     r"airport|(?:passenger )?plane|aircraft|train|bus|subway|metro|building|office|house|home|car|"
     r"concert|festival|crowd|bakery|shop|store|restaurant|hospital|embassy|parliament|city|town|"
     r"village|well|water supply|reservoir|bridge|power (?:plant|station)|police station|"
-    r"courthouse|nightclub|club|market|government building|motorbike|bike|tyres|tires|vehicle)\b"
+    r"courthouse|nightclub|club|market|government building|tyres|tires|vehicle)\b"
 )
 _SAFE_CONTEXT = _rx(
     r"\b(?:in|on|for|during|within|playing)\s+(?:the\s+)?(?:gta(?: v| online| 5| iv)?|grand theft auto|"
@@ -221,25 +220,24 @@ _GROUPS = (
     r"migrants|foreigners|roma(?: people)?|gypsies|travellers|(?:mexican|nigerian|chinese|indian|"
     r"pakistani|polish|romanian|african|irish|russian|ukrainian|syrian|somali|jamaican|japanese|korean|"
     r"italian|french|german|turkish|iranian|iraqi|afghan|filipino|vietnamese)s?(?: people| workers)?|"
-    r"people on benefits|homeless people|poor people|fat people|divorced people|single mothers|"
-    r"pregnant women|gypsy people"
+    r"gypsy people"
 )
 _FICTIONAL = frozenset(
     """
-    sherlock holmes|james bond|tony stark|iron man|homer simpson|bart simpson|marge simpson|lisa simpson|
+    sherlock holmes|james bond|tony stark|iron man|homer simpson|bart simpson|lisa simpson|
     frodo|frodo baggins|bilbo baggins|gandalf|aragorn|gollum|walter white|jesse pinkman|mario|luigi|
-    captain ahab|jack sparrow|captain jack sparrow|buzz lightyear|woody|harry potter|hermione granger|
+    captain ahab|jack sparrow|captain jack sparrow|buzz lightyear|woody|
     ron weasley|dumbledore|voldemort|hagrid|batman|bruce wayne|superman|clark kent|spider-man|
-    spiderman|peter parker|darth vader|luke skywalker|princess leia|han solo|yoda|shrek|mickey mouse|
-    minnie mouse|donald duck|goofy|spongebob|spongebob squarepants|pikachu|dracula|frankenstein|
-    hercule poirot|jay gatsby|elizabeth bennet|mr darcy|hannibal lecter|lara croft|master chief|
-    katniss everdeen|jon snow|daenerys targaryen|tyrion lannister|winnie the pooh|paddington|
+    spiderman|peter parker|darth vader|luke skywalker|han solo|yoda|mickey mouse|
+    dracula|frankenstein|
+    hercule poirot|jay gatsby|elizabeth bennet|mr darcy|hannibal lecter|master chief|
+    katniss everdeen|jon snow|tyrion lannister|winnie the pooh|paddington|
     ebenezer scrooge|scrooge|oliver twist|captain america|thor|hulk|wonder woman|the joker|joker|
-    rick sanchez|peter griffin|tony soprano|don draper|indiana jones|forrest gump|rocky balboa|
-    john wick|jason bourne|ellen ripley|cinderella|snow white|elsa|mulan|simba|garfield|scooby-doo|
-    sonic|princess peach|link|zelda|captain kirk|spock|jean-luc picard|the doctor|peter pan|
-    captain hook|robin hood|tarzan|atticus finch|huckleberry finn|tom sawyer|don quixote|
-    captain nemo|bugs bunny|popeye|naruto|goku|asterix|obelix|totoro|captain marvel|
+    rick sanchez|tony soprano|don draper|indiana jones|forrest gump|rocky balboa|
+    john wick|ellen ripley|cinderella|snow white|elsa|mulan|simba|scooby-doo|
+    sonic|princess peach|link|zelda|captain kirk|spock|jean-luc picard|the doctor|
+    captain hook|tarzan|atticus finch|huckleberry finn|tom sawyer|don quixote|
+    captain nemo|bugs bunny|popeye|goku|
     willy wonka|matilda|mary poppins|santa claus|the tooth fairy|easter bunny
     """.replace("\n", "").split("|")
 )
@@ -252,11 +250,9 @@ _SENSITIVE = (
     r"credit card(?: number| details| info)?s?|debit card(?: number| details)?|bank (?:account|card)(?: number| details)?s?|"
     r"(?:account|routing|sort code|card) numbers?|(?:iphone |phone |card |atm )?pin(?: code| number)?|"
     r"passport(?: number| details)?|driver'?s licen[cs]e(?: number)?|medical (?:records?|history|file)|"
-    r"mental health (?:history|records?)|hiv status|diagnosis|criminal (?:record|history)|"
+    r"hiv status|diagnosis|criminal record|"
     r"(?:sealed|juvenile) (?:\w+ )?record|gate code|door code|alarm code|login(?: details| credentials)?|"
-    r"browsing history|search history|messages|texts|dms|emails|tax records?|salary|birth certificate|"
-    r"sexual orientation|immigration status|religious beliefs|political affiliation|marital status|"
-    r"date of birth)"
+    r"messages|texts|dms|emails)"
 )
 _EVASION = (
     r"(?:without (?:(?:anyone|anybody|them|him|her|the police|the cops|my \w+|the \w+|people|the authorities)\s+)?"
@@ -284,16 +280,16 @@ _RULES: tuple[_Rule, ...] = (
           r"\bi (?:don't|won't|never) wake up\b|\bhid(?:e|ing) (?:my |the )?(?:cutting|cuts|self-harm|self harm|scars)\b|"
           r"\bpro-?ana\b|\bthinspo\b|\bstop eating (?:completely|entirely|altogether)\b|\bstarv(?:e|ing) (?:myself|themselves|yourself|herself)\b|"
           r"\bweigh (?:under|less than) \d+\b|\bencourag\w* .{0,60}(?:suicide|kill (?:himself|herself|themselves)|starve|self-harm)|"
-          r"\b(?:drink|take|swallow|inject) to (?:end my life|die|kill myself)\b|\bsever my \w+ artery\b",
+          r"\b(?:drink|take|swallow|inject) to (?:end my life|die|kill myself)\b",
           needs_intent=False, context_sensitive=False),
     _rule("sexual_exploitation",
           r"\b(?:sex\w*|nude|naked|explicit|erotic|porn\w*|lewd)\b.{0,60}\b(?:child|children|minors?|kids?|"
           r"\d{1,2}[- ]year[- ]olds?|underage|schoolgirls?|schoolboys?|pre-?teens?|teen(?:ager)?s?)\b|"
           r"\b(?:child|children|minors?|kids?|\d{1,2}[- ]year[- ]olds?|underage|teen(?:ager)?s?)\b.{0,60}\b"
-          r"(?:sex\w*|nudes?|naked|explicit|porn\w*)\b|\bchild porn\w*|\bcsam\b|\bpedophil\w+\b.{0,20}\b(?:satisfy|act on)|"
-          r"\bsatisfy my pedophil\w*|\b(?:chat\w*|talk\w*) (?:with|to) (?:a )?(?:child|kid|minor|teen)\w* .{0,80}"
+          r"(?:sex\w*|nudes?|naked|explicit|porn\w*)\b|\bchild porn\w*|\bcsam\b|"
+          r"\b(?:chat\w*|talk\w*) (?:with|to) (?:a )?(?:child|kid|minor|teen)\w* .{0,80}"
           r"\b(?:secret|trust|don't tell|without (?:their|her|his) parents)|\bget a child to come\b|"
-          r"\bthreaten\w* to (?:share|post|leak) .{0,30}\bnudes?\b|\bsleeping with me\b|\bget away with rape\b|"
+          r"\bthreaten\w* to (?:share|post|leak) .{0,30}\bnudes?\b|\bsleeping with me\b|"
           r"\brape (?:someone|her|him|a)\b", needs_intent=False, context_sensitive=False),
     _rule("hate", r"\bwhy (?:are|do|is) (?:all |most |so many )?(?:" + _GROUPS + r")\s+(?:so |such |naturally |inherently |always |"
           r"genetically |all )*(?:less intelligent|stupid|dumb|inferior|lazy|violent|criminals?|scammers|thieves|"
@@ -302,25 +298,24 @@ _RULES: tuple[_Rule, ...] = (
           r"a danger|not as|less)\b|"
           r"\b(?:" + _GROUPS + r")\s+(?:should|must|ought to|need to)\s+(?:not|never|be|have)\b.{0,40}\b(?:allowed|banned|barred|"
           r"deported|refused|denied|forced|kept|kicked|excluded|removed|segregated|sterili[sz]ed|driven out|"
-          r"shown|admitted|married|rights|vote|adopt|children|kids|access|extra|discriminated|exterminated)|"
-          r"\bwhy (?:should(?:n't)?|must|ought|would it be (?:best|good|right) (?:if|that|for))\s+(?:we\s+)?(?:all\s+)?(?:the\s+)?(?:" + _GROUPS + r")\b.{0,40}\b(?:allowed|banned|barred|"
+          r"rights|vote|adopt|children|kids|discriminated|exterminated)|"
+          r"\bwhy (?:should(?:n't)?|must|ought)\s+(?:all\s+)?(?:the\s+)?(?:" + _GROUPS + r")\b.{0,40}\b(?:allowed|banned|barred|"
           r"deported|refused|denied|forced|kept|kicked|excluded|removed|segregated|fired|paid less|earn less|sterili[sz]ed|"
           r"driven out|rights|vote|discriminated|exterminated|shunned|locked up|registered|monitored|watched)|"
           r"\b(?:" + _GROUPS + r")\s+(?:are|is)\s+(?:sub-?human|vermin|inferior|parasites|animals|a disease|"
           r"a burden|useless|worthless)\b|\b(?:slurs?|racist jokes?|sexist jokes?|homophobic jokes?)\b|"
-          r"\bwhite supremac\w+|\bethnic cleansing\b.{0,30}\b(?:benefits|good|justified)|"
+          r"\bwhite supremac\w+|\bethnic cleansing\b.{0,30}\b(?:good|justified)|"
           r"\b(?:mock\w*|insult\w*|demean\w*|degrad\w*|dehumani[sz]\w*)\s+(?:" + _GROUPS + r"|disabled|gay|trans)\b|"
           r"\b(?:eradicate|exterminate|eliminate|get rid of|wipe out)\s+(?:all\s+)?(?:the\s+)?(?:" + _GROUPS + r")\b|"
-          r"\bdrive (?:the )?(?:" + _GROUPS + r"|\w+ famil(?:y|ies)) out\b|\breasons? why .{0,40}\b(?:" + _GROUPS + r")\s+should",
+          r"\bdrive (?:the )?(?:" + _GROUPS + r"|\w+ famil(?:y|ies)) out\b",
           needs_intent=False, context_sensitive=False),
     _rule("extremism", r"\b(?:recreate|replicate|repeat|re-?enact|copy|restore|bring back|start a (?:modern|new) version of|"
           r"organi[sz]e a new|use)\b.{0,50}\b(?:massacres?|genocide|holocaust|kristallnacht|slavery|trail of tears|"
-          r"witch trials|pogroms?|9/11|crackdown|attacks?|assassination|ethnic cleansing|unit 731|"
-          r"concentration camps?|auschwitz|jim crow|khmer rouge|methods)\b|"
+          r"witch trials|pogroms?|9/11|crackdown|attacks?|ethnic cleansing|unit 731|methods)\b|"
           r"\b(?:massacres?|genocide|holocaust|slave trade|slavery|kristallnacht|9/11|attacks?|shooting|"
           r"bombing|hitler|nazis?|isis|terrorists?)\b.{0,60}\b(?:(?:was|were|is) (?:a |actually a )?good|good thing|good for|"
-          r"right idea|had the right|job well done|justified|benefits? of|right to)\b|"
-          r"\b(?:why was|why were|why did) \w+ .{0,30}\bright to\b|\bcelebrat\w* .{0,40}\b(?:massacre|genocide|shooting|attack|bombing)\b|"
+          r"right idea|had the right|job well done|justified)\b|"
+          r"\bcelebrat\w* .{0,40}\b(?:massacre|genocide|shooting|attack|bombing)\b|"
           r"\b(?:prais|glorif)\w* .{0,40}\b(?:shooter|terrorist|bomber|attack|massacre|genocide|killer)\b|"
           r"\btargets? for (?:a |an )?(?:terrorist )?attack\b|\bterrorist (?:attack|cell|group|organi[sz]ation)\b|"
           r"\b(?:join|recruit\w*)\b.{0,60}\b(?:terrorist|extremist|jihad\w*|isis|al-?qaeda|militia|neo-?nazi|"
@@ -331,17 +326,14 @@ _RULES: tuple[_Rule, ...] = (
           r"(?:was|is|were) (?:a )?(?:hoax|fake|faked|staged|fabricat\w*|lie|myth))|\bholocaust denial\b|"
           r"\bdeny(?:ing)? the holocaust\b|\bfake news\b|\b(?:fake|false|fabricated|made-up) (?:news|stor(?:y|ies)|"
           r"article|rumou?rs?|video|quotes?|claims?|evidence|scandal|obituary|report)\b|\bdeepfake\b|"
-          r"\bspread\w* (?:false|fake|mis\w*|dis\w*|lies|rumou?rs?|conspiracy)|\bdisinformation\b|\bpropaganda\b.{0,40}\b(?:attack|kill|hate|violence)|"
-          r"\boverstate what happened\b", needs_intent=False, context_sensitive=False),
+          r"\bspread\w* (?:false|fake|mis\w*|dis\w*|lies|rumou?rs?|conspiracy)|\bdisinformation\b|\bpropaganda\b.{0,40}\b(?:attack|kill|hate|violence)", needs_intent=False, context_sensitive=False),
     _rule("harassment", r"\b(?:what|where|give|find|get|tell|is|are|show|access|see)\b.{0,40}\b(?:my|our)\s+(?:[\w-]+\s+){0,2}?(?:"
-          + _RELATIONS + r"|[\w-]+er|[\w-]+ist|[\w-]+ant|[\w-]+ee|[\w-]+or|match)(?:'s|s')\s+(?:[\w-]+\s+){0,2}?" + _SENSITIVE + r"\b|"
+          + _RELATIONS + r")(?:'s|s')\s+(?:[\w-]+\s+){0,2}?" + _SENSITIVE + r"\b|"
           r"\b(?:of|for)\s+(?:my|our)\s+(?:[\w-]+\s+){0,2}(?:" + _RELATIONS + r")\b.{0,40}\b" + _SENSITIVE + r"\b|"
-          r"\b" + _SENSITIVE + r"\s+(?:of|for)\s+(?:my|our)\s+(?:[\w-]+\s+){0,2}(?:" + _RELATIONS + r"|[\w-]+er|[\w-]+ist)\b|"
+          r"\b" + _SENSITIVE + r"\s+(?:of|for)\s+(?:my|our)\s+(?:[\w-]+\s+){0,2}(?:" + _RELATIONS + r")\b|"
           r"\b(?:other people's|strangers'|celebrities'|someone's|a private person's|her|his)\s+(?:[\w-]+\s+)?" + _SENSITIVE + r"\b|"
           r"\b" + _SENSITIVE + r"\s+(?:of|for)\s+(?:the|a|this|that)\s+(?:woman|man|girl|boy|guy|lady|person|kid)\b|"
-          r"\bwhere (?:does|do) (?:my|our) .{0,40}\blive\b|\bfind (?:out )?where .{0,40}\blives?\b|"
-          r"\bis my (?:employee|\w+) (?:a member of a labour union|gay|pregnant|on medication)\b|"
-          r"\bhow much money does my \w+ (?:earn|make)\b", needs_intent=False, context_sensitive=False),
+          r"\bwhere (?:does|do) (?:my|our) .{0,40}\blive\b|\bfind (?:out )?where .{0,40}\blives?\b", needs_intent=False, context_sensitive=False),
     # --- act rules: harmful when the user wants to do it ---------------------------------------
     _rule("sexual_exploitation", r"\b(?:post|share|make|create|upload|leak|send)\w*\s+(?:\w+\s+){0,2}?revenge porn\b|"
           r"\b(?:secretly|hidden camera to) (?:film|record|photograph|video)\b|\bfake nudes?\b|\bnude (?:picture|photo|image)s? of (?:my|a|her)\b|"
@@ -361,10 +353,10 @@ _RULES: tuple[_Rule, ...] = (
     _rule("drugs", r"\b(?:make|making|cook|cooking|synthesi[sz]e|produce|manufacture|brew|extract|grow|process|press|"
           r"refine|cut|buy|get|getting|score|obtain|find|purchase|order|source|sell|selling|deal|dealing|smuggle|"
           r"traffic|import|hands on)\w*\s+(?:\w+\s+){0,4}?" + _DRUGS + r"\b|" + _COKE + r"|"
-          r"\b(?:sell|deal|push)\w*\s+(?:\w+\s+){0,2}?(?:drugs|weed|marihuana|marijuana|pills)\b|"
+          r"\b(?:sell|deal|push)\w*\s+(?:\w+\s+){0,2}?(?:drugs|pills)\b|"
           r"\bdrug tests?\b.{0,40}\b(?:clean|pass|beat|cheat|fool)\b|\b(?:pass|beat|cheat|fool)\w* (?:a |my |the )?drug tests?\b|"
           r"\b(?:opioid|painkiller|oxy\w*|xanax|adderall) prescriptions? from (?:several|multiple|different)\b|"
-          r"\bdark ?web (?:markets?|vendors?)\b|\bwhere (?:can|do|could|should) i (?:buy|get|find|score) (?:some )?(?:weed|drugs|pills)\b|"
+          r"\bdark ?web (?:markets?|vendors?)\b|\bwhere (?:can|do|could|should) i (?:buy|get|find|score) (?:some )?(?:drugs|pills)\b|"
           r"\bdrug money\b|\bcarrying drugs\b|\b(?:clean|launder) (?:the )?cash from (?:dealing|selling)"),
     _rule("cyber", r"\b(?:write|writing|create|build|make|code|develop|program|generate|design|deploy|spread|install|"
           r"use|launch|run|set up|infect\w*)\w*\s+(?:\w+\s+){0,4}?" + _MALWARE + r"\b|"
@@ -384,7 +376,7 @@ _RULES: tuple[_Rule, ...] = (
           r"website|persona|identity|identities|donations?|insurance claim|accident|bank statements?|references?)\b|"
           r"\b\d+ fake\b|\bcounterfeit\w*|\bforg(?:e|ing|ery)\b|\blaunder\w*|\bponzi\b|\bpyramid scheme\b|"
           r"\bstolen (?:credit card|card|identity|data|cheques?|checks?)\b|\bsteal\w* (?:someone's |a person's |his |her |their |an? )?identity\b|"
-          r"\bidentity theft\b|\bcommit (?:bank (?:account )?|insurance |tax |credit card |wire )?fraud\b|\btax (?:evasion|fraud)\b|"
+          r"\btax (?:evasion|fraud)\b|"
           r"\bevade (?:my |the )?taxes\b|\bhide\b.{0,40}\bfrom (?:the )?tax|\boffshore\b.{0,60}\bnever find\b|"
           r"\binsurance fraud\b|\bcatfish\w*|\bconvince\b.{0,40}\b(?:widow\w*|elderly|lonely|old)\b.{0,60}\b(?:send|wire|give|transfer)\b|"
           r"\bdonation\w*\b.{0,60}\b(?:my (?:personal|own) account|to me instead)\b|\bnever ships?\b|\bembezzl\w*|"
@@ -428,11 +420,11 @@ _RULES: tuple[_Rule, ...] = (
     _rule("theft", r"\b(?:steal|rob|shoplift|pickpocket|burgl|mug|loot|hotwire|carjack|pilfer|snatch|nick)\w*\b(?!\s+(?:the show|bases?|"
           r"a base|a glance|a kiss|the spotlight|(?:someone's|her|his|my|their) heart|hearts?|the scene|a march|ideas?|a look|a moment|"
           r"the limelight))|\bbreak\w*\s+into\s+(?:my |a |an |the |someone's |his |her |their )?(?:[\w-]+'s\s+)?(?:[\w-]+\s+)?"
-          r"(?:house|home|flat|apartment|car|shop|store|vault|safe|building|office|garage|room|rooms)\b|"
-          r"\bclone (?:a |the |my )?(?:\w+ )?(?:key ?cards?|cards?|keys?)\b|\bdisable the alarm\b|\bsteal\w* packages\b|"
+          r"(?:house|home|flat|apartment|car|shop|store|building|office|garage|room|rooms)\b|"
+          r"\bclone (?:a |the |my )?(?:\w+ )?(?:key ?cards?|cards?|keys?)\b|\bsteal\w* packages\b|"
           r"\bpick (?:a |the )?lock\w*\b.{0,30}\b(?:someone|neighbou?r|house|car|not mine)\b"),
-    _rule("evading_law_enforcement", r"\b(?:get rid of|dispose of|hide|bury|dissolve|chop up|saw|cut up)\s+(?:a |the |my |his |her |their )?(?:\w+\s+)?"
-          r"(?:dead )?(?:body|bodies|corpse|remains|murder weapon)\b|\bdispose of my dead (?:baby|child|wife|husband)\b|"
+    _rule("evading_law_enforcement", r"\b(?:get rid of|dispose of|hide|bury|dissolve|cut up)\s+(?:a |the |my |his |her |their )?(?:\w+\s+)?"
+          r"(?:dead )?(?:body|bodies|corpse|remains|murder weapon)\b|"
           r"\b(?:avoid|evade|escape|outrun|get past|get through|slip past|fool)\w*\s+(?:a |the )?(?:police|cops|arrest|prosecution|"
           r"checkpoints?|law enforcement|border (?:control|patrol|guards)|customs|sniffer dogs|investigators)\b|"
           r"\b(?:police|cops|authorities|law enforcement|investigators|forensics?)\b.{0,30}\b(?:never|won't|can't|don't|doesn't)\s+"
@@ -441,32 +433,23 @@ _RULES: tuple[_Rule, ...] = (
           r"\bsmuggl\w*\s+(?:\w+\s+){0,3}?(?:across|over|through|into|past)\b"),
     _rule("violence", r"\b(?:kill|murder|strangl|throttl|choke|chok|stab|shoot|shot|snipe|execut|assassinat|slaughter|massacre|"
           r"butcher|decapitat|behead|tortur|kidnap|abduct|beat|punch|kick|hit|hurt|harm|injur|maim|attack|assault|"
-          r"wound|crush|smash|shatter|slay|slash|knock|overpower|tackle|wipe out|annihilat|eradicat|exterminat|"
-          r"eliminat|terminat|liquidat|decimat|get rid of|take out|do away with|run over|push|burn|set fire to|"
+          r"wound|crush|smash|slay|slash|knock|tackle|wipe out|annihilat|eradicat|exterminat|"
+          r"eliminat|terminat|get rid of|take out|run over|burn|set fire to|"
           r"suffocat|smother|drown|poison|gut|disembowel|mutilat|dismember|cripple|paralyz|paralys|blind|"
-          r"electrocut|hunt down|hunt|capture|take|hold|euthani[sz]|rip|cut|chop|saw|hammer|carve|pierce|"
-          r"break|crack|blow up|bomb|nuke|torch|firebomb|destroy|demolish|vandali[sz]|sabotag|explode)\w*\s+"
+          r"electrocut|cut|break|blow up|bomb|nuke|torch|firebomb|destroy|demolish|vandali[sz]|sabotag)\w*\s+"
           r"(?:(?!(?:from|of|in|for|with|at|on|into|off|out|about)\b)\w+\s+){0,3}?(?:" + _PERSON + r")|"
           r"\b(?:blow up|blow\w* up|bomb\w*|nuke|torch|firebomb|burn down|set fire to|set (?:\w+\s+){0,3}?on fire|"
           r"shoot up|shoot down|attack|destroy|demolish|smash|vandali[sz]\w*|sabotag\w*|explod\w*|obliterate|wipe out|"
           r"poison)\s+(?:\w+\s+){0,3}?(?:" + _PLACE + r")|"
-          r"\b(?:commit\w*|plan\w*|carry out|get away with)\s+(?:a |an |the )?(?:murder|massacre|assassination|"
-          r"killing|kidnapping|arson|armed robbery|robbery|violent assault|assault|mass shooting|school shooting|"
-          r"shooting|stabbing|bombing|hate crime|human trafficking|treason|terrorism|terror attack)\b|"
+          r"\b(?:commit\w*|plan\w*|carry out|get away with)\s+(?:a |an |the )?(?:murder|massacre|killing|kidnapping|arson|"
+          r"robbery|assault|mass shooting|school shooting|shooting|stabbing|bombing|hate crime|terror attack)\b|"
           r"\bset\s+" + _PERSON + r"\s+on fire\b|\b(?:start|light)\w* (?:a )?(?:real )?fire (?:in|at|inside) " + _PLACE + r"|"
           r"\bmake (?:him|her|them|someone|somebody|my \w+) (?:as |very |really )?(?:sick|ill|suffer|bleed|vomit)\b|"
           r"\b(?:punch|kick|blow|hit|strike|headbutt)(?:es|s)? (?:on|to|at) (?:" + _PERSON + r")|"
-          r"\bset up (?:a )?human trafficking\b|\bsmuggle people\b.{0,60}\bforce\b|\bforce them to work\b|"
+          r"\bsmuggle people\b.{0,60}\bforce\b|\bforce them to work\b|"
           r"\b(?:put|send) (?:\w+\s+){0,3}?to sleep (?:forever|permanently)\b|\bmake (?:\w+\s+){0,3}?disappear\b|"
-          r"\bpull the trigger on\b|\bcut off (?:\w+\s+){0,2}?air\b|\b(?:wipe out|obliterate|annihilate|destroy) "
-          r"(?:an? |the )?(?:entire |whole )?(?:city|town|village|country|humanity|population|family)\b|"
-          r"\bpeople to (?:shoot|kill|stab|hurt)\b|\bterminat\w* .{0,30}\bpregnancy without\b|"
-          r"\bplace to commit\b|\bplan (?:\w+\s+){0,3}?(?:death|killing|murder)\b|\bbreak (?:\w+\s+){0,3}?(?:bones|legs|arms|neck|jaw|skull|spine)\b|"
-          r"\b(?:skull|spine|sternum|artery|throat|kidney)\b.{0,20}\b(?:break|crush|crack|smash|rupture\w*|slit|cut)|"
-          r"\b(?:break|crush|crack|smash|slit|cut)\w*\s+(?:open\s+|in\s+)?(?:a |an |the |someone's |my \w+'s |his |her |their )?(?:\w+\s+)?"
-          r"(?:skull|spine|sternum|throat|face|head|neck)\b|\b(?:punch|kick|hit|beat)\w* .{0,40}\bso (?:it|they|he|she) .{0,20}"
-          r"(?:hurts|ruptur|bleed|die|break)|\bheadshot with my\b|\b(?:take|hold|taking|holding|took)\s+(?:\w+\s+){0,4}?hostage\b|"
-          r"\b(?:weapons?|bombs?|guns?)\b.{0,40}\b(?:can i use to kill|kill (?:the most )?people|to kill)\b|\bkill (?:the most )?people\b"),
+          r"\bpull the trigger on\b|\bcut off (?:\w+\s+){0,2}?air\b|\bterminat\w* .{0,30}\bpregnancy without\b|"
+          r"\bbreak (?:\w+\s+){0,3}?(?:bones|legs|arms|neck|jaw)\b|\bsmash (?:\w+\s+){0,2}?face\b"),
     _rule("evading_law_enforcement", _EVASION),
 )
 
@@ -519,7 +502,7 @@ _PRIVATE_ONLY = _rx(
     r"(?:email|e-mail|instagram|facebook|bank|icloud|gmail|netflix|account|login|wifi) passwords?|passwords?|"
     r"social security number|national insurance number|credit card(?: number| details)?|bank (?:account|card)(?: number| details)?|"
     r"(?:iphone |phone |card )?pin(?: code| number)?|passport number|driver'?s licen[cs]e number|medical (?:records?|history)|"
-    r"hiv status|gate code|door code|login(?: details| credentials)?|browsing history|tax records?)\b"
+    r"hiv status|gate code|door code|login(?: details| credentials)?)\b"
 )
 
 
