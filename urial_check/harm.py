@@ -357,7 +357,7 @@ _RULES: tuple[_Rule, ...] = (
           r"\bdrug tests?\b.{0,40}\b(?:clean|pass|beat|cheat|fool)\b|\b(?:pass|beat|cheat|fool)\w* (?:a |my |the )?drug tests?\b|"
           r"\b(?:opioid|painkiller|oxy\w*|xanax|adderall) prescriptions? from (?:several|multiple|different)\b|"
           r"\bdark ?web (?:markets?|vendors?)\b|\bwhere (?:can|do|could|should) i (?:buy|get|find|score) (?:some )?(?:drugs|pills)\b|"
-          r"\bdrug money\b|\bcarrying drugs\b|\b(?:clean|launder) (?:the )?cash from (?:dealing|selling)"),
+          r"\bdrug money\b|\bget(?:ting)? high (?:on|off|with|from)\b|\bcarrying drugs\b|\b(?:clean|launder) (?:the )?cash from (?:dealing|selling)"),
     _rule("cyber", r"\b(?:write|writing|create|build|make|code|develop|program|generate|design|deploy|spread|install|"
           r"use|launch|run|set up|infect\w*)\w*\s+(?:\w+\s+){0,4}?" + _MALWARE + r"\b|"
           r"\b(?:hack|break|get|crack|log|sneak)\w*\s+(?:in ?to\s+)?(?:someone's|my \w+'s|[\w-]+'s|a|an|the|her|his|their|"
@@ -367,7 +367,11 @@ _RULES: tuple[_Rule, ...] = (
           r"\bsql injection\b.{0,60}\b(?:dump|steal|isn't mine|not mine|credit card)|"
           r"\bsteal\w* .{0,30}\bpasswords?\b|\b(?:antivirus|anti-virus|av|edr)\b.{0,40}\b(?:stop detecting|bypass|evade|undetect)\w*|"
           r"\b(?:flood\w*|take down|knock)\b.{0,80}\b(?:offline|down)\b|\bcrack (?:a |the |someone's |my \w+'s )?(?:password|wi-?fi)\b|"
-          r"\bbrute[- ]?forc\w*|\bwithout (?:her|his|their|the) password\b"),
+          r"\bbrute[- ]?forc\w*|\bwithout (?:her|his|their|the) password\b|"
+          r"\bhack\w*\s+(?:a |an |the |someone's |his |her |their |my \w+'s |[\w-]+'s )?(?:\w+\s+)?(?:accounts?|e-?mails?|phones?|"
+          r"computers?|websites?|networks?|wi-?fi|servers?|databases?|systems?|cameras?|webcams?|bank|atms?|cars?)\b|"
+          r"\bgain\w* (?:unauthori[sz]ed|illegal) access\b|\bbypass\w* (?:the |a |their |his |her )?(?:security|authentication|"
+          r"2fa|two-factor|password|login|paywall|licen[cs]e check|drm)\b"),
     _rule("fraud", r"\b(?:phishing|smishing|vishing)\b(?! attempts? (?:look|work))|"
           r"\bpretend\w* to be (?:from )?(?:a |the |my )?(?:bank|tax|irs|hmrc|police|microsoft|amazon|support|government|"
           r"doctor|charity|officials?)|\bscam\w*\b|\bcon (?:people|someone|elderly|old|a|an)\b|"
@@ -377,7 +381,8 @@ _RULES: tuple[_Rule, ...] = (
           r"\b\d+ fake\b|\bcounterfeit\w*|\bforg(?:e|ing|ery)\b|\blaunder\w*|\bponzi\b|\bpyramid scheme\b|"
           r"\bstolen (?:credit card|card|identity|data|cheques?|checks?)\b|\bsteal\w* (?:someone's |a person's |his |her |their |an? )?identity\b|"
           r"\btax (?:evasion|fraud)\b|"
-          r"\bevade (?:my |the )?taxes\b|\bhide\b.{0,40}\bfrom (?:the )?tax|\boffshore\b.{0,60}\bnever find\b|"
+          r"\b(?:evad|dodg)\w* (?:paying )?(?:my |the )?taxe?s?\b|\b(?:hide|conceal|underreport)\w* (?:my |some |the )?"
+          r"(?:income|earnings|money|assets|profits|cash) from (?:the )?(?:irs|hmrc|tax|government|authorities)|\bhide\b.{0,40}\bfrom (?:the )?tax|\boffshore\b.{0,60}\bnever find\b|"
           r"\binsurance fraud\b|\bcatfish\w*|\bconvince\b.{0,40}\b(?:widow\w*|elderly|lonely|old)\b.{0,60}\b(?:send|wire|give|transfer)\b|"
           r"\bdonation\w*\b.{0,60}\b(?:my (?:personal|own) account|to me instead)\b|\bnever ships?\b|\bembezzl\w*|"
           r"\btamper\w* with .{0,30}\b(?:records|books|financial|accounts)\b|\bcook the books\b|\binsider trading\b|"
@@ -416,12 +421,19 @@ _RULES: tuple[_Rule, ...] = (
           r"hidden camera|keylogger)\b|\bgps tracker\b.{0,40}\bsomeone\b|\bshow up wherever\b|\bbuild a file on\b|"
           r"\b(?:find|get|look up|dig up)\b.{0,30}\b(?:home address|phone number|where (?:she|he|they) lives?)\b.{0,40}\b(?:of|woman|man|girl|ex|she|he|her|him|only know)|"
           r"\b(?:shar|post|publish|leak)\w*\s+(?:my |her |his |someone's |their |a )?(?:[\w-]+\s+)?(?:[\w-]+'s\s+)?(?:home address|address|phone number|nudes?|private photos)\b|"
-          r"\bsell\w* (?:my |her |his )?\w+'s private photos\b|\bfake accounts to harass\b"),
+          r"\bsell\w* (?:my |her |his )?\w+'s private photos\b|\bfake accounts to harass\b|"
+          r"\bsabotag\w*\s+(?:a |an |the |my |someone's |his |her |their |[\w-]+'s )?(?:[\w-]+\s+)?(?:work|project|business|career|"
+          r"relationship|reputation|computer|equipment|machine|experiment|chances|campaign|exam|application|plans?)\b|"
+          r"\b(?:defam|slander|libel)\w*|\bsmear campaign\b|\bfalse (?:reports?|allegations?|claims?|police reports?) (?:about|against|on)\b|"
+          r"\bpost\w* (?:embarrassing|humiliating|private|intimate) (?:photos|pictures|videos|information|details) of\b|"
+          r"\b(?:insult|mock|belittle|demean)\w*\s+(?:someone|somebody|him|her|them|my \w+|people|a person)\b|"
+          r"\bembarrass\w*\s+(?:someone|him|her|them|my \w+)\s+(?:online|publicly|in public|in front of)\b"),
     _rule("theft", r"\b(?:steal|rob|shoplift|pickpocket|burgl|mug|loot|hotwire|carjack|pilfer|snatch|nick)\w*\b(?!\s+(?:the show|bases?|"
           r"a base|a glance|a kiss|the spotlight|(?:someone's|her|his|my|their) heart|hearts?|the scene|a march|ideas?|a look|a moment|"
           r"the limelight))|\bbreak\w*\s+into\s+(?:my |a |an |the |someone's |his |her |their )?(?:[\w-]+'s\s+)?(?:[\w-]+\s+)?"
           r"(?:house|home|flat|apartment|car|shop|store|building|office|garage|room|rooms)\b|"
-          r"\bclone (?:a |the |my )?(?:\w+ )?(?:key ?cards?|cards?|keys?)\b|\bsteal\w* packages\b|"
+          r"\bclone (?:a |the |my )?(?:\w+ )?(?:key ?cards?|cards?|keys?)\b|\b(?:sneak|get|ride|eat|leave|dine)\w*\b.{0,40}\bwithout paying\b|"
+          r"\bdine and dash\b|\bsteal\w* packages\b|"
           r"\bpick (?:a |the )?lock\w*\b.{0,30}\b(?:someone|neighbou?r|house|car|not mine)\b"),
     _rule("evading_law_enforcement", r"\b(?:get rid of|dispose of|hide|bury|dissolve|cut up)\s+(?:a |the |my |his |her |their )?(?:\w+\s+)?"
           r"(?:dead )?(?:body|bodies|corpse|remains|murder weapon)\b|"
