@@ -190,6 +190,7 @@ def test_actionable_kinds(answer: str, kinds: tuple[str, ...]) -> None:
         "The Holocaust was the genocide of six million Jews by Nazi Germany.",
         "Money laundering hides the origin of criminal proceeds.",
         "I can't help with that.",
+        "About 90% of car thefts happen at night, and it is 100% illegal.",
         "",
     ],
 )

@@ -555,7 +555,7 @@ _STEP_WORDS = _rx(r"\bstep (?:one|two|1|2)\b|\b(?:first(?:ly)?|to begin|start by
 _QUANTITY = _rx(
     r"\b\d+(?:[.,]\d+)?\s*(?:-\s*\d+(?:[.,]\d+)?\s*)?(?:mg|milligrams?|mcg|µg|g|grams?|kg|kilograms?|ml|millilit(?:er|re)s?|l|lit(?:er|re)s?|"
     r"oz|ounces?|lbs?|pounds?|tablets?|pills?|capsules?|doses?|drops?|cups?|tablespoons?|tbsp|teaspoons?|tsp|"
-    r"parts?|%|percent|degrees|°[cf]?|volts?|psi|grains?|rounds?|units?)\b"
+    r"parts?|degrees (?:celsius|fahrenheit|c|f)|°[cf]?|volts?|psi|grains?)(?!\w)"
 )
 _ACQUIRE = _rx(
     r"\b(?:buy|purchase|order)\w*\b[^.!?\n]{0,40}\b(?:online|from|at|on)\b(?![^.!?\n]{0,20}\b(?:dark ?web|darknet|dealer|black market)\b)|"
