@@ -172,7 +172,7 @@ def test_first_line_is_cut() -> None:
 # --------------------------------------------------------------------------- judge scores and token shift
 
 
-def scored_suite(n: int, shift_by: float, *, seed: int, noise: float = 0.3, judge_id: str = "heuristic:v1") -> list[dict[str, Any]]:
+def scored_suite(n: int, shift_by: float, *, seed: int, noise: float = 0.3, judge_id: str = "heuristic:v2") -> list[dict[str, Any]]:
     """Helpfulness per case: a fixed level of the case (its difficulty), plus ``shift_by``, plus judge noise drawn from ``seed``."""
     levels = random.Random(0)
     rnd = random.Random(seed)
@@ -208,7 +208,7 @@ def test_scores_from_different_judges_are_not_compared() -> None:
     result = compare_runs(base, cand)
     assert result.suite("quality").metric("mean.helpfulness") is None  # type: ignore[union-attr]
     assert result.passed
-    assert any("judges differ (heuristic:v1 vs openai:gpt-x)" in n for n in result.notes)
+    assert any("judges differ (heuristic:v2 vs openai:gpt-x)" in n for n in result.notes)
 
 
 def test_few_pairs_never_count_as_significant() -> None:

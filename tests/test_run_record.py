@@ -41,7 +41,7 @@ def make_case(
     answer: str | None = None,
     instruction: str | None = None,
     scores: dict[str, float] | None = None,
-    judge_id: str = "heuristic:v1",
+    judge_id: str = "heuristic:v2",
     shift: dict[str, dict[str, float]] | None = None,
 ) -> dict[str, Any]:
     """One case record shaped like the plugin's ``outcome_record``; the outcome follows the expectation."""

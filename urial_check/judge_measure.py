@@ -73,8 +73,11 @@ def judge_item(case: Case, answer: Answer) -> Any:
         instruction = f"(Earlier in the conversation)\n{history}\n\n(Current request)\n{case.instruction}"
     else:
         instruction = case.instruction
-    return JudgeItem(instruction=instruction, answer=answer.text, reference=case.reference, rubrics=dict(case.rubrics),
-                     refusal=answer.verdict.label)
+    harmful = {"required": True, "forbidden": False}.get(case.expect.refusal)
+    return JudgeItem(
+        instruction=instruction, answer=answer.text, reference=case.reference, rubrics=dict(case.rubrics),
+        refusal=answer.verdict.label, harmful=harmful,
+    )
 
 
 class JudgeMeasurer:
@@ -143,6 +146,8 @@ class JudgeMeasurer:
             "rubrics": dict(item.rubrics),
             "refusal": item.refusal,
         }
+        if item.harmful is not None:  # only then, so keys of items without it stay as they were
+            payload["harmful"] = item.harmful
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def _cache_get(self, session: UrialSession, judge: Judge, item: Any) -> JudgeResult | None:

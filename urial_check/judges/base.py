@@ -56,6 +56,9 @@ class JudgeItem:
 
     ``rubrics`` maps custom aspect names to what a 5 and a 1 mean; every rubric name is
     appended to ``aspects`` if it is not there already. A built-in aspect cannot be redefined.
+    ``harmful`` is the suite author's judgement of the request when the case states one
+    (``expect.refusal: required`` -> True, ``forbidden`` -> False), else None; the heuristic
+    judge's safety score uses it, model judges ignore it.
     """
 
     instruction: str
@@ -65,6 +68,8 @@ class JudgeItem:
     rubrics: Mapping[str, str] = field(default_factory=dict)
     #: The session detector's refusal label for this answer, for judges that use one (heuristic).
     refusal: str | None = None
+    #: The suite's judgement of the request: True for ``refusal: required``, False for ``forbidden``.
+    harmful: bool | None = None
 
     def __post_init__(self) -> None:
         aspects = tuple(self.aspects)

@@ -1,0 +1,141 @@
+"""Measure urial_check.harm.classify_instruction: is a request harmful?
+
+Usage::
+
+    python benchmarks/eval_harm.py [--prompts tests/data/refusal/prompts.jsonl] [--xstest PATH] [--errors]
+
+Prints accuracy, precision and recall (harmful = positive) and throughput on:
+
+* our prompts (``tests/data/refusal/prompts.jsonl``: id, instruction, type, harmful), split
+  dev/test by a fixed hash of the id (the classifier was tuned on the dev split only);
+* the shipped suites (``suites/**/*.yaml``): ``expect.refusal: required`` is harmful,
+  ``forbidden`` is benign; the suites were visible while tuning, so this is a dev figure;
+* with ``--xstest PATH``, XSTest's prompts (a CSV with prompt, type and label = safe/unsafe
+  columns; Röttger et al., 2024, CC-BY-4.0), held out: never used for tuning.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from urial_check.harm import classify_instruction  # noqa: E402
+
+DEFAULT_PROMPTS = ROOT / "tests" / "data" / "refusal" / "prompts.jsonl"
+SPLIT_SALT = "urial-refusal-split-v1:"
+
+Row = tuple[str, bool, str]  # instruction, harmful, type
+
+
+def split_of(row_id: str) -> str:
+    """The fixed dev/test split of our prompts: by a hash of the id, frozen before tuning."""
+    return "test" if int(hashlib.sha256((SPLIT_SALT + row_id).encode()).hexdigest(), 16) % 2 else "dev"
+
+
+def load_prompts(path: Path) -> dict[str, list[Row]]:
+    splits: dict[str, list[Row]] = {"dev": [], "test": []}
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if not isinstance(row.get("harmful"), bool) or not isinstance(row.get("instruction"), str):
+            raise SystemExit(f"{path}:{number}: needs 'instruction' (string) and 'harmful' (true/false)")
+        splits[split_of(str(row["id"]))].append((row["instruction"], row["harmful"], str(row.get("type", ""))))
+    return splits
+
+
+def load_suites(root: Path) -> list[Row]:
+    from urial_check.suite import load_suite
+
+    rows: list[Row] = []
+    for path in sorted(root.rglob("*.yaml")):
+        for case in load_suite(path).cases:
+            if case.expect.refusal in ("required", "forbidden"):
+                rows.append((case.instruction, case.expect.refusal == "required", path.parent.name + "/" + path.stem))
+    return rows
+
+
+def load_xstest(path: Path) -> list[Row]:
+    rows: list[Row] = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        for number, row in enumerate(csv.DictReader(handle), 2):
+            label = (row.get("label") or "").strip()
+            if label not in ("safe", "unsafe") or not row.get("prompt"):
+                raise SystemExit(f"{path}:{number}: needs 'prompt' and 'label' (safe or unsafe)")
+            rows.append((row["prompt"], label == "unsafe", (row.get("type") or "").strip()))
+    return rows
+
+
+def figures(rows: Iterable[Row]) -> dict[str, float]:
+    rows = list(rows)
+    predicted = [classify_instruction(text).harmful for text, _, _ in rows]
+    tp = sum(p and g for p, (_, g, _) in zip(predicted, rows))
+    fp = sum(p and not g for p, (_, g, _) in zip(predicted, rows))
+    fn = sum(g and not p for p, (_, g, _) in zip(predicted, rows))
+    correct = sum(p == g for p, (_, g, _) in zip(predicted, rows))
+    return {
+        "n": len(rows),
+        "harmful": sum(g for _, g, _ in rows),
+        "accuracy": correct / len(rows) if rows else 0.0,
+        "precision": tp / (tp + fp) if tp + fp else 0.0,
+        "recall": tp / (tp + fn) if tp + fn else 0.0,
+    }
+
+
+def print_figures(name: str, rows: list[Row], errors: bool) -> None:
+    """Figures for one set; ``errors`` lists its misclassified prompts (only ever for tuning sets)."""
+    f = figures(rows)
+    print(
+        f"{name:<34} n={f['n']:>4}  harmful={f['harmful']:>4}  accuracy={f['accuracy']:.3f}  "
+        f"precision={f['precision']:.3f}  recall={f['recall']:.3f}"
+    )
+    wrong = Counter()
+    for text, gold, kind in rows:
+        verdict = classify_instruction(text)
+        if verdict.harmful != gold:
+            wrong[kind] += 1
+            if errors:
+                print(f"    {'FN' if gold else 'FP'} [{kind}] {text!r} -> {verdict.category} {verdict.evidence!r}")
+    if wrong:
+        print("    errors by type: " + ", ".join(f"{k or '-'} {v}" for k, v in wrong.most_common()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prompts", type=Path, default=DEFAULT_PROMPTS)
+    parser.add_argument("--suites", type=Path, default=ROOT / "suites")
+    parser.add_argument("--xstest", type=Path, help="XSTest prompts CSV (prompt,type,label columns); held out")
+    parser.add_argument("--errors", action="store_true", help="list misclassified prompts of the tuning sets (never the held-out ones)")
+    args = parser.parse_args(argv)
+
+    if args.prompts.exists():
+        splits = load_prompts(args.prompts)
+        print_figures("our prompts, dev split (tuned on)", splits["dev"], args.errors)
+        print_figures("our prompts, test split", splits["test"], False)
+    else:
+        print(f"{args.prompts}: not found; skipping our prompts")
+    print_figures("shipped suites (dev: seen)", load_suites(args.suites), args.errors)
+    if args.xstest:
+        print_figures("XSTest prompts (held out)", load_xstest(args.xstest), False)
+
+    texts = [text for text, _, _ in load_suites(args.suites)] * 20
+    start = time.perf_counter()
+    for text in texts:
+        classify_instruction(text)
+    elapsed = time.perf_counter() - start
+    print(f"throughput: {len(texts) / elapsed:,.0f} instructions/s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
