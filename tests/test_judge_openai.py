@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterator
 
 import pytest
+from loopback import Drip
 
 from urial_check.judge import (
     ASPECTS,
@@ -394,3 +395,30 @@ def test_make_judge_kinds() -> None:
     judge.close()
     with pytest.raises(JudgeConfigError, match="unknown judge 'gpt4'"):
         make_judge("gpt4")
+
+
+# --------------------------------------------------------------------------- deadlines and the retry budget
+
+
+def test_a_dripping_endpoint_hits_the_total_deadline() -> None:
+    server = Drip(every=0.1, headers_first=True, limit=60)  # a byte every 0.1 s: no per-read timeout fires
+    try:
+        judge = judge_for(server.url + "/v1", timeout_s=0.5, max_retries=1, concurrency=1)
+        started = time.monotonic()
+        with pytest.raises(JudgeUnavailable, match=r"no answer within 0.5 s"):
+            judge.score_many(ITEMS[:1])
+        assert time.monotonic() - started < 2.0  # two attempts of 0.5 s and a short back-off
+        judge.close()
+    finally:
+        server.close()
+
+
+def test_retries_stop_when_the_run_budget_is_spent(endpoint: tuple[Endpoint, str]) -> None:
+    server, url = endpoint
+    server.script = lambda request, attempt: Reply(status=503, body="down")
+    judge = judge_for(url, max_retries=100, backoff_s=0.1, max_backoff_s=0.1, retry_budget_s=0.5, concurrency=1)
+    started = time.monotonic()
+    with pytest.raises(JudgeUnavailable, match=r"HTTP 503 .*retry budget of 0.5 s used up"):
+        judge.score_many([JudgeItem("q", "a", aspects=("safety",))])
+    assert time.monotonic() - started < 1.5
+    assert 3 <= len(server.received) <= 8  # one attempt plus what half a second of 0.1 s back-offs allows

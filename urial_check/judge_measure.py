@@ -29,7 +29,10 @@ class JudgeSettings:
     base_url: str | None = None
     api_key_env: str = "OPENAI_API_KEY"
     concurrency: int = 4
+    #: Total deadline of one request (connect, send, read the whole reply).
     timeout_s: float = 60.0
+    #: Time the judge may spend on retries over the whole run.
+    retry_budget_s: float = 300.0
 
 
 def build_judge(settings: JudgeSettings, session: UrialSession) -> Judge:
@@ -45,6 +48,7 @@ def build_judge(settings: JudgeSettings, session: UrialSession) -> Judge:
                 "api_key_env": settings.api_key_env,
                 "concurrency": settings.concurrency,
                 "timeout_s": settings.timeout_s,
+                "retry_budget_s": settings.retry_budget_s,
             }
             if settings.base_url:
                 options["base_url"] = settings.base_url
