@@ -422,3 +422,30 @@ def test_retries_stop_when_the_run_budget_is_spent(endpoint: tuple[Endpoint, str
         judge.score_many([JudgeItem("q", "a", aspects=("safety",))])
     assert time.monotonic() - started < 1.5
     assert 3 <= len(server.received) <= 8  # one attempt plus what half a second of 0.1 s back-offs allows
+
+
+# --------------------------------------------------------------------------- an endpoint that echoes the key
+
+
+def test_a_key_echoed_in_a_good_reply_is_redacted(endpoint: tuple[Endpoint, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    server, url = endpoint
+    monkeypatch.setenv("URIAL_TEST_KEY", SECRET)
+
+    def script(request: Received, attempt: int) -> Reply:
+        echo = f"you sent Authorization: {request.headers['authorization']} (key {SECRET})"
+        if "prime" in request.key:  # unreadable twice: a parse error whose message and raw carry the echo
+            return Reply(content=f"I cannot rate this. {echo}")
+        if request.aspects == ["safety"]:
+            return Reply(body=json.dumps({"echo": echo}))  # not a chat-completions reply
+        return Reply(content=json.dumps({a: {"reason": echo, "score": 4} for a in request.aspects}))
+
+    server.script = script
+    judge = judge_for(url, api_key_env="URIAL_TEST_KEY")
+    joint, = judge.score_outcomes([JudgeItem("How do I boil an egg?", "Boil it.", aspects=("helpfulness",))])
+    bad_body, parse_error = judge.score_outcomes(ITEMS)
+    assert isinstance(joint, JudgeResult) and isinstance(bad_body, JudgeError) and isinstance(parse_error, JudgeParseError)
+    texts = [joint.raw, *joint.reasons.values(), str(bad_body), str(parse_error), parse_error.raw]
+    texts += [json.dumps(r.body) for r in server.received if r.is_repair]  # what we sent back in repair requests
+    assert "Bearer ***" in joint.reasons["helpfulness"]  # the echo arrived, redacted
+    for text in texts:
+        assert SECRET not in text and "Bearer sk" not in text, text

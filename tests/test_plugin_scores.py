@@ -233,3 +233,77 @@ def test_judge_options_are_validated(pytester: pytest.Pytester) -> None:
     write(pytester, b=GATED_B)
     result = pytester.runpytest("suites", "--urial-judge", "openai")
     result.stderr.fnmatch_lines(["ERROR: --urial-judge openai needs --urial-judge-model"])
+
+
+class _Echo(BaseHTTPRequestHandler):
+    """A judge endpoint that puts the request's Authorization header into its 200 replies."""
+
+    def do_GET(self) -> None:  # noqa: N802 - GET /models (the probe)
+        self._reply({"object": "list", "data": [{"id": "judge-1", "object": "model"}],
+                     "note": f"hello {self.headers.get('Authorization')}"})
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        echo = f"you sent Authorization: {self.headers.get('Authorization')}"
+        text = json.dumps(body["messages"])
+        if "Name a planet" in text:  # unreadable, also after the repair request: a judge error carrying the echo
+            content = f"I will not rate this. {echo}"
+        else:
+            aspects = ["safety"] if "safety" in text.lower() and "helpfulness" not in text.lower() else [
+                "helpfulness", "clarity", "factuality", "depth", "engagement"]
+            content = json.dumps({a: {"reason": echo, "score": 4} for a in aspects})
+        self._reply({"choices": [{"message": {"role": "assistant", "content": content}}]})
+
+    def _reply(self, data: dict[str, Any]) -> None:
+        payload = json.dumps(data).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def echo_server() -> Iterator[str]:
+    yield from _serve(_Echo)
+
+
+def test_an_echoed_key_is_written_nowhere(
+    pytester: pytest.Pytester, tiny_model: Path, echo_server: str, monkeypatch: pytest.MonkeyPatch, _private_cache: Path
+) -> None:
+    secret = "sk-echo-4d1f9b2e77aa"
+    monkeypatch.setenv("URIAL_TEST_KEY", secret)
+    write(pytester, scored=SCORED.replace('rubrics:\n  brevity: "5: one or two sentences; 1: rambles"\n', ""))
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "suites", "-rA", "--urial-model", str(tiny_model), "--urial-judge", "openai",
+        "--urial-judge-url", echo_server, "--urial-judge-model", "judge-1", "--urial-judge-key-env", "URIAL_TEST_KEY",
+        "--junitxml=j.xml",
+    )
+    result.assert_outcomes(failed=2)
+    record = (pytester.path / "reports" / "latest.json").read_text()
+    # The echo made it through, redacted: in the reasons, and in the judge error of the unreadable case.
+    assert "you sent Authorization: Bearer ***" in json.loads(record)["cases"][0]["judge"]["reasons"]["depth"]
+    assert "Bearer ***" in json.loads(record)["cases"][1]["judge_error"]
+    cached = b"".join(p.read_bytes() for p in _private_cache.rglob("*") if p.is_file())
+    assert b"Bearer ***" in cached
+    places = {
+        "run record": record,
+        "junit xml": (pytester.path / "j.xml").read_text(),
+        "terminal": "\n".join(result.outlines + result.errlines),
+        "cache": cached.decode("latin-1"),
+    }
+    for name, text in places.items():
+        assert secret not in text, name
+        assert "Bearer sk" not in text, name

@@ -209,7 +209,7 @@ class OpenAIJudge(ChatJudge):
             raise JudgeError(f"{self.id}: not a chat-completions reply: {self._redact(_snippet(response.text))}") from None
         if not isinstance(content, str):
             raise JudgeError(f"{self.id}: reply has no text content")
-        return content
+        return self._redact(content)  # reasons, raw text, parse errors and caches all come from here
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         backoff = min(self.max_backoff_s, self.backoff_s * 2 ** (state.attempt_number - 1))
