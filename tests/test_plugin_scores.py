@@ -213,20 +213,26 @@ def test_openai_judge_over_loopback(pytester: pytest.Pytester, tiny_model: Path,
     assert all(r["auth"] == "Bearer sk-secret-never-stored" for r in _Scripted.requests)
 
 
-def test_unreachable_judge_is_one_error_for_the_session(pytester: pytest.Pytester, tiny_model: Path) -> None:
+def test_unreachable_judge_is_a_usage_error_before_the_model_loads(pytester: pytest.Pytester, tiny_model: Path) -> None:
     import socket
 
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     write(pytester, scored=SCORED.replace('rubrics:\n  brevity: "5: one or two sentences; 1: rambles"\n', ""))
-    result = pytester.runpytest(
-        "-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model), "--urial-judge", "openai",
-        "--urial-judge-url", f"http://127.0.0.1:{port}/v1", "--urial-judge-model", "judge-1",
-    )
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["urial-check: judge unavailable: *", "*Interrupted*judge unavailable*"])
+    args = ["-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model), "--urial-judge", "openai",
+            "--urial-judge-url", f"http://127.0.0.1:{port}/v1", "--urial-judge-model", "judge-1"]
+    result = pytester.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: --urial-judge openai: judge endpoint http://127.0.0.1:{port}/v1 unavailable: cannot connect*"])
     result.stdout.no_fnmatch_line("*Traceback*")
+    result.stdout.no_fnmatch_line("*generating*")
+    assert not (pytester.path / "reports").exists()  # no case ran
+    assert pytester.runpytest(*args, "--collect-only").ret == pytest.ExitCode.OK  # collecting does not probe
+    pytest.importorskip("xdist")
+    spread = pytester.runpytest_subprocess(*args, "-n", "2")
+    assert spread.ret == pytest.ExitCode.USAGE_ERROR  # the xdist controller probes before its workers start
+    spread.stderr.fnmatch_lines(["ERROR: --urial-judge openai: judge endpoint * unavailable: cannot connect*"])
 
 
 def test_judge_options_are_validated(pytester: pytest.Pytester) -> None:
@@ -307,3 +313,29 @@ def test_an_echoed_key_is_written_nowhere(
     for name, text in places.items():
         assert secret not in text, name
         assert "Bearer sk" not in text, name
+
+
+class _FailsLater(_Echo):
+    """Answers the probe, then refuses every scoring request."""
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+@pytest.fixture
+def failing_server() -> Iterator[str]:
+    yield from _serve(_FailsLater)
+
+
+def test_judge_failing_mid_run_is_one_error_for_the_session(pytester: pytest.Pytester, tiny_model: Path, failing_server: str) -> None:
+    write(pytester, scored=SCORED.replace('rubrics:\n  brevity: "5: one or two sentences; 1: rambles"\n', ""))
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model), "--urial-judge", "openai",
+        "--urial-judge-url", failing_server, "--urial-judge-model", "judge-1",
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["urial-check: judge unavailable: *HTTP 401 unauthorized*", "*Interrupted*judge unavailable*"])
+    result.stdout.no_fnmatch_line("*Traceback*")

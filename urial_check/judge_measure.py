@@ -35,6 +35,35 @@ class JudgeSettings:
     retry_budget_s: float = 300.0
 
 
+def _openai_options(settings: JudgeSettings) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "model": settings.model or "",
+        "api_key_env": settings.api_key_env,
+        "concurrency": settings.concurrency,
+        "timeout_s": settings.timeout_s,
+        "retry_budget_s": settings.retry_budget_s,
+    }
+    if settings.base_url:
+        options["base_url"] = settings.base_url
+    return options
+
+
+def probe_judge(settings: JudgeSettings) -> None:
+    """Before any model loads: one cheap request to an ``openai`` judge's endpoint.
+
+    Raises JudgeError (one line) when the judge cannot be used; other judges need no probe.
+    """
+    if settings.kind != "openai":
+        return
+    from .judges.openai import OpenAIJudge
+
+    judge = OpenAIJudge(**_openai_options(settings))
+    try:
+        judge.probe()
+    finally:
+        judge.close()
+
+
 def build_judge(settings: JudgeSettings, session: UrialSession) -> Judge:
     """Make the judge: openai talks to an endpoint, hf loads a local chat model on the session's device."""
     from .judge import JudgeConfigError, make_judge
@@ -43,16 +72,7 @@ def build_judge(settings: JudgeSettings, session: UrialSession) -> Judge:
         if settings.kind == "heuristic":
             return make_judge("heuristic")
         if settings.kind == "openai":
-            options: dict[str, Any] = {
-                "model": settings.model or "",
-                "api_key_env": settings.api_key_env,
-                "concurrency": settings.concurrency,
-                "timeout_s": settings.timeout_s,
-                "retry_budget_s": settings.retry_budget_s,
-            }
-            if settings.base_url:
-                options["base_url"] = settings.base_url
-            return make_judge("openai", **options)
+            return make_judge("openai", **_openai_options(settings))
         if settings.kind == "hf":
             if not settings.model:
                 raise JudgeConfigError("hf judge: give the chat model with --urial-judge-model PATH")

@@ -44,7 +44,7 @@ from .report import (
 )
 from .checks import DEFAULT_CHECKS
 from .session import SessionSettings, UrialSession
-from .judge_measure import JudgeMeasurer, JudgeSettings, ScoresCheck
+from .judge_measure import JudgeMeasurer, JudgeSettings, ScoresCheck, probe_judge
 from .shift_measure import CONTEXT_CHOICES, TokenShiftCheck, TokenShiftMeasurer
 from .suite import Case
 
@@ -139,7 +139,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    session.config.stash[STATE].planned = [item.case for item in session.items if isinstance(item, CaseItem)]
+    state = session.config.stash[STATE]
+    state.planned = [item.case for item in session.items if isinstance(item, CaseItem)]
+    if state.planned and not session.config.option.collectonly and not hasattr(session.config, "workerinput"):
+        _probe_judge(session.config)  # a bad judge endpoint is a usage error before the model loads
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    if config.pluginmanager.hasplugin("dsession") and not config.option.collectonly:
+        _probe_judge(config)  # xdist's controller collects nothing: probe before any worker starts
 
 
 @pytest.fixture(scope="session")
@@ -352,6 +361,18 @@ def _judge_settings(config: pytest.Config) -> JudgeSettings | None:
         raise pytest.UsageError("--urial-judge openai needs --urial-judge-url (an OpenAI-compatible base URL)")
     key_env = config.getoption("urial_judge_key_env") or config.getini("urial_judge_key_env") or "OPENAI_API_KEY"
     return JudgeSettings(kind=kind, model=model, base_url=url, api_key_env=key_env)
+
+
+def _probe_judge(config: pytest.Config) -> None:
+    from .judges.base import JudgeError
+
+    settings = _judge_settings(config)
+    if settings is None:
+        return
+    try:
+        probe_judge(settings)
+    except JudgeError as exc:
+        raise pytest.UsageError(f"--urial-judge {settings.kind}: {exc}") from None
 
 
 def _report_dir(config: pytest.Config) -> Path:

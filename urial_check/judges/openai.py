@@ -42,6 +42,8 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504}) | frozenset(range(520, 530))
 _FATAL_STATUS = {401: "unauthorized", 403: "forbidden", 404: "not found"}
+#: The probe's own deadline (at most the judge's per-request deadline).
+PROBE_DEADLINE_S = 15.0
 
 
 class _RetryableStatus(Exception):
@@ -118,6 +120,37 @@ class OpenAIJudge(ChatJudge):
     def close(self) -> None:
         self._client.close()
 
+    # ------------------------------------------------------------------ the probe
+
+    def probe(self) -> None:
+        """One cheap request, before any answer is generated: can this endpoint be used at all?
+
+        ``GET {base_url}/models``; where a server has no model list (404, 405, 501), a one-token
+        chat request for the judge model instead. Raises :class:`JudgeUnavailable` (one line)
+        for connection failures, timeouts, 401/403/404 and other refusals; 429 (busy) passes.
+        Not retried and not remembered: the real requests decide about the session.
+        """
+        deadline = min(self.timeout_s, PROBE_DEADLINE_S)
+        try:
+            response = send(self._client, "GET", f"{self.base_url}/models", deadline_s=deadline)
+            if response.status_code in (404, 405, 501):
+                body = {"model": self.model, "messages": [{"role": "user", "content": "Say OK."}],
+                        "temperature": 0, "max_tokens": 1}
+                response = send(self._client, "POST", self._url, json=body, deadline_s=deadline)
+        except httpx2.TimeoutException:
+            raise self._unavailable_error(f"no answer within {deadline:g} s") from None
+        except httpx2.TransportError as exc:
+            raise self._unavailable_error(f"cannot connect ({type(exc).__name__}: {self._redact(str(exc)) or 'no detail'})") from None
+        status = response.status_code
+        if status < 400 or status == 429:
+            return
+        if status in _FATAL_STATUS:
+            raise self._unavailable_error(self._fatal(status))
+        raise self._unavailable_error(f"HTTP {status}: {self._redact(_snippet(response.text))}")
+
+    def _unavailable_error(self, reason: str) -> JudgeUnavailable:
+        return JudgeUnavailable(f"judge endpoint {self.base_url} unavailable: {reason}")
+
     # ------------------------------------------------------------------ requests
 
     def complete_many(self, conversations: Sequence[Conversation]) -> list[str | JudgeError]:
@@ -190,15 +223,18 @@ class OpenAIJudge(ChatJudge):
         if response.status_code in _RETRY_STATUS:
             raise _RetryableStatus(response)
         if response.status_code in _FATAL_STATUS:
-            hint = ""
-            if response.status_code in (401, 403):
-                hint = f"; check the key in ${self.api_key_env}" if os.environ.get(self.api_key_env) else (
-                    f"; ${self.api_key_env} is not set"
-                )
-            elif response.status_code == 404:
-                hint = "; check the base URL (it usually ends in /v1) and the model name"
-            raise self._latch(f"HTTP {response.status_code} {_FATAL_STATUS[response.status_code]}{hint}")
+            raise self._latch(self._fatal(response.status_code))
         return response
+
+    def _fatal(self, status: int) -> str:
+        hint = ""
+        if status in (401, 403):
+            hint = f"; check the key in ${self.api_key_env}" if os.environ.get(self.api_key_env) else (
+                f"; ${self.api_key_env} is not set"
+            )
+        elif status == 404:
+            hint = "; check the base URL (it usually ends in /v1) and the model name"
+        return f"HTTP {status} {_FATAL_STATUS[status]}{hint}"
 
     def _content(self, response: httpx2.Response) -> str:
         if response.status_code >= 400:
@@ -224,7 +260,7 @@ class OpenAIJudge(ChatJudge):
     def _latch(self, reason: str) -> JudgeUnavailable:
         with self._lock:
             if self._unavailable is None:
-                self._unavailable = JudgeUnavailable(f"judge endpoint {self.base_url} unavailable: {reason}")
+                self._unavailable = self._unavailable_error(reason)
             return self._unavailable
 
     def _fail_fast(self) -> None:
