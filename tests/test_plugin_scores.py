@@ -339,3 +339,56 @@ def test_judge_failing_mid_run_is_one_error_for_the_session(pytester: pytest.Pyt
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["urial-check: judge unavailable: *HTTP 401 unauthorized*", "*Interrupted*judge unavailable*"])
     result.stdout.no_fnmatch_line("*Traceback*")
+
+
+class _Refuses400(_Echo):
+    """Answers the probe; every scoring request gets a 400 (one item's error, not an unavailable judge)."""
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        payload = b'{"error": {"message": "context length exceeded"}}'
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+@pytest.fixture
+def refusing_server() -> Iterator[str]:
+    yield from _serve(_Refuses400)
+
+
+def test_judge_errors_without_score_assertions_are_counted_and_shown(
+    pytester: pytest.Pytester, tiny_model: Path, refusing_server: str
+) -> None:
+    write(pytester, plain=GATED_B.replace("gate:\n  pass_rate: \">= 0.5\"\n", "") + '  - id: b2\n    instruction: "Name a river."\n')
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model), "--urial-judge", "openai",
+        "--urial-judge-url", refusing_server, "--urial-judge-model", "judge-1", "--junitxml=j.xml",
+    )
+    result.assert_outcomes(passed=2)  # nothing asserts on scores, so the cases pass...
+    result.stdout.fnmatch_lines(  # ...but the errors are not hidden
+        [
+            "*urial-check summary*",
+            "*judge errors*",
+            "2 of 2 judged cases could not be scored:",
+            "  demo/b::b1: openai:judge-1@*: HTTP 400: *context length exceeded*",
+            "  demo/b::b2: *",
+        ]
+    )
+    record = latest(pytester)
+    assert record["judge"] == f"openai:judge-1@{refusing_server}"
+    assert record["judge_errors"] == 2
+    assert all("HTTP 400" in c["judge_error"] for c in record["cases"])
+    props = {(c.get("name"), p.get("name")): p.get("value") for c in ET.parse(pytester.path / "j.xml").iter("testcase")
+             for p in c.iter("property")}
+    assert "HTTP 400" in props[("b1", "urial.judge.error")] and "HTTP 400" in props[("b2", "urial.judge.error")]
+
+
+def test_a_clean_run_has_no_judge_error_section(pytester: pytest.Pytester, tiny_model: Path) -> None:
+    write(pytester, b=GATED_B)
+    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model))
+    result.assert_outcomes(passed=2)
+    result.stdout.no_fnmatch_line("*judge errors*")
+    assert latest(pytester)["judge_errors"] == 0

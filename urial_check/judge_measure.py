@@ -109,15 +109,18 @@ class JudgeMeasurer:
         self.settings = settings
         self._factory = factory
         self._judge: Judge | None = None
+        self._judge_id: str | None = None
 
     def judge(self, session: UrialSession) -> Judge:
         if self._judge is None:
             self._judge = self._factory(self.settings, session)
+            self._judge_id = self._judge.id
         return self._judge
 
     @property
     def judge_id(self) -> str | None:
-        return None if self._judge is None else self._judge.id
+        """The id of the judge this measurer built (kept after :meth:`close`); None before."""
+        return self._judge_id
 
     def measure(self, session: UrialSession, items: Sequence[tuple[Case, Answer]]) -> list[Any]:
         from .judge import JudgeError, JudgeUnavailable

@@ -33,6 +33,7 @@ from .prompt import PromptError, UrialPrompt
 from .report import (
     RunInfo,
     build_run_record,
+    judge_errors_text,
     new_run_id,
     scores_table,
     shift_entries,
@@ -259,7 +260,7 @@ class RunRecorder:
             decoding_overrides=dict(self.config.stash[STATE].settings.decoding_overrides),
             device=first["model"].get("device"),
             dtype=first["model"].get("dtype"),
-            judge=next((r["judge"]["id"] for r in self.records if r.get("judge")), None),
+            judge=next((r["judge"]["id"] for r in self.records if r.get("judge")), None) or self._judge_id(),
             load_seconds=next((r["model"].get("load_seconds") for r in reversed(self.records + self.gates)), None),
         )
         report_dir = _report_dir(self.config)
@@ -277,6 +278,15 @@ class RunRecorder:
             verb = "updated" if baseline.update else "created (there was none)"
             self.baseline_note = f"baseline {verb}: {baseline.path}"
 
+    def _judge_id(self) -> str | None:
+        """The judge's id when no case has scores (every one an error), or the judge kind under xdist."""
+        if not any(r.get("judge_error") for r in self.records):
+            return None
+        state = self.config.stash[STATE]
+        ids = [m.judge_id for m in (state.session.measurers if state.session else ()) if isinstance(m, JudgeMeasurer)]
+        settings = _judge_settings(self.config)
+        return next((i for i in ids if i), None) or (settings.kind if settings else None)
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not (self.records or self.gates):
             return
@@ -286,6 +296,10 @@ class RunRecorder:
         if scores:
             terminalreporter.write_sep("-", "judge scores, mean per aspect (1-5)")
             terminalreporter.write_line(scores)
+        errors = judge_errors_text(self.records)
+        if errors:
+            terminalreporter.write_sep("-", "judge errors")
+            terminalreporter.write_line(errors)
         if self.shift_summary:
             terminalreporter.write_sep("-", "token distribution shift (base vs aligned)")
             terminalreporter.write_line(self.shift_summary)
