@@ -70,7 +70,25 @@ def test_retry_budget_is_shared_and_runs_out() -> None:
         ('{"authorization": "bearer tok.en/x+y="}', (), f'{{"authorization": "bearer {REDACTED}"}}'),
         ("sk-abc123sk-abc123", ("sk-abc123", ""), REDACTED * 2),
         ("nothing to hide", ("sk-abc123",), "nothing to hide"),
+        ("BEARER abcdefghijklmnopqrstuvwxyz", (), f"BEARER {REDACTED}"),
+        ("The bearer of bad news; bearer bonds.", (), "The bearer of bad news; bearer bonds."),
     ],
 )
 def test_redact(text: str, secrets: tuple[str, ...], expected: str) -> None:
     assert redact(text, secrets) == expected
+
+
+def test_environment_proxy_carries_the_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = Drip(every=0.0, headers_first=True, limit=5)  # stands in for the proxy
+    try:
+        monkeypatch.setenv("HTTP_PROXY", server.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        with deadline_client(proxy_for="http://judge.invalid/v1") as client:
+            response = send(client, "GET", "http://judge.invalid/v1/models", deadline_s=2.0)
+        assert response.text == "xxxxx"  # answered by the proxy: judge.invalid does not resolve
+        monkeypatch.setenv("NO_PROXY", "judge.invalid")
+        with deadline_client(proxy_for="http://judge.invalid/v1") as client, pytest.raises(httpx2.ConnectError):
+            send(client, "GET", "http://judge.invalid/v1/models", deadline_s=2.0)
+    finally:
+        server.close()

@@ -28,7 +28,10 @@ import httpcore2
 import httpx2
 
 REDACTED = "***"
-_BEARER_RE = re.compile(r"(?i)\b(bearer)(\s+)[^\s\"',;)\]}]+")
+# "Bearer" and an RFC 6750 token; a plain word after "bearer" ("the bearer of") is left alone:
+# a token has a digit or one of -._~+/= in it, or is 16 characters long.
+_BEARER_RE = re.compile(r"(?i)\b(bearer)(\s+)([A-Za-z0-9\-._~+/]*[A-Za-z0-9\-_~+/]=*)")  # no final "."
+_TOKENISH_RE = re.compile(r"[0-9\-._~+/=]")
 
 #: monotonic time by which the request running in this thread must be done (None: no deadline).
 _DEADLINE: ContextVar[float | None] = ContextVar("urial_check_http_deadline", default=None)
@@ -108,7 +111,14 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, REDACTED)
-    return _BEARER_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    return _BEARER_RE.sub(_redact_bearer, text)
+
+
+def _redact_bearer(match: re.Match[str]) -> str:
+    word, space, token = match.groups()
+    if len(token) < 16 and not _TOKENISH_RE.search(token):
+        return match.group(0)
+    return f"{word}{space}{REDACTED}"
 
 
 # --------------------------------------------------------------------------- the network layer
