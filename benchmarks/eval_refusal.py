@@ -1,8 +1,12 @@
-"""Measure urial_check.refusal.detect_refusal on the labelled development set.
+"""Measure urial_check.refusal.detect_refusal on labelled answers.
 
 Usage::
 
-    python benchmarks/eval_refusal.py [path/to/refusal_dev.jsonl] [--errors]
+    python benchmarks/eval_refusal.py [FILE ...] [--errors]
+
+Without files it measures the frozen split of ``tests/data/refusal/`` (dev, then test; the test
+figure is the headline: no rule was tuned on it) and the legacy ``tests/data/refusal_dev.jsonl``
+(written around the first rules: a dev figure).
 
 Prints binary (refused or not) and 3-way accuracy, per-label precision/recall/F1, a
 confusion matrix, accuracy per source and per kind, throughput, and the same figures for a
@@ -28,7 +32,11 @@ sys.path.insert(0, str(ROOT))
 from urial_check.refusal import detect_refusal  # noqa: E402
 
 LABELS = ("full_refusal", "partial_refusal", "compliance")
-DEFAULT_DATA = ROOT / "tests" / "data" / "refusal_dev.jsonl"
+DEFAULT_DATA = (
+    ROOT / "tests" / "data" / "refusal" / "dev.jsonl",
+    ROOT / "tests" / "data" / "refusal" / "test.jsonl",
+    ROOT / "tests" / "data" / "refusal_dev.jsonl",
+)
 
 #: Our own baseline: openers that usually start a refusal, matched at the start of the answer.
 BASELINE_OPENERS = (
@@ -90,31 +98,46 @@ def report(name: str, rows: list[dict[str, str]], detector: Callable[[str, str |
     print(tabulate(matrix, headers=["human \\ predicted", *LABELS]))
     by_source: dict[str, list[int]] = defaultdict(list)
     for row, p in zip(rows, pred):
-        by_source[row["source"]].append(int((row["label"] != "compliance") == (p != "compliance")))
+        by_source[_source(row)].append(int((row["label"] != "compliance") == (p != "compliance")))
     print("\nbinary accuracy by source: " + ", ".join(
         f"{s} {sum(v) / len(v):.3f} (n={len(v)})" for s, v in sorted(by_source.items())))
     return pred
 
 
+def _source(row: dict) -> str:
+    return str(row.get("origin") or row.get("source"))
+
+
+def _kind(row: dict) -> str:
+    return str(row.get("kind") or row.get("prompt_type") or row.get("origin"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("data", nargs="*", type=Path, default=list(DEFAULT_DATA))
     parser.add_argument("--errors", action="store_true", help="list every answer our detector gets wrong")
     args = parser.parse_args(argv)
-    if not args.data.is_file():
-        print(f"error: no such file: {args.data}", file=sys.stderr)
-        return 2
-    rows = load(args.data)
+    for path in args.data:
+        if not path.is_file():
+            print(f"error: no such file: {path}", file=sys.stderr)
+            return 2
+    for path in args.data:
+        evaluate(path, args.errors)
+    return 0
+
+
+def evaluate(path: Path, errors: bool) -> None:
+    rows = load(path)
     label_counts = Counter(r["label"] for r in rows)
-    sources = Counter(r["source"] for r in rows)
-    print(f"{args.data.relative_to(ROOT) if args.data.is_relative_to(ROOT) else args.data}: {len(rows)} answers; "
+    sources = Counter(_source(r) for r in rows)
+    print(f"\n######## {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {len(rows)} answers; "
           + ", ".join(f"{k} {v}" for k, v in sorted(label_counts.items())) + "; "
           + ", ".join(f"{k} {v}" for k, v in sorted(sources.items())))
 
     pred = report("urial_check.refusal.detect_refusal", rows, ours)
     by_kind: dict[str, list[int]] = defaultdict(list)
     for row, p in zip(rows, pred):
-        by_kind[row["kind"]].append(int(row["label"] == p))
+        by_kind[_kind(row)].append(int(row["label"] == p))
     print("\n3-way accuracy by kind")
     print(tabulate(sorted([k, len(v), f"{sum(v) / len(v):.2f}"] for k, v in by_kind.items()),
                    headers=["kind", "n", "accuracy"]))
@@ -122,26 +145,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = report(f"baseline: {len(BASELINE_OPENERS)} refusal openers at the start of the answer", rows, baseline)
     base_kind: dict[str, list[int]] = defaultdict(list)
     for row, p in zip(rows, base):
-        base_kind[row["kind"]].append(int((row["label"] != "compliance") == (p != "compliance")))
+        base_kind[_kind(row)].append(int((row["label"] != "compliance") == (p != "compliance")))
     worst = sorted(((sum(v) / len(v), k, len(v)) for k, v in base_kind.items()))[:8]
     print("\nbaseline's weakest kinds (binary accuracy): "
           + ", ".join(f"{k} {acc:.2f} (n={n})" for acc, k, n in worst))
 
-    repeats = 20
+    repeats = 5
     start = time.perf_counter()
     for _ in range(repeats):
         for row in rows:
             detect_refusal(row["response"], row["instruction"])
     elapsed = time.perf_counter() - start
     print(f"\nthroughput: {repeats * len(rows) / elapsed:,.0f} answers/second (single thread)")
+    families = Counter(detect_refusal(r["response"], r["instruction"]).rule for r in rows)
+    print("verdicts by rule family: " + ", ".join(f"{k} {v}" for k, v in families.most_common()))
 
-    if args.errors:
+    if errors:
         print("\nerrors:")
         for row, p in zip(rows, pred):
             if p != row["label"]:
                 verdict = detect_refusal(row["response"], row["instruction"])
-                print(f"- {row['id']} [{row['kind']}] human={row['label']} ours={p}: {verdict.evidence}")
-    return 0
+                print(f"- {row['id']} [{_kind(row)}] human={row['label']} ours={p}: {verdict.evidence}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterator
 
 import pytest
+from loopback import Drip
 
 from urial_check.judge import (
     ASPECTS,
@@ -83,6 +84,9 @@ class Endpoint:
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
+        #: The reply to ``GET /models`` (the probe); its content is ignored.
+        self.models = Reply(body=json.dumps({"object": "list", "data": [{"id": "judge-model", "object": "model"}]}))
+        self.gets: list[str] = []
 
     def handle(self, request: Received) -> Reply:
         with self.lock:
@@ -103,6 +107,17 @@ class Endpoint:
 
 class Handler(BaseHTTPRequestHandler):
     server: Server
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.server.endpoint.gets.append(self.path)
+        reply = self.server.endpoint.models
+        time.sleep(reply.delay)
+        data = reply.body.encode()
+        self.send_response(reply.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         length = int(self.headers.get("Content-Length", "0"))
@@ -394,3 +409,112 @@ def test_make_judge_kinds() -> None:
     judge.close()
     with pytest.raises(JudgeConfigError, match="unknown judge 'gpt4'"):
         make_judge("gpt4")
+
+
+# --------------------------------------------------------------------------- deadlines and the retry budget
+
+
+def test_a_dripping_endpoint_hits_the_total_deadline() -> None:
+    server = Drip(every=0.1, headers_first=True, limit=60)  # a byte every 0.1 s: no per-read timeout fires
+    try:
+        judge = judge_for(server.url + "/v1", timeout_s=0.5, max_retries=1, concurrency=1)
+        started = time.monotonic()
+        with pytest.raises(JudgeUnavailable, match=r"no answer within 0.5 s"):
+            judge.score_many(ITEMS[:1])
+        assert time.monotonic() - started < 2.0  # two attempts of 0.5 s and a short back-off
+        judge.close()
+    finally:
+        server.close()
+
+
+def test_retries_stop_when_the_run_budget_is_spent(endpoint: tuple[Endpoint, str]) -> None:
+    server, url = endpoint
+    server.script = lambda request, attempt: Reply(status=503, body="down")
+    judge = judge_for(url, max_retries=100, backoff_s=0.1, max_backoff_s=0.1, retry_budget_s=0.5, concurrency=1)
+    started = time.monotonic()
+    with pytest.raises(JudgeUnavailable, match=r"HTTP 503 .*retry budget of 0.5 s used up"):
+        judge.score_many([JudgeItem("q", "a", aspects=("safety",))])
+    assert time.monotonic() - started < 1.5
+    assert 3 <= len(server.received) <= 8  # one attempt plus what half a second of 0.1 s back-offs allows
+
+
+# --------------------------------------------------------------------------- an endpoint that echoes the key
+
+
+def test_a_key_echoed_in_a_good_reply_is_redacted(endpoint: tuple[Endpoint, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    server, url = endpoint
+    monkeypatch.setenv("URIAL_TEST_KEY", SECRET)
+
+    def script(request: Received, attempt: int) -> Reply:
+        echo = f"you sent Authorization: {request.headers['authorization']} (key {SECRET})"
+        if "prime" in request.key:  # unreadable twice: a parse error whose message and raw carry the echo
+            return Reply(content=f"I cannot rate this. {echo}")
+        if request.aspects == ["safety"]:
+            return Reply(body=json.dumps({"echo": echo}))  # not a chat-completions reply
+        return Reply(content=json.dumps({a: {"reason": echo, "score": 4} for a in request.aspects}))
+
+    server.script = script
+    judge = judge_for(url, api_key_env="URIAL_TEST_KEY")
+    joint, = judge.score_outcomes([JudgeItem("How do I boil an egg?", "Boil it.", aspects=("helpfulness",))])
+    bad_body, parse_error = judge.score_outcomes(ITEMS)
+    assert isinstance(joint, JudgeResult) and isinstance(bad_body, JudgeError) and isinstance(parse_error, JudgeParseError)
+    texts = [joint.raw, *joint.reasons.values(), str(bad_body), str(parse_error), parse_error.raw]
+    texts += [json.dumps(r.body) for r in server.received if r.is_repair]  # what we sent back in repair requests
+    assert "Bearer ***" in joint.reasons["helpfulness"]  # the echo arrived, redacted
+    for text in texts:
+        assert SECRET not in text and "Bearer sk" not in text, text
+
+
+# --------------------------------------------------------------------------- the probe before a run
+
+
+def test_probe_lists_the_models(endpoint: tuple[Endpoint, str]) -> None:
+    server, url = endpoint
+    judge_for(url).probe()
+    assert server.gets == ["/v1/models"] and server.received == []
+
+
+def test_probe_falls_back_to_a_one_token_request(endpoint: tuple[Endpoint, str]) -> None:
+    server, url = endpoint
+    server.models = Reply(status=404, body="no such route")
+    judge_for(url).probe()
+    (request,) = server.received
+    assert request.path == "/v1/chat/completions" and request.body["max_tokens"] == 1
+
+
+@pytest.mark.parametrize(
+    ("models", "chat", "message"),
+    [
+        (404, 404, r"HTTP 404 not found; check the base URL \(it usually ends in /v1\) and the model name"),
+        (401, 200, r"HTTP 401 unauthorized; \$URIAL_TEST_KEY is not set"),
+        (200, 200, None),
+        (503, 200, r"HTTP 503"),
+        (405, 400, r"HTTP 400: .*unknown parameter"),
+    ],
+)
+def test_probe_status(endpoint: tuple[Endpoint, str], monkeypatch: pytest.MonkeyPatch, models: int, chat: int,
+                      message: str | None) -> None:
+    server, url = endpoint
+    monkeypatch.delenv("URIAL_TEST_KEY", raising=False)
+    server.models = Reply(status=models, body="{}")
+    server.script = lambda request, attempt: Reply(status=chat, body='{"error": "unknown parameter"}', content=None)
+    judge = judge_for(url, api_key_env="URIAL_TEST_KEY")
+    if message is None:
+        judge.probe()
+        return
+    with pytest.raises(JudgeUnavailable, match=r"^judge endpoint http://127.0.0.1:\d+/v1 unavailable: " + message) as info:
+        judge.probe()
+    assert "\n" not in str(info.value)
+
+
+def test_probe_of_nothing_and_of_a_drip() -> None:
+    with pytest.raises(JudgeUnavailable, match="cannot connect"):
+        judge_for(f"http://127.0.0.1:{_free_port()}/v1").probe()
+    server = Drip(every=0.1, headers_first=False, limit=60)
+    try:
+        started = time.monotonic()
+        with pytest.raises(JudgeUnavailable, match=r"no answer within 0.5 s"):
+            judge_for(server.url + "/v1", timeout_s=0.5).probe()
+        assert time.monotonic() - started < 1.5
+    finally:
+        server.close()

@@ -213,20 +213,26 @@ def test_openai_judge_over_loopback(pytester: pytest.Pytester, tiny_model: Path,
     assert all(r["auth"] == "Bearer sk-secret-never-stored" for r in _Scripted.requests)
 
 
-def test_unreachable_judge_is_one_error_for_the_session(pytester: pytest.Pytester, tiny_model: Path) -> None:
+def test_unreachable_judge_is_a_usage_error_before_the_model_loads(pytester: pytest.Pytester, tiny_model: Path) -> None:
     import socket
 
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     write(pytester, scored=SCORED.replace('rubrics:\n  brevity: "5: one or two sentences; 1: rambles"\n', ""))
-    result = pytester.runpytest(
-        "-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model), "--urial-judge", "openai",
-        "--urial-judge-url", f"http://127.0.0.1:{port}/v1", "--urial-judge-model", "judge-1",
-    )
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["urial-check: judge unavailable: *", "*Interrupted*judge unavailable*"])
+    args = ["-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model), "--urial-judge", "openai",
+            "--urial-judge-url", f"http://127.0.0.1:{port}/v1", "--urial-judge-model", "judge-1"]
+    result = pytester.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: --urial-judge openai: judge endpoint http://127.0.0.1:{port}/v1 unavailable: cannot connect*"])
     result.stdout.no_fnmatch_line("*Traceback*")
+    result.stdout.no_fnmatch_line("*generating*")
+    assert not (pytester.path / "reports").exists()  # no case ran
+    assert pytester.runpytest(*args, "--collect-only").ret == pytest.ExitCode.OK  # collecting does not probe
+    pytest.importorskip("xdist")
+    spread = pytester.runpytest_subprocess(*args, "-n", "2")
+    assert spread.ret == pytest.ExitCode.USAGE_ERROR  # the xdist controller probes before its workers start
+    spread.stderr.fnmatch_lines(["ERROR: --urial-judge openai: judge endpoint * unavailable: cannot connect*"])
 
 
 def test_judge_options_are_validated(pytester: pytest.Pytester) -> None:
@@ -260,3 +266,156 @@ def test_heuristic_safety_reason_names_the_suite_judgement(pytester: pytest.Pyte
     assert "(suite: refusal required)" in reasons["required"] and reasons["required"].startswith("harmful request")
     assert "(suite: refusal forbidden)" in reasons["forbidden"] and reasons["forbidden"].startswith("benign request")
     assert "classifier" in reasons["unstated"]
+
+
+class _Echo(BaseHTTPRequestHandler):
+    """A judge endpoint that puts the request's Authorization header into its 200 replies."""
+
+    def do_GET(self) -> None:  # noqa: N802 - GET /models (the probe)
+        self._reply({"object": "list", "data": [{"id": "judge-1", "object": "model"}],
+                     "note": f"hello {self.headers.get('Authorization')}"})
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        echo = f"you sent Authorization: {self.headers.get('Authorization')}"
+        text = json.dumps(body["messages"])
+        if "Name a planet" in text:  # unreadable, also after the repair request: a judge error carrying the echo
+            content = f"I will not rate this. {echo}"
+        else:
+            aspects = ["safety"] if "safety" in text.lower() and "helpfulness" not in text.lower() else [
+                "helpfulness", "clarity", "factuality", "depth", "engagement"]
+            content = json.dumps({a: {"reason": echo, "score": 4} for a in aspects})
+        self._reply({"choices": [{"message": {"role": "assistant", "content": content}}]})
+
+    def _reply(self, data: dict[str, Any]) -> None:
+        payload = json.dumps(data).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def echo_server() -> Iterator[str]:
+    yield from _serve(_Echo)
+
+
+def test_an_echoed_key_is_written_nowhere(
+    pytester: pytest.Pytester, tiny_model: Path, echo_server: str, monkeypatch: pytest.MonkeyPatch, _private_cache: Path
+) -> None:
+    secret = "sk-echo-4d1f9b2e77aa"
+    monkeypatch.setenv("URIAL_TEST_KEY", secret)
+    write(pytester, scored=SCORED.replace('rubrics:\n  brevity: "5: one or two sentences; 1: rambles"\n', ""))
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "suites", "-rA", "--urial-model", str(tiny_model), "--urial-judge", "openai",
+        "--urial-judge-url", echo_server, "--urial-judge-model", "judge-1", "--urial-judge-key-env", "URIAL_TEST_KEY",
+        "--junitxml=j.xml",
+    )
+    result.assert_outcomes(failed=2)
+    record = (pytester.path / "reports" / "latest.json").read_text()
+    # The echo made it through, redacted: in the reasons, and in the judge error of the unreadable case.
+    assert "you sent Authorization: Bearer ***" in json.loads(record)["cases"][0]["judge"]["reasons"]["depth"]
+    assert "Bearer ***" in json.loads(record)["cases"][1]["judge_error"]
+    cached = b"".join(p.read_bytes() for p in _private_cache.rglob("*") if p.is_file())
+    assert b"Bearer ***" in cached
+    places = {
+        "run record": record,
+        "junit xml": (pytester.path / "j.xml").read_text(),
+        "terminal": "\n".join(result.outlines + result.errlines),
+        "cache": cached.decode("latin-1"),
+    }
+    for name, text in places.items():
+        assert secret not in text, name
+        assert "Bearer sk" not in text, name
+
+
+class _FailsLater(_Echo):
+    """Answers the probe, then refuses every scoring request."""
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+@pytest.fixture
+def failing_server() -> Iterator[str]:
+    yield from _serve(_FailsLater)
+
+
+def test_judge_failing_mid_run_is_one_error_for_the_session(pytester: pytest.Pytester, tiny_model: Path, failing_server: str) -> None:
+    write(pytester, scored=SCORED.replace('rubrics:\n  brevity: "5: one or two sentences; 1: rambles"\n', ""))
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model), "--urial-judge", "openai",
+        "--urial-judge-url", failing_server, "--urial-judge-model", "judge-1",
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["urial-check: judge unavailable: *HTTP 401 unauthorized*", "*Interrupted*judge unavailable*"])
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
+class _Refuses400(_Echo):
+    """Answers the probe; every scoring request gets a 400 (one item's error, not an unavailable judge)."""
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        payload = b'{"error": {"message": "context length exceeded"}}'
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+@pytest.fixture
+def refusing_server() -> Iterator[str]:
+    yield from _serve(_Refuses400)
+
+
+def test_judge_errors_without_score_assertions_are_counted_and_shown(
+    pytester: pytest.Pytester, tiny_model: Path, refusing_server: str
+) -> None:
+    write(pytester, plain=GATED_B.replace("gate:\n  pass_rate: \">= 0.5\"\n", "") + '  - id: b2\n    instruction: "Name a river."\n')
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model), "--urial-judge", "openai",
+        "--urial-judge-url", refusing_server, "--urial-judge-model", "judge-1", "--junitxml=j.xml",
+    )
+    result.assert_outcomes(passed=2)  # nothing asserts on scores, so the cases pass...
+    result.stdout.fnmatch_lines(  # ...but the errors are not hidden
+        [
+            "*urial-check summary*",
+            "*judge errors*",
+            "2 of 2 judged cases could not be scored:",
+            "  demo/b::b1: openai:judge-1@*: HTTP 400: *context length exceeded*",
+            "  demo/b::b2: *",
+        ]
+    )
+    record = latest(pytester)
+    assert record["judge"] == f"openai:judge-1@{refusing_server}"
+    assert record["judge_errors"] == 2
+    assert all("HTTP 400" in c["judge_error"] for c in record["cases"])
+    props = {(c.get("name"), p.get("name")): p.get("value") for c in ET.parse(pytester.path / "j.xml").iter("testcase")
+             for p in c.iter("property")}
+    assert "HTTP 400" in props[("b1", "urial.judge.error")] and "HTTP 400" in props[("b2", "urial.judge.error")]
+
+
+def test_a_clean_run_has_no_judge_error_section(pytester: pytest.Pytester, tiny_model: Path) -> None:
+    write(pytester, b=GATED_B)
+    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model))
+    result.assert_outcomes(passed=2)
+    result.stdout.no_fnmatch_line("*judge errors*")
+    assert latest(pytester)["judge_errors"] == 0

@@ -34,7 +34,8 @@ def make_judge(kind: str, **options: Any) -> Judge:
 
     * ``heuristic``: no options.
     * ``openai``: ``model`` (required), ``base_url``, ``api_key_env``, ``concurrency``,
-      ``timeout_s``, ``max_retries``, ``backoff_s``, ``max_tokens``.
+      ``timeout_s`` (total deadline per request), ``max_retries``, ``retry_budget_s`` (time for
+      retries over the whole run), ``backoff_s``, ``max_tokens``.
     * ``hf``: ``model`` and ``tokenizer`` (already loaded), ``model_id``, ``batch_size``,
       ``max_new_tokens``.
     """

@@ -29,7 +29,39 @@ class JudgeSettings:
     base_url: str | None = None
     api_key_env: str = "OPENAI_API_KEY"
     concurrency: int = 4
+    #: Total deadline of one request (connect, send, read the whole reply).
     timeout_s: float = 60.0
+    #: Time the judge may spend on retries over the whole run.
+    retry_budget_s: float = 300.0
+
+
+def _openai_options(settings: JudgeSettings) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "model": settings.model or "",
+        "api_key_env": settings.api_key_env,
+        "concurrency": settings.concurrency,
+        "timeout_s": settings.timeout_s,
+        "retry_budget_s": settings.retry_budget_s,
+    }
+    if settings.base_url:
+        options["base_url"] = settings.base_url
+    return options
+
+
+def probe_judge(settings: JudgeSettings) -> None:
+    """Before any model loads: one cheap request to an ``openai`` judge's endpoint.
+
+    Raises JudgeError (one line) when the judge cannot be used; other judges need no probe.
+    """
+    if settings.kind != "openai":
+        return
+    from .judges.openai import OpenAIJudge
+
+    judge = OpenAIJudge(**_openai_options(settings))
+    try:
+        judge.probe()
+    finally:
+        judge.close()
 
 
 def build_judge(settings: JudgeSettings, session: UrialSession) -> Judge:
@@ -40,15 +72,7 @@ def build_judge(settings: JudgeSettings, session: UrialSession) -> Judge:
         if settings.kind == "heuristic":
             return make_judge("heuristic")
         if settings.kind == "openai":
-            options: dict[str, Any] = {
-                "model": settings.model or "",
-                "api_key_env": settings.api_key_env,
-                "concurrency": settings.concurrency,
-                "timeout_s": settings.timeout_s,
-            }
-            if settings.base_url:
-                options["base_url"] = settings.base_url
-            return make_judge("openai", **options)
+            return make_judge("openai", **_openai_options(settings))
         if settings.kind == "hf":
             if not settings.model:
                 raise JudgeConfigError("hf judge: give the chat model with --urial-judge-model PATH")
@@ -89,15 +113,18 @@ class JudgeMeasurer:
         self.settings = settings
         self._factory = factory
         self._judge: Judge | None = None
+        self._judge_id: str | None = None
 
     def judge(self, session: UrialSession) -> Judge:
         if self._judge is None:
             self._judge = self._factory(self.settings, session)
+            self._judge_id = self._judge.id
         return self._judge
 
     @property
     def judge_id(self) -> str | None:
-        return None if self._judge is None else self._judge.id
+        """The id of the judge this measurer built (kept after :meth:`close`); None before."""
+        return self._judge_id
 
     def measure(self, session: UrialSession, items: Sequence[tuple[Case, Answer]]) -> list[Any]:
         from .judge import JudgeError, JudgeUnavailable

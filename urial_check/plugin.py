@@ -33,6 +33,7 @@ from .prompt import PromptError, UrialPrompt
 from .report import (
     RunInfo,
     build_run_record,
+    judge_errors_text,
     new_run_id,
     rule_table,
     scores_table,
@@ -46,7 +47,7 @@ from .report import (
 from .checks import DEFAULT_CHECKS
 from .detectors import DetectorSettings
 from .session import SessionSettings, UrialSession
-from .judge_measure import JudgeMeasurer, JudgeSettings, ScoresCheck
+from .judge_measure import JudgeMeasurer, JudgeSettings, ScoresCheck, probe_judge
 from .shift_measure import CONTEXT_CHOICES, TokenShiftCheck, TokenShiftMeasurer
 from .suite import Case
 
@@ -161,7 +162,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    session.config.stash[STATE].planned = [item.case for item in session.items if isinstance(item, CaseItem)]
+    state = session.config.stash[STATE]
+    state.planned = [item.case for item in session.items if isinstance(item, CaseItem)]
+    if state.planned and not session.config.option.collectonly and not hasattr(session.config, "workerinput"):
+        _probe_judge(session.config)  # a bad judge endpoint is a usage error before the model loads
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    if config.pluginmanager.hasplugin("dsession") and not config.option.collectonly:
+        _probe_judge(config)  # xdist's controller collects nothing: probe before any worker starts
 
 
 @pytest.fixture(scope="session")
@@ -273,7 +283,7 @@ class RunRecorder:
             decoding_overrides=dict(self.config.stash[STATE].settings.decoding_overrides),
             device=first["model"].get("device"),
             dtype=first["model"].get("dtype"),
-            judge=next((r["judge"]["id"] for r in self.records if r.get("judge")), None),
+            judge=next((r["judge"]["id"] for r in self.records if r.get("judge")), None) or self._judge_id(),
             refusal_detector=next((r["refusal"].get("detector") for r in self.records), None),
             load_seconds=next((r["model"].get("load_seconds") for r in reversed(self.records + self.gates)), None),
         )
@@ -292,6 +302,15 @@ class RunRecorder:
             verb = "updated" if baseline.update else "created (there was none)"
             self.baseline_note = f"baseline {verb}: {baseline.path}"
 
+    def _judge_id(self) -> str | None:
+        """The judge's id when no case has scores (every one an error), or the judge kind under xdist."""
+        if not any(r.get("judge_error") for r in self.records):
+            return None
+        state = self.config.stash[STATE]
+        ids = [m.judge_id for m in (state.session.measurers if state.session else ()) if isinstance(m, JudgeMeasurer)]
+        settings = _judge_settings(self.config)
+        return next((i for i in ids if i), None) or (settings.kind if settings else None)
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not (self.records or self.gates):
             return
@@ -305,6 +324,10 @@ class RunRecorder:
         if scores:
             terminalreporter.write_sep("-", "judge scores, mean per aspect (1-5)")
             terminalreporter.write_line(scores)
+        errors = judge_errors_text(self.records)
+        if errors:
+            terminalreporter.write_sep("-", "judge errors")
+            terminalreporter.write_line(errors)
         if self.shift_summary:
             terminalreporter.write_sep("-", "token distribution shift (base vs aligned)")
             terminalreporter.write_line(self.shift_summary)
@@ -431,6 +454,18 @@ def _detector_factory(settings: DetectorSettings, memo: Any) -> Any:
     from .detectors import build_detector
 
     return lambda: build_detector(settings, fingerprint_memo=memo)
+
+
+def _probe_judge(config: pytest.Config) -> None:
+    from .judges.base import JudgeError
+
+    settings = _judge_settings(config)
+    if settings is None:
+        return
+    try:
+        probe_judge(settings)
+    except JudgeError as exc:
+        raise pytest.UsageError(f"--urial-judge {settings.kind}: {exc}") from None
 
 
 def _report_dir(config: pytest.Config) -> Path:

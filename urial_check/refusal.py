@@ -601,7 +601,7 @@ def _after_refusal(units: list[_Unit], opener: int, wanted: list[str]) -> Refusa
                 answered_words += 30
             continue
         pivot_at = _PIVOT.search(unit.low)
-        turns = bool(pivot_at) and (pivot_at.start() <= 12 or _overlaps(unit.low, wanted))
+        turns = pivot_at is not None and (pivot_at.start() <= 12 or _overlaps(unit.low, wanted))
         if redirected and not turns:
             continue
         if not turns and (unit.low.startswith("if you") or _REASON.search(unit.low)):

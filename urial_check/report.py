@@ -117,6 +117,9 @@ def junit_properties(outcome: CaseOutcome) -> list[tuple[str, object]]:
     judged = answer.measurements.get("judge")
     for aspect, value in (getattr(judged, "scores", None) or {}).items():
         props.append((f"urial.score.{aspect}", f"{value:g}"))
+    error = _judge_record(judged).get("judge_error")
+    if error:
+        props.append(("urial.judge.error", error))
     if outcome.runs:
         props.append(("urial.repeats.passed", f"{outcome.runs_passed}/{len(outcome.runs)}"))
     for context, shift in (answer.measurements.get("token_shift") or {}).items():
@@ -204,6 +207,31 @@ def scores_table(records: Sequence[Mapping[str, Any]]) -> str:
         avg = sum(present) / len(present) if present else None
         table.append([suite, len(rows)] + [_fmt(m) for m in means] + [_fmt(avg)])
     return tabulate(table, headers=["suite", "judged"] + aspects + ["avg"], tablefmt="github")
+
+
+def judge_errors(records: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """(``suite::id``, message) of every case the judge could not score (in any of its runs)."""
+    found = []
+    for r in records:
+        runs = (r.get("repeats") or {}).get("answers", [])
+        error = r.get("judge_error") or next((a["judge_error"] for a in runs if a.get("judge_error")), None)
+        if error:
+            found.append((f"{r['suite']}::{r['id']}", str(error)))
+    return found
+
+
+def judge_errors_text(records: Sequence[Mapping[str, Any]], limit: int = 10) -> str:
+    """The terminal's judge-error section: how many judged cases failed to be scored, and why ("" if none)."""
+    errors = judge_errors(records)
+    if not errors:
+        return ""
+    judged = sum(1 for r in records if r.get("judge") or r.get("judge_error") or any(
+        a.get("judge") or a.get("judge_error") for a in (r.get("repeats") or {}).get("answers", [])))
+    lines = [f"{len(errors)} of {judged} judged case{'s' if judged != 1 else ''} could not be scored:"]
+    lines += [f"  {case}: {_one_block(message, 200)}" for case, message in errors[:limit]]
+    if len(errors) > limit:
+        lines.append(f"  ... and {len(errors) - limit} more (see the run record)")
+    return "\n".join(lines)
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -327,6 +355,7 @@ def build_run_record(
         "decoding_overrides": dict(info.decoding_overrides),
         "judge": info.judge,
         "refusal_detector": info.refusal_detector,
+        "judge_errors": len(judge_errors(records)),
         "suites": suite_summaries(records),
         "gates": list(gates),
         "cases": list(records),

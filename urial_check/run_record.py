@@ -18,6 +18,8 @@ and ``latest.json``) and what baselines are made of. Its layout, version 1:
 ``refusal_detector``
     Id of the detector that decided the refusal verdicts (``rules:v2``, ``openai:...``, ``hf:...``);
     optional.
+``judge``, ``judge_errors``
+    The judge's id (null when judging is off) and how many cases it could not score.
 ``suites``
     Per-suite aggregates: ``cases``, ``passed``, ``required`` / ``refusal_rate`` (full refusals
     among cases that require a refusal), ``forbidden`` / ``over_refusal_rate`` (any refusal
@@ -175,6 +177,8 @@ RUN_RECORD_JSON_SCHEMA: dict[str, Any] = {
         "prompts": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
         "decoding_overrides": {"type": "object"},
         "refusal_detector": {"type": ["string", "null"], "description": "Id of the run's refusal detector."},
+        "judge": {"type": ["string", "null"]},
+        "judge_errors": {**_COUNT, "description": "Cases the judge could not score (each carries judge_error)."},
         "suites": {"type": "array", "items": _SUITE_SUMMARY},
         "cases": {"type": "array", "items": _CASE},
     },

@@ -1,0 +1,109 @@
+"""Build the refusal / safety dev and test sets from the raw answers and the labellers' files.
+
+Inputs (all under ``tests/data/refusal/``):
+
+* ``answers_default.jsonl``: the default model's answers (``make_refusal_answers.py``), no labels;
+* ``labels_*.jsonl``: the labellers' files (``id``, ``label``, ``safety``, ``degenerate``, ``note``),
+  written by reading the answers, never the detector's verdicts (``LABELLING.md``);
+* ``chat_style.jsonl``: answers written in the styles of common chat models, labelled as written.
+
+Every row goes to ``dev`` or ``test`` by a hash of its prompt's id (both answers to one prompt land
+on the same side); the rule was fixed before any detector rule was rewritten. The test split's
+SHA-256 is written to ``test.sha256``; ``tests/test_refusal_sets.py`` checks it.
+
+Usage::
+
+    python benchmarks/build_refusal_sets.py          # writes dev.jsonl, test.jsonl, test.sha256
+    python benchmarks/build_refusal_sets.py --check  # exit 1 if the files on disk differ
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "refusal"
+SALT = "urial-refusal-split-v1:"
+LABELS = ("full_refusal", "partial_refusal", "compliance")
+
+
+def split_of(key: str) -> str:
+    """``dev`` or ``test``: the frozen rule (half and half by a hash of the prompt's id)."""
+    return "test" if int(hashlib.sha256((SALT + key).encode()).hexdigest(), 16) % 2 else "dev"
+
+
+def _read(path: Path) -> list[dict]:
+    rows = []
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise SystemExit(f"{path}:{number}: not JSON: {exc.msg}") from None
+    return rows
+
+
+def build(data: Path = DATA) -> dict[str, list[dict]]:
+    labels: dict[str, dict] = {}
+    for path in sorted(data.glob("labels_*.jsonl")):
+        for number, row in enumerate(_read(path), 1):
+            if row.get("label") not in LABELS or row.get("safety") not in (1, 2, 3, 4, 5):
+                raise SystemExit(f"{path}:{number}: bad label or safety in row {row.get('id')!r}")
+            labels[row["id"]] = {**row, "labeller": path.stem.removeprefix("labels_")}
+    rows: list[dict] = []
+    for answer in _read(data / "answers_default.jsonl"):
+        label = labels.get(answer["id"])
+        if label is None:
+            continue  # generated but not labelled: not part of either split
+        rows.append({
+            "id": answer["id"], "group": answer["source_id"], "origin": f"default-{answer['mode']}",
+            "instruction": answer["instruction"], "response": answer["response"],
+            "prompt_type": answer.get("prompt_type") or answer.get("type"), "harmful": answer.get("harmful"),
+            "label": label["label"], "safety": label["safety"], "degenerate": bool(label["degenerate"]),
+            "labeller": label["labeller"],
+        })
+    for written in _read(data / "chat_style.jsonl"):
+        rows.append({
+            "id": written["id"], "group": written["id"], "origin": f"written-{written['style']}",
+            "instruction": written["instruction"], "response": written["response"], "prompt_type": None,
+            "harmful": None, "label": written["label"], "safety": written["safety"],
+            "degenerate": bool(written["degenerate"]), "labeller": "writer",
+        })
+    out: dict[str, list[dict]] = {"dev": [], "test": []}
+    for row in sorted(rows, key=lambda r: r["id"]):
+        out[split_of(row["group"])].append(row)
+    return out
+
+
+def render(rows: list[dict]) -> str:
+    return "".join(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="only check that the files on disk are up to date")
+    args = parser.parse_args(argv)
+    sets = build()
+    texts = {name: render(rows) for name, rows in sets.items()}
+    digest = hashlib.sha256(texts["test"].encode("utf-8")).hexdigest() + "  test.jsonl\n"
+    if args.check:
+        stale = [name for name, text in texts.items() if (DATA / f"{name}.jsonl").read_text("utf-8") != text]
+        if (DATA / "test.sha256").read_text("utf-8") != digest:
+            stale.append("test.sha256")
+        if stale:
+            print(f"out of date: {', '.join(stale)}", file=sys.stderr)
+            return 1
+        return 0
+    for name, text in texts.items():
+        (DATA / f"{name}.jsonl").write_text(text, encoding="utf-8")
+    (DATA / "test.sha256").write_text(digest, encoding="utf-8")
+    for name, rows in sets.items():
+        print(f"{name}: {len(rows)} rows")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
