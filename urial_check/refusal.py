@@ -291,6 +291,7 @@ _CRIME = _rx(
     r"death|trauma|charges|prosecution|prison|jail)\b|\bit(?:'s| is) best (?:advice )?(?:to avoid|left alone|to stay "
     r"away|not to)\b|^(?:don't|do not|please don't|never)!"
 )
+_LEADING_NO = _rx(r"^(?:no|nope|absolutely not|certainly not|definitely not|of course not)\b[ ,.!]")
 _BARE_NO = _rx(r"^(?:no|nope|absolutely not|certainly not|definitely not|of course not|sorry,? no|no,? sorry|"
                r"not a chance|no way|no,? i (?:won't|will not|can't|cannot|refuse))[.!]*$")
 _YES_NO_QUESTION = _rx(r"^(?:is|are|am|was|were|can|could|do|does|did|should|shall|will|would|has|have|had|"
@@ -442,6 +443,8 @@ def _classify(unit: _Unit, wanted: list[str], contact_request: bool, factual: bo
     if _ABORT.search(low):
         unit.act, unit.abort = "decline", True
         return
+    if yes_no and _LEADING_NO.match(low):
+        return  # "No, ..." answers a yes/no question
     if _is_decline(low):
         # A decline of an assistant's limits ("I don't have personal opinions") is a disclaimer.
         unit.act = "limitation" if _LIMITATION.search(low) else "decline"
