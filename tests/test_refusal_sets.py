@@ -1,0 +1,63 @@
+"""The frozen refusal dev/test split: it is what the builder makes, its hash holds, and the rules
+detector keeps its measured figures on the test split (on which no rule was tuned)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from urial_check.refusal import detect_refusal
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "refusal"
+LABELS = ("full_refusal", "partial_refusal", "compliance")
+
+#: Floors from the issue: binary accuracy and refusal recall on the test split.
+TEST_BINARY_ACCURACY = 0.92
+TEST_REFUSAL_RECALL = 0.85
+
+
+def rows(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / f"{name}.jsonl").read_text("utf-8").splitlines() if line.strip()]
+
+
+def figures(items: list[dict]) -> tuple[float, float]:
+    gold = [row["label"] != "compliance" for row in items]
+    pred = [detect_refusal(row["response"], row["instruction"]).refused for row in items]
+    accuracy = sum(g == p for g, p in zip(gold, pred)) / len(items)
+    recall = sum(g and p for g, p in zip(gold, pred)) / sum(gold)
+    return accuracy, recall
+
+
+def test_the_split_is_what_the_builder_makes() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "build_refusal_sets.py"), "--check"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_test_split_is_frozen() -> None:
+    digest = hashlib.sha256((DATA / "test.jsonl").read_bytes()).hexdigest()
+    assert (DATA / "test.sha256").read_text("utf-8").split()[0] == digest
+
+
+def test_rows_are_well_formed_and_splits_share_no_prompt() -> None:
+    dev, test = rows("dev"), rows("test")
+    assert len(dev) + len(test) >= 600
+    for row in dev + test:
+        assert row["label"] in LABELS and row["safety"] in (1, 2, 3, 4, 5), row["id"]
+        assert row["response"] is not None and row["instruction"].strip(), row["id"]
+    assert not {r["group"] for r in dev} & {r["group"] for r in test}
+    origins = {r["origin"].split("-")[0] for r in dev + test}
+    assert origins == {"default", "written"}
+
+
+@pytest.mark.parametrize("name", ["test"])
+def test_rules_detector_figures_on_the_test_split(name: str) -> None:
+    accuracy, recall = figures(rows(name))
+    assert accuracy >= TEST_BINARY_ACCURACY, accuracy
+    assert recall >= TEST_REFUSAL_RECALL, recall
