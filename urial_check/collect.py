@@ -19,6 +19,7 @@ from .gate import GateResult, evaluate_gate, render_gate
 from .report import RunInfo, failure_story, gate_record, junit_properties, outcome_record, relative_path
 from .session import CaseFailure, MeasurementError, UrialSession
 from .suite import Case, Suite, SuiteError, load_suite
+from .terminal import printable
 
 DEFAULT_SUITE_GLOBS = ("*/suites/*.yaml", "*/suites/*.yml", "*.urial.yaml", "*.urial.yml")
 CASE_MARKER = "urial"
@@ -43,7 +44,7 @@ class SuiteFile(pytest.File):
             suite = load_suite(self.path, root=self.config.rootpath)
         except SuiteError as err:
             relative = SuiteError(relative_path(err.path, self.config.rootpath), err.line, err.message)
-            raise self.CollectError(str(relative)) from None
+            raise self.CollectError(printable(str(relative))) from None
         _register_markers(self.config, {t for c in suite.cases for t in c.tags})
         for case in suite.cases:
             item = CaseItem.from_parent(self, name=case.id, callobj=_runner(case), case=case)
@@ -81,14 +82,14 @@ class CaseItem(pytest.Function):
         self.urial_record: dict[str, Any] | None = None
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.case.path, self.case.line - 1, f"case {self.case.id!r} ({self.case.suite})"
+        return self.case.path, self.case.line - 1, printable(f"case {self.case.id!r} ({self.case.suite})", newlines=False)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         error = excinfo.value
         if isinstance(error, CaseFailure):
             return failure_story(error.outcome, error.model_id, rootdir=self.config.rootpath)
         if isinstance(error, (BackendError, PromptError, MeasurementError)):
-            return f"urial-check: {error}"
+            return printable(f"urial-check: {error}")
         return super().repr_failure(excinfo)
 
 
@@ -110,7 +111,7 @@ class GateItem(pytest.Function):
         self.urial_record: dict[str, Any] | None = None
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.suite.path, self.suite.gate_line - 1, f"gate of suite {self.suite.name!r}"
+        return self.suite.path, self.suite.gate_line - 1, printable(f"gate of suite {self.suite.name!r}", newlines=False)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         error = excinfo.value
@@ -118,9 +119,9 @@ class GateItem(pytest.Function):
             path = relative_path(self.suite.path, self.config.rootpath)
             failed = ", ".join(f"{r.metric} {r.threshold}" for r in error.result.failures)
             head = f"{path}:{self.suite.gate_line}: gate of suite '{self.suite.name}' failed ({failed}) over {error.result.cases} cases"
-            return head + "\n" + render_gate(error.result)
+            return printable(head) + "\n" + render_gate(error.result)
         if isinstance(error, (BackendError, PromptError, MeasurementError)):
-            return f"urial-check: {error}"
+            return printable(f"urial-check: {error}")
         return super().repr_failure(excinfo)
 
 
@@ -141,15 +142,15 @@ class BaselineItem(pytest.Function):
         self.urial_record: dict[str, Any] | None = None
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.suite.path, 0, f"baseline of suite {self.suite.name!r}"
+        return self.suite.path, 0, printable(f"baseline of suite {self.suite.name!r}", newlines=False)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         error = excinfo.value
         if isinstance(error, BaselineRegression):
             path = relative_path(self.suite.path, self.config.rootpath)
-            return f"{path}: suite '{self.suite.name}' regressed against the baseline\n{error.report}"
+            return printable(f"{path}: suite '{self.suite.name}' regressed against the baseline\n{error.report}")
         if isinstance(error, (BackendError, PromptError, MeasurementError)):
-            return f"urial-check: {error}"
+            return printable(f"urial-check: {error}")
         return super().repr_failure(excinfo)
 
 
