@@ -35,3 +35,29 @@ def test_escape_sequences_are_printed_as_text(pytester: pytest.Pytester, tiny_mo
         "*gate of suite 'demo/\\x1b]0;pwned\\x07' failed*",
         "| demo/\\x1b]0;pwned\\x07 *",
     ])
+
+
+def test_binary_prompt_file_is_a_collection_error_of_its_suite(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\n")
+    folder = pytester.mkdir("suites")
+    (folder / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
+    (folder / "bad.yaml").write_text("suite: bad\nprompt: logo.png\ncases:\n  - id: a\n    instruction: hi\n")
+    (folder / "good.yaml").write_text("suite: good\ncases:\n  - id: fine\n    instruction: hi\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", "default")
+    result.stdout.fnmatch_lines([
+        "*ERROR collecting suites/bad.yaml*",
+        "suites/bad.yaml:2: prompt: *logo.png:1: prompt file is not valid UTF-8",
+        "*1 error*",
+    ])
+    result.stdout.no_fnmatch_line("*Traceback*")
+    result.stdout.no_fnmatch_line("*good.yaml::fine*FAILED*")
+
+
+def test_prompt_file_without_examples_warns_at_collection(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\n")
+    folder = pytester.mkdir("suites")
+    (folder / "plain.txt").write_text("Be brief.\n")
+    (folder / "s.yaml").write_text("prompt: plain.txt\ncases:\n  - id: a\n    instruction: hi\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--collect-only", "-q", "suites")
+    result.stdout.fnmatch_lines(["*SuiteWarning: suites/s.yaml:1: prompt: *plain.txt has no '# Query:' / '# Answer:' example*"])
+    assert result.ret == 0

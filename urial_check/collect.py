@@ -18,7 +18,7 @@ from .prompt import PromptError
 from .gate import GateResult, evaluate_gate, render_gate
 from .report import RunInfo, failure_story, gate_record, junit_properties, outcome_record, relative_path
 from .session import CaseFailure, MeasurementError, UrialSession
-from .suite import Case, Suite, SuiteError, load_suite
+from .suite import Case, Suite, SuiteError, SuiteWarning, load_suite
 from .terminal import printable
 
 DEFAULT_SUITE_GLOBS = ("*/suites/*.yaml", "*/suites/*.yml", "*.urial.yaml", "*.urial.yml")
@@ -45,6 +45,8 @@ class SuiteFile(pytest.File):
         except SuiteError as err:
             relative = SuiteError(relative_path(err.path, self.config.rootpath), err.line, err.message)
             raise self.CollectError(printable(str(relative))) from None
+        for warning in suite.warnings:
+            self.warn(SuiteWarning(relative_path(warning.path, self.config.rootpath), warning.line, printable(warning.message)))
         _register_markers(self.config, {t for c in suite.cases for t in c.tags})
         for case in suite.cases:
             item = CaseItem.from_parent(self, name=case.id, callobj=_runner(case), case=case)
