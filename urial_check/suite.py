@@ -448,11 +448,11 @@ def parse_suite(text: str, path: Path | str, *, root: Path | None = None) -> Sui
         pnode = top["prompt"][1]
         prompt_path = (path.parent / _string(conv, pnode, "prompt")).resolve()
         try:
-            problem = UrialPrompt.from_file(prompt_path).format_warning()
+            prompt_problem = UrialPrompt.from_file(prompt_path).format_warning()
         except PromptError as exc:
             raise conv.err(pnode, f"prompt: {exc}") from None
-        if problem:
-            warnings.append(SuiteWarning(path, pnode.start_mark.line + 1, f"prompt: {problem}"))
+        if prompt_problem:
+            warnings.append(SuiteWarning(path, pnode.start_mark.line + 1, f"prompt: {prompt_problem}"))
 
     rubrics: tuple[tuple[str, str], ...] = ()
     if "rubrics" in top:
