@@ -163,7 +163,7 @@ def _suite_outcomes(urial_session: UrialSession, suite: Suite, request: pytest.F
     try:
         return [urial_session.evaluate(c) for c in cases]
     except (BackendError, PromptError, MeasurementError) as err:
-        request.session.shouldstop = f"urial-check: {err}"
+        request.session.shouldstop = printable(f"urial-check: {err}", newlines=False)
         raise
 
 
@@ -217,7 +217,7 @@ def _runner(case: Case) -> Callable[..., None]:
         try:
             outcome = urial_session.evaluate(case)
         except (BackendError, PromptError, MeasurementError) as err:
-            request.session.shouldstop = f"urial-check: {err}"
+            request.session.shouldstop = printable(f"urial-check: {err}", newlines=False)
             raise
         request.node.urial_record = _case_record(urial_session, outcome)
         # JUnit XML properties (added to user_properties directly: the record_property fixture
