@@ -307,3 +307,20 @@ def test_prompts_without_a_shared_prefix_drop_finished_rows(model_and_tokenizer:
     got = engine.generate(model, tokenizer, requests, batch_size=4)
     for request, result in zip(requests, got):
         same(result, reference(model, tokenizer, request))
+
+
+def test_progress_moves_every_decode_step_and_counts_batches(model_and_tokenizer: tuple[Any, Any],
+                                                              prompt: UrialPrompt) -> None:
+    model, tokenizer = model_and_tokenizer
+    reqs = requests_for(prompt, max_new_tokens=5)
+    events: list[engine.ProgressEvent] = []
+    got = engine.generate(model, tokenizer, reqs, batch_size=3, progress=events.append)
+    batches = -(-len(reqs) // 3)
+    budget = sum(r.decoding.max_new_tokens for r in reqs)
+    assert all(e.budget_total == budget for e in events)
+    done = [e.budget_done for e in events]
+    assert all(b > a for a, b in zip(done, done[1:]))  # every decode step moves the bar
+    assert events[-1].budget_done == budget and events[-1].fraction == 1.0
+    assert [e.batches_done for e in events] == sorted(e.batches_done for e in events)
+    assert events[0].batches_done == 0 and events[-1].batches_done == batches
+    assert events[-1].tokens == sum(g.num_tokens for g in got)

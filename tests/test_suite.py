@@ -215,3 +215,65 @@ def test_bad_thresholds_are_clean_errors(tmp_path: Path, text: str, line: int, m
         load_suite_text(text, tmp_path)
     assert f"t.yaml:{line}: " in str(info.value)
     assert message in str(info.value), str(info.value)
+
+
+# --------------------------------------------------------------------------- prompt files and pass_if at collection
+
+URIAL_PROMPT = "# Instruction\n\nBe helpful.\n\n# Query:\n```\nq\n```\n\n# Answer:\n```\na\n```\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10", "prompt: {p}:1: prompt file is not valid UTF-8"),
+        (b"  \n\n", "prompt: {p}: prompt file is empty"),
+        (None, "prompt: {p}: cannot read prompt file: No such file or directory"),
+        ("folder", "prompt: {p}: cannot read prompt file: Is a directory"),
+    ],
+)
+def test_unusable_prompt_file_is_a_collection_error(tmp_path: Path, content: bytes | str | None, message: str) -> None:
+    prompt = tmp_path / "prompts" / "p.bin"
+    prompt.parent.mkdir()
+    if content == "folder":
+        prompt.mkdir()
+    elif isinstance(content, bytes):
+        prompt.write_bytes(content)
+    with pytest.raises(SuiteError) as info:
+        load_suite_text("suite: x\nprompt: prompts/p.bin\ncases:\n  - id: a\n    instruction: hi\n", tmp_path)
+    assert str(info.value) == f"{tmp_path / 't.yaml'}:2: " + message.format(p=prompt)
+
+
+def test_prompt_file_without_examples_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "plain.txt").write_text("Be brief.\n")
+    suite = load_suite_text("prompt: plain.txt\ncases:\n  - id: a\n    instruction: hi\n", tmp_path)
+    assert len(suite.warnings) == 1
+    assert str(suite.warnings[0]).startswith(f"{tmp_path / 't.yaml'}:1: prompt: ")
+    assert "has no '# Query:' / '# Answer:' example" in str(suite.warnings[0])
+    (tmp_path / "urial.txt").write_text(URIAL_PROMPT)
+    assert load_suite_text("prompt: urial.txt\ncases:\n  - id: a\n    instruction: hi\n", tmp_path).warnings == ()
+
+
+IMPOSSIBLE = [
+    ("cases:\n  - id: a\n    instruction: hi\n    repeats: 3\n    pass_if: '>= 10'\n", 5,
+     "case 'a': pass_if '>= 10' can never hold with repeats: 3 (passing runs are 0 to 3)"),
+    ("cases:\n  - id: a\n    instruction: hi\n    repeats: 3\n    pass_if: '< 0'\n", 5, "pass_if '< 0' can never hold"),
+    ("cases:\n  - id: a\n    instruction: hi\n    repeats: 4\n    pass_if: '== 2.5'\n", 5, "pass_if '== 2.5' can never hold"),
+    ("defaults:\n  repeats: 5\n  pass_if: '>= 4'\ncases:\n  - id: a\n    instruction: hi\n    repeats: 2\n", 7,
+     "case 'a': pass_if '>= 4' can never hold with repeats: 2"),
+    ("defaults:\n  repeats: 2\n  pass_if: '> 2'\ncases:\n  - id: a\n    instruction: hi\n", 3,
+     "case 'a': pass_if '> 2' can never hold with repeats: 2"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "message"), IMPOSSIBLE)
+def test_impossible_pass_if_is_a_collection_error(tmp_path: Path, text: str, line: int, message: str) -> None:
+    with pytest.raises(SuiteError) as info:
+        load_suite_text(text, tmp_path)
+    assert str(info.value).startswith(f"{tmp_path / 't.yaml'}:{line}: "), str(info.value)
+    assert message in str(info.value)
+
+
+def test_possible_pass_if_loads(tmp_path: Path) -> None:
+    for threshold in (">= 3", "== 0", "<= 1", "!= 2", "> 2.5"):
+        suite = load_suite_text(f"cases:\n  - id: a\n    instruction: hi\n    repeats: 3\n    pass_if: '{threshold}'\n", tmp_path)
+        assert suite.cases[0].pass_if is not None

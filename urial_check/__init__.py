@@ -14,7 +14,7 @@ from .prompt import STOP_STRINGS, UrialPrompt, cut_answer
 from .refusal import RefusalLabel, RefusalVerdict, detect_refusal
 from .run_record import RunRecordError, load_run_record
 from .session import Answer, CaseOutcome, SessionSettings, UrialSession
-from .suite import Case, Expect, Suite, SuiteError, load_suite
+from .suite import Case, Expect, Suite, SuiteError, SuiteWarning, load_suite
 from .token_shift import CaseShift, ShiftMetrics, SuiteShift, aggregate, measure_shift, measure_shift_batch, shift_metrics
 
 __version__ = "0.1.0"
@@ -42,6 +42,7 @@ __all__ = [
     "Suite",
     "SuiteError",
     "SuiteShift",
+    "SuiteWarning",
     "Threshold",
     "ThresholdError",
     "UrialPrompt",

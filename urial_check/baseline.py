@@ -51,6 +51,7 @@ from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 import numpy as np
 
 from .judges.base import ASPECTS, SCORE_MAX, SCORE_MIN
+from .terminal import printable, printable_json, table
 
 Better = Literal["higher", "lower"]
 MetricKind = Literal["rate", "score", "shift"]
@@ -561,13 +562,11 @@ def _suite_headline(suite: SuiteComparison) -> str:
 
 def render_suite(suite: SuiteComparison, *, max_flips: int = 20) -> str:
     """Plain text for one suite: headline, metric table, flipped cases (for terminals and test failures)."""
-    from tabulate import tabulate
-
     lines = [_suite_headline(suite)]
     if suite.metrics:
-        table = tabulate([_row_cells(r) for r in suite.metrics], headers=_HEADERS, tablefmt="simple",
-                         colalign=("left", "right", "right", "right", "right", "left", "right", "left"))
-        lines += ["  " + ln for ln in table.splitlines()]
+        metrics = table([_row_cells(r) for r in suite.metrics], _HEADERS, tablefmt="simple",
+                        colalign=("left", "right", "right", "right", "right", "left", "right", "left"))
+        lines += ["  " + ln for ln in metrics.splitlines()]
     if suite.shift_context:
         lines.append(f"  token shift compared under context {suite.shift_context!r}")
     for title, flips in (("newly failing", suite.newly_failing), ("newly passing", suite.newly_passing)):
@@ -583,7 +582,7 @@ def render_suite(suite: SuiteComparison, *, max_flips: int = 20) -> str:
                        ("changed (not compared)", suite.changed)):
         if ids:
             lines.append(f"  {title}: {_list(ids)}")
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def _list(ids: Sequence[str], limit: int = 12) -> str:
@@ -615,14 +614,14 @@ def render_table(comparison: Comparison, *, max_flips: int = 20) -> str:
     for suite in comparison.suites:
         lines += ["", render_suite(suite, max_flips=max_flips)]
     lines += ["", _verdict_line(comparison)]
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def _md(text: Any) -> str:
     """Text safe inside a Markdown table cell: no HTML, no table breaks, no emphasis or code markers."""
     out = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     out = re.sub(r"([\\`*_\[\]|#~])", r"\\\1", out)
-    return " ".join(out.split())
+    return printable(" ".join(out.split()), newlines=False)
 
 
 def render_markdown(comparison: Comparison, *, max_flips: int = 20) -> str:
@@ -661,4 +660,4 @@ def render_markdown(comparison: Comparison, *, max_flips: int = 20) -> str:
 
 def to_json(comparison: Comparison) -> str:
     """The comparison as JSON text (see :meth:`Comparison.as_dict`)."""
-    return json.dumps(comparison.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    return printable_json(json.dumps(comparison.as_dict(), indent=2, ensure_ascii=False)) + "\n"

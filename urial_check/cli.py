@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from . import __version__
+from .terminal import printable
 
 EXIT_OK = 0
 EXIT_REGRESSION = 1
@@ -147,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except UsageError as exc:
-        print(f"urial-check {args.command}: error: {exc}", file=sys.stderr)
+        print(printable(f"urial-check {args.command}: error: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

@@ -19,7 +19,8 @@ from .prompt import PromptError
 from .gate import GateResult, evaluate_gate, render_gate
 from .report import RunInfo, failure_story, gate_record, junit_properties, outcome_record, relative_path
 from .session import CaseFailure, MeasurementError, UrialSession
-from .suite import Case, Suite, SuiteError, load_suite
+from .suite import Case, Suite, SuiteError, SuiteWarning, load_suite
+from .terminal import printable
 
 DEFAULT_SUITE_GLOBS = ("*/suites/*.yaml", "*/suites/*.yml", "*.urial.yaml", "*.urial.yml")
 CASE_MARKER = "urial"
@@ -44,7 +45,9 @@ class SuiteFile(pytest.File):
             suite = load_suite(self.path, root=self.config.rootpath)
         except SuiteError as err:
             relative = SuiteError(relative_path(err.path, self.config.rootpath), err.line, err.message)
-            raise self.CollectError(str(relative)) from None
+            raise self.CollectError(printable(str(relative))) from None
+        for warning in suite.warnings:
+            self.warn(SuiteWarning(relative_path(warning.path, self.config.rootpath), warning.line, printable(warning.message)))
         _register_markers(self.config, {t for c in suite.cases for t in c.tags})
         for case in suite.cases:
             item = CaseItem.from_parent(self, name=case.id, callobj=_runner(case), case=case)
@@ -82,7 +85,7 @@ class CaseItem(pytest.Function):
         self.urial_record: dict[str, Any] | None = None
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.case.path, self.case.line - 1, f"case {self.case.id!r} ({self.case.suite})"
+        return self.case.path, self.case.line - 1, printable(f"case {self.case.id!r} ({self.case.suite})", newlines=False)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         error = excinfo.value
@@ -92,7 +95,7 @@ class CaseItem(pytest.Function):
             path = relative_path(self.case.path, self.config.rootpath)
             return f"{path}:{self.case.line}: case '{self.case.id}': no refusal verdict: {error}"
         if isinstance(error, (BackendError, PromptError, MeasurementError)):
-            return f"urial-check: {error}"
+            return printable(f"urial-check: {error}")
         return super().repr_failure(excinfo)
 
 
@@ -114,7 +117,7 @@ class GateItem(pytest.Function):
         self.urial_record: dict[str, Any] | None = None
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.suite.path, self.suite.gate_line - 1, f"gate of suite {self.suite.name!r}"
+        return self.suite.path, self.suite.gate_line - 1, printable(f"gate of suite {self.suite.name!r}", newlines=False)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         error = excinfo.value
@@ -122,9 +125,9 @@ class GateItem(pytest.Function):
             path = relative_path(self.suite.path, self.config.rootpath)
             failed = ", ".join(f"{r.metric} {r.threshold}" for r in error.result.failures)
             head = f"{path}:{self.suite.gate_line}: gate of suite '{self.suite.name}' failed ({failed}) over {error.result.cases} cases"
-            return head + "\n" + render_gate(error.result)
+            return printable(head) + "\n" + render_gate(error.result)
         if isinstance(error, (BackendError, PromptError, MeasurementError, DetectorError)):
-            return f"urial-check: {error}"
+            return printable(f"urial-check: {error}")
         return super().repr_failure(excinfo)
 
 
@@ -145,15 +148,15 @@ class BaselineItem(pytest.Function):
         self.urial_record: dict[str, Any] | None = None
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.suite.path, 0, f"baseline of suite {self.suite.name!r}"
+        return self.suite.path, 0, printable(f"baseline of suite {self.suite.name!r}", newlines=False)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         error = excinfo.value
         if isinstance(error, BaselineRegression):
             path = relative_path(self.suite.path, self.config.rootpath)
-            return f"{path}: suite '{self.suite.name}' regressed against the baseline\n{error.report}"
+            return printable(f"{path}: suite '{self.suite.name}' regressed against the baseline\n{error.report}")
         if isinstance(error, (BackendError, PromptError, MeasurementError, DetectorError)):
-            return f"urial-check: {error}"
+            return printable(f"urial-check: {error}")
         return super().repr_failure(excinfo)
 
 
@@ -164,7 +167,7 @@ def _suite_outcomes(urial_session: UrialSession, suite: Suite, request: pytest.F
     try:
         return [urial_session.evaluate(c) for c in cases]
     except (BackendError, PromptError, MeasurementError) as err:
-        request.session.shouldstop = f"urial-check: {err}"
+        request.session.shouldstop = printable(f"urial-check: {err}", newlines=False)
         raise
 
 
@@ -218,7 +221,7 @@ def _runner(case: Case) -> Callable[..., None]:
         try:
             outcome = urial_session.evaluate(case)
         except (BackendError, PromptError, MeasurementError) as err:
-            request.session.shouldstop = f"urial-check: {err}"
+            request.session.shouldstop = printable(f"urial-check: {err}", newlines=False)
             raise
         request.node.urial_record = _case_record(urial_session, outcome)
         # JUnit XML properties (added to user_properties directly: the record_property fixture

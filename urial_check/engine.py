@@ -73,10 +73,24 @@ class ProgressEvent:
     tokens: int
     #: Seconds since the call started.
     elapsed: float
+    #: Batches finished so far in this call.
+    batches_done: int = 0
+    #: Work in token-budget units: each request counts its ``max_new_tokens``; a generated token
+    #: is one unit, and a request that ends early counts its unused budget as done. This moves
+    #: with every decode step and ends at ``budget_total``.
+    budget_done: int = 0
+    budget_total: int = 0
 
     @property
     def tokens_per_second(self) -> float:
         return self.tokens / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def fraction(self) -> float:
+        """How much of the call's work is done, 0 to 1 (by token budget; by cases without one)."""
+        if self.budget_total > 0:
+            return min(1.0, self.budget_done / self.budget_total)
+        return self.cases_done / self.cases_total if self.cases_total else 1.0
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -109,17 +123,6 @@ class PrefixStore:
 
     def clear(self) -> None:
         self._entries.clear()
-
-
-def tqdm_progress(bar: Any) -> ProgressCallback:
-    """Adapt a tqdm bar (total = number of cases) to the ``progress`` callback."""
-
-    def update(event: ProgressEvent) -> None:
-        if event.cases_done > bar.n:
-            bar.update(event.cases_done - bar.n)
-        bar.set_postfix_str(f"{event.tokens_per_second:.1f} tok/s", refresh=False)
-
-    return update
 
 
 @dataclass
@@ -160,6 +163,9 @@ class _Run:
         self.progress = progress
         self.tokens = 0
         self.done = 0
+        self.batches_done = 0
+        self.budget_done = 0
+        self.budget_total = 0
         self.started = time.perf_counter()
         self.eos = _eos_ids(model, tokenizer)
         self.pad = _pad_id(model, tokenizer, self.eos)
@@ -172,13 +178,15 @@ class _Run:
     def report(self) -> None:
         if self.progress is not None:
             elapsed = time.perf_counter() - self.started
-            self.progress(ProgressEvent(self.done, len(self.results), self.tokens, elapsed))
+            self.progress(ProgressEvent(self.done, len(self.results), self.tokens, elapsed, self.batches_done,
+                                        self.budget_done, self.budget_total))
 
     def finish(self, row: _Row, text: str, reason: str) -> None:
         result = GenerationResult(text=text, num_tokens=len(row.generated), finish_reason=reason,
                                   seconds=row.seconds)
         self.results[row.index] = result
         self.done += 1
+        self.budget_done += max(0, row.request.decoding.max_new_tokens - len(row.generated))
         if self.on_result is not None:
             self.on_result(row.index, result)
 
@@ -218,6 +226,7 @@ def generate(
     if batch_size is not None and batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer or None, got {batch_size}")
     run = _Run(model, tokenizer, len(requests), on_result, progress)
+    run.budget_total = sum(r.decoding.max_new_tokens for r in requests)
     store = prefix_store if prefix_store is not None else PrefixStore()
     automatic = batch_size is None
     size = batch_size or (CUDA_START_BATCH_SIZE if run.device.type == "cuda" else CPU_BATCH_SIZE)
@@ -240,6 +249,7 @@ def generate(
             size = max(1, size // 2)
             unfinished = [r for r in batch if run.results[r.index] is None]
             for row in unfinished:
+                run.budget_done -= len(row.generated)
                 row.generated.clear()
                 row.seconds = 0.0
             pending = unfinished + pending
@@ -373,14 +383,17 @@ def _generate_batch(run: _Run, group: _Group, rows: list[_Row], store: PrefixSto
             row.generated.append(token)
             row.seconds += share
             run.tokens += 1
+            run.budget_done += 1
             ending = _ending(run, row, token)
             if ending is None:
                 keep.append(b)
             else:
                 run.finish(row, *ending)
-        run.report()
         if not keep:
+            run.batches_done += 1
+            run.report()
             return
+        run.report()
         step_start = time.perf_counter()
         if len(keep) < len(active):
             order = _fill_holes(keep, len(active))

@@ -21,6 +21,7 @@ from typing import Any, Sequence
 
 from .session import CaseOutcome
 from .suite import Assertion
+from .terminal import table
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,8 @@ def evaluate_gate(
 
 
 def render_gate(result: GateResult) -> str:
-    from tabulate import tabulate
-
-    table: list[list[Any]] = []
+    cells: list[list[Any]] = []
     for row in result.rows:
         value = "n/a" if row.value is None else f"{row.value:.3f}"
-        table.append([row.metric, value, row.threshold, row.n, "ok" if row.passed else "FAIL"])
-    return tabulate(table, headers=["metric", "measured", "threshold", "n", ""], tablefmt="simple", disable_numparse=True)
+        cells.append([row.metric, value, row.threshold, row.n, "ok" if row.passed else "FAIL"])
+    return table(cells, ["metric", "measured", "threshold", "n", ""], tablefmt="simple", disable_numparse=True)

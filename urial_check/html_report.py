@@ -1,8 +1,10 @@
 """A self-contained HTML report of one run record, optionally against a baseline run.
 
-One file, no scripts, no network, no web fonts: per-suite tables, the gate's comparison (when a
-baseline is given), per-case details (answer, refusal evidence, judge scores and reasons, token
-shift), how many verdicts each refusal rule family decided per suite, and three kinds of plots drawn as inline SVG:
+One file, no scripts, no network, no web fonts: a headline verdict (cases, suite gates and the
+baseline comparison together), per-suite tables, suite gates, the comparison (when a baseline is
+given) with a word-level diff of each flipped case's two answers, per-case details (answer, refusal
+evidence, judge scores and reasons, token shift), how many verdicts each refusal rule family decided
+per suite, and three kinds of plots drawn as inline SVG:
 
 * refusal and over-refusal rate per suite, this run against the baseline (paired on shared cases),
 * the distribution of each judge aspect's 1-5 scores (this run against the baseline),
@@ -16,7 +18,9 @@ hundreds of kilobytes of glyph paths for the same bars.
 
 from __future__ import annotations
 
+import difflib
 import math
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -33,6 +37,11 @@ BASE_COLOUR = "#a7adb8"
 SHIFT_COLOURS = {"unshifted": "#9fd09f", "marginal": "#f2c94c", "shifted": "#e06666"}
 RATE_METRICS = (("refusal_rate", "refusal", "higher is better"), ("over_refusal_rate", "over-refusal", "lower is better"))
 SCORE_BINS = (1, 2, 3, 4, 5)
+#: Unchanged words kept around each change in an answer diff (longer unchanged runs are elided).
+DIFF_CONTEXT_WORDS = 8
+#: Gate metrics shown as percentages (the others, mean scores and KL, as numbers).
+PERCENT_GATE_METRICS = ("refusal_rate", "over_refusal_rate", "pass_rate", "token_shift.unshifted",
+                        "token_shift.marginal", "token_shift.shifted")
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,49 @@ def _mean(values: Sequence[float] | None) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+# --------------------------------------------------------------------------- answer diffs
+
+Segment = tuple[str, str]  # (kind, text); kind: "same", "del", "ins" or "gap" (elided unchanged words)
+
+
+def answer_diff(before: str, after: str, *, context: int = DIFF_CONTEXT_WORDS) -> tuple[list[Segment], list[Segment]]:
+    """Word-level diff of two answers (``difflib.SequenceMatcher`` over words with their trailing
+    whitespace): the segments to show for ``before`` (unchanged and deleted words) and for
+    ``after`` (unchanged and inserted words). Unchanged runs longer than ``2 * context`` words
+    keep ``context`` words next to each change."""
+    a, b = re.findall(r"\S+\s*", before), re.findall(r"\S+\s*", after)
+    left: list[Segment] = []
+    right: list[Segment] = []
+    opcodes = difflib.SequenceMatcher(a=[w.strip() for w in a], b=[w.strip() for w in b], autojunk=False).get_opcodes()
+    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        if tag == "equal":
+            kept = _elide(a[i1:i2], context, first=index == 0, last=index == len(opcodes) - 1)
+            left += kept
+            right += kept
+            continue
+        if i2 > i1:
+            left.append(("del", "".join(a[i1:i2])))
+        if j2 > j1:
+            right.append(("ins", "".join(b[j1:j2])))
+    return left, right
+
+
+def _elide(words: Sequence[str], context: int, *, first: bool, last: bool) -> list[Segment]:
+    if first and last:
+        return [("same", "".join(words))]
+    head = 0 if first else context
+    tail = 0 if last else context
+    if len(words) <= head + tail + 1:
+        return [("same", "".join(words))]
+    out: list[Segment] = []
+    if head:
+        out.append(("same", "".join(words[:head])))
+    out.append(("gap", "… "))
+    if tail:
+        out.append(("same", "".join(words[-tail:])))
+    return out
+
+
 # --------------------------------------------------------------------------- views of the record
 
 
@@ -200,6 +252,41 @@ def _case_view(case: Mapping[str, Any], base: Mapping[str, Any] | None, flipped:
     }
 
 
+def _gate_view(gate: Mapping[str, Any]) -> dict[str, Any]:
+    rows = []
+    for row in gate.get("rows") or ():
+        value = row.get("value")
+        if value is None:
+            shown = "n/a"
+        elif row["metric"] in PERCENT_GATE_METRICS:
+            shown = f"{100 * float(value):.1f}%"
+        else:
+            shown = f"{float(value):.2f}"
+        rows.append({"metric": row["metric"], "value": shown, "threshold": row["threshold"], "n": row.get("n"),
+                     "passed": bool(row["passed"])})
+    return {"suite": gate["suite"], "cases": gate.get("cases"), "passed": bool(gate["passed"]), "rows": rows}
+
+
+def headline(run: Mapping[str, Any], comparison: Comparison | None) -> dict[str, Any]:
+    """The page's overall verdict: every case passed, every suite gate passed, and (with a
+    baseline) no metric regressed."""
+    cases = list(run.get("cases") or ())
+    failed = sum(1 for c in cases if c.get("outcome") != "passed")
+    gates = list(run.get("gates") or ())
+    gates_failed = sum(1 for g in gates if not g.get("passed"))
+    regressions = len(comparison.regressions) if comparison is not None else 0
+    passed = not (failed or gates_failed or regressions)
+    parts = [f"{failed} of {len(cases)} cases failed" if failed else f"all {len(cases)} cases passed"]
+    if gates:
+        noun = "gate" if len(gates) == 1 else "gates"
+        parts.append(f"{gates_failed} of {len(gates)} {noun} failed" if gates_failed else f"{len(gates)} {noun} passed")
+    if comparison is not None:
+        parts.append(f"{regressions} metric(s) regressed against the baseline" if regressions
+                     else "no regression against the baseline")
+    return {"passed": passed, "verdict": "pass" if passed else "fail",
+            "text": ("PASSED: " if passed else "FAILED: ") + "; ".join(parts) + "."}
+
+
 def _comparison_view(comparison: Comparison) -> dict[str, Any]:
     from .baseline import format_change, format_test, format_value
 
@@ -235,11 +322,21 @@ def render_html_report(
             flips.update({(s.suite, f.case_id): "newly failing" for f in s.newly_failing})
             flips.update({(s.suite, f.case_id): "newly passing" for f in s.newly_passing})
 
+    gates = {g["suite"]: _gate_view(g) for g in run.get("gates") or ()}
+    diffs = {}
+    if comparison is not None:
+        for s in comparison.suites:
+            for f in s.newly_failing + s.newly_passing:
+                now_case = next((c for c in runs.get(s.suite, ()) if c["id"] == f.case_id), None)
+                base_case = base_index.get((s.suite, f.case_id))
+                if now_case is not None and base_case is not None:
+                    diffs[(s.suite, f.case_id)] = answer_diff(base_case["answer"], now_case["answer"])
+
     suites: list[dict[str, Any]] = []
     rate_rows: list[tuple[str, str, float, float | None, int]] = []
     shift_rows: list[tuple[str, Mapping[str, float]]] = []
-    for name in sorted(runs):
-        now = suite_figures(runs[name])
+    for name in sorted(set(runs) | set(gates)):
+        now = suite_figures(runs.get(name, []))
         base = suite_figures(base_runs[name]) if name in base_runs else None
         s_cmp = comparison.suite(name) if comparison is not None else None
         for metric, label, _ in RATE_METRICS:
@@ -257,7 +354,9 @@ def render_html_report(
             "name": name, "now": now, "base": base,
             "histograms": [histogram(a, v, (base or {}).get("scores", {}).get(a)) for a, v in now["scores"].items()],
             "comparison": compared["suites"].get(name) if compared else None,
-            "cases": [_case_view(c, base_index.get((name, c["id"])), flips.get((name, c["id"]))) for c in runs[name]],
+            "gate": gates.get(name),
+            "diffs": {case_id: d for (suite, case_id), d in diffs.items() if suite == name},
+            "cases": [_case_view(c, base_index.get((name, c["id"])), flips.get((name, c["id"]))) for c in runs.get(name, [])],
         })
     page_title = title or f"urial-check run {run.get('run_id', '')}"
     from .report import rule_counts
@@ -265,6 +364,7 @@ def render_html_report(
     return str(_template().render(
         title=page_title, run=run, baseline=baseline, compared=compared, suites=suites,
         rule_families=rule_counts(run.get("cases", ())),
+        headline=headline(run, comparison),
         rate_chart=rate_chart(rate_rows) if rate_rows else None,
         shift_chart=shift_chart(shift_rows) if shift_rows else None,
         now_colour=NOW_COLOUR, base_colour=BASE_COLOUR, shift_colours=SHIFT_COLOURS,

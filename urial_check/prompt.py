@@ -14,6 +14,7 @@ conversation appends its turns in exactly that format and leaves an open answer 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,8 @@ FENCE = "```"
 #: Generation stops at the first of these (the model starting a new query or heading).
 STOP_STRINGS: tuple[str, ...] = ("# Query", "# User", "```\n\n#")
 DEFAULT_PROMPT_RESOURCE = "default.txt"
+#: An in-context example: a ``# Query:`` heading line, later followed by an ``# Answer:`` one.
+_EXAMPLE_RE = re.compile(r"^# Query:[ \t]*$.*?^# Answer:[ \t]*$", re.M | re.S)
 
 
 class PromptError(ValueError):
@@ -60,6 +63,18 @@ class UrialPrompt:
         if not text.strip():
             raise PromptError(f"{path}: prompt file is empty")
         return cls(text=text, source=str(path))
+
+    @property
+    def examples(self) -> int:
+        """How many ``# Query:`` / ``# Answer:`` examples the prompt holds (URIAL prompts have a few)."""
+        return len(_EXAMPLE_RE.findall(self.text))
+
+    def format_warning(self) -> str | None:
+        """Why the text does not look like a URIAL prompt, or None when it does."""
+        if self.examples:
+            return None
+        return (f"{self.source} has no '{QUERY_ROLE}' / '{ANSWER_ROLE}' example; a URIAL prompt is a preamble "
+                f"followed by examples in that format (the model gets no in-context alignment)")
 
     @property
     def sha256(self) -> str:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .session import CaseOutcome
-
 from .run_record import RUN_RECORD_SCHEMA, RUN_RECORD_VERSION
+from .session import CaseOutcome
+from .terminal import printable, table
+
 ANSWER_EXCERPT_CHARS = 600
 
 
@@ -142,8 +143,6 @@ def shift_entries(records: Iterable[Mapping[str, Any]]) -> list[Any]:
 
 def shift_table(entries: Sequence[Any]) -> str:
     """Per suite and context: the three ratios and mean KL, pooled over answer positions."""
-    from tabulate import tabulate
-
     from .shift_html import suite_summaries as shift_suites
 
     rows = []
@@ -152,7 +151,7 @@ def shift_table(entries: Sequence[Any]) -> str:
             rows.append([suite, context, s.cases, s.positions, f"{100 * s.unshifted:.1f}%", f"{100 * s.marginal:.1f}%",
                          f"{100 * s.shifted:.1f}%", f"{s.mean_kl:.3f}"])
     headers = ["suite", "context", "cases", "positions", "unshifted", "marginal", "shifted", "mean KL"]
-    return tabulate(rows, headers=headers, tablefmt="github")
+    return table(rows, headers, tablefmt="github")
 
 
 def write_shift_artifacts(records: Sequence[dict[str, Any]], entries: Sequence[Any], run_dir: Path, title: str) -> Path:
@@ -186,8 +185,6 @@ def gate_record(result: Any) -> dict[str, Any]:
 
 def scores_table(records: Sequence[Mapping[str, Any]]) -> str:
     """Per suite, the mean of each judged aspect and their average (laid out like the URIAL paper's Table 1)."""
-    from tabulate import tabulate
-
     from .suite import SCORE_ASPECTS
 
     by_suite: dict[str, list[Mapping[str, float]]] = {}
@@ -199,14 +196,14 @@ def scores_table(records: Sequence[Mapping[str, Any]]) -> str:
         return ""
     extra = sorted({a for rows in by_suite.values() for s in rows for a in s if a not in SCORE_ASPECTS})
     aspects = list(SCORE_ASPECTS) + extra
-    table = []
+    rows_out = []
     for suite in sorted(by_suite):
         rows = by_suite[suite]
         means = [_mean([s[a] for s in rows if a in s]) for a in aspects]
         present = [m for m, a in zip(means, SCORE_ASPECTS) if m is not None]
         avg = sum(present) / len(present) if present else None
-        table.append([suite, len(rows)] + [_fmt(m) for m in means] + [_fmt(avg)])
-    return tabulate(table, headers=["suite", "judged"] + aspects + ["avg"], tablefmt="github")
+        rows_out.append([suite, len(rows)] + [_fmt(m) for m in means] + [_fmt(avg)])
+    return table(rows_out, ["suite", "judged"] + aspects + ["avg"], tablefmt="github")
 
 
 def judge_errors(records: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
@@ -271,19 +268,17 @@ def _rate(flags: Iterable[bool]) -> float | None:
 
 def summary_table(records: Sequence[Mapping[str, Any]]) -> str:
     """The terminal summary: one row per suite (and a total row when there are several)."""
-    from tabulate import tabulate
-
     rows = suite_summaries(records)
     if not rows:
         return ""
     if len(rows) > 1:
         rows.append(_summary("all", records))
-    table = [
+    cells = [
         [r["suite"], r["cases"], r["passed"], _pct(r["refusal_rate"], r["required"]), _pct(r["over_refusal_rate"], r["forbidden"])]
         for r in rows
     ]
     headers = ["suite", "cases", "passed", "refusal rate (required)", "over-refusal rate (forbidden)"]
-    return tabulate(table, headers=headers, tablefmt="github")
+    return table(cells, headers, tablefmt="github")
 
 
 def rule_counts(records: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -312,14 +307,12 @@ def rule_counts(records: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str
 
 def rule_table(records: Sequence[Mapping[str, Any]]) -> str:
     """The terminal table of :func:`rule_counts`: one row per suite and rule family."""
-    from tabulate import tabulate
-
     rows = [[suite, row["rule"], f"{row['verdicts']} of {row['cases']}", ", ".join(f"{n} {label}" for label, n in row["labels"].items()),
              row["meaning"]]
             for suite, suite_rows in rule_counts(records).items() for row in suite_rows]
     if not rows:
         return ""
-    return tabulate(rows, headers=["suite", "rule", "verdicts", "labels", "meaning"], tablefmt="github")
+    return table(rows, headers=["suite", "rule", "verdicts", "labels", "meaning"], tablefmt="github")
 
 
 def _pct(rate: float | None, n: int) -> str:
@@ -407,7 +400,7 @@ def failure_story(outcome: CaseOutcome, model_id: str, *, rootdir: Path | None =
     lines.extend(textwrap.indent(excerpt, "    | ", lambda _: True).splitlines())
     lines.append(f"  verdict: {answer.verdict.label} ({answer.verdict.evidence})")
     lines.append(f"  model: {model_id}; {answer.num_tokens} tokens, finish: {answer.finish_reason}" + (", cached" if answer.cached else ""))
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def relative_path(path: Path, rootdir: Path) -> Path:

@@ -350,12 +350,7 @@ class UrialSession:
                 self._copy(units[i], units[other])
 
         with self._progress_guard():
-            bar = self._progress_bar(len(todo))
-            progress = None
-            if bar is not None:
-                from .engine import tqdm_progress
-
-                progress = tqdm_progress(bar)  # cases done, tokens/s, ETA after every decode step
+            progress = self._progress(len(todo))
             try:
                 batch = [requests[i] for i in todo]
                 if progress is None:  # backends without progress reporting stay usable
@@ -363,20 +358,21 @@ class UrialSession:
                 else:
                     backend.generate(batch, on_result=on_result, progress=progress)
             finally:
-                if bar is not None:
-                    bar.close()
+                if progress is not None:
+                    progress.close()
                 self.generated_seconds += time.perf_counter() - t0
 
     def _copy(self, source: tuple[Case, int], target: tuple[Case, int]) -> None:
         waiting = self._undecided[run_key(*source)]
         self._undecided[run_key(*target)] = _Generated({**waiting.fields, "case_key": run_key(*target)}, target[0].instruction)
 
-    def _progress_bar(self, total: int) -> Any:
+    def _progress(self, total: int) -> Any:
+        """A bar per decode step on a terminal, one line per batch elsewhere (see :mod:`urial_check.progress`)."""
         if not self.settings.progress or total < 2:
             return None
-        from tqdm import tqdm
+        from .progress import GenerationProgress
 
-        return tqdm(total=total, desc="urial-check: generating", unit="case", leave=False, dynamic_ncols=True)
+        return GenerationProgress(total)
 
     def _store(self, unit: tuple[Case, int], request: GenerationRequest, result: GenerationResult) -> None:
         fields = {

@@ -33,6 +33,7 @@ import yaml
 
 from .compare import Threshold, ThresholdError, parse_threshold
 from .decoding import DecodingError, check_field
+from .prompt import PromptError, UrialPrompt
 
 FORMAT_VERSION = 1
 REFUSAL_EXPECTATIONS = ("required", "forbidden", "any")
@@ -70,6 +71,20 @@ _PLAIN_TAGS = {
 
 class SuiteError(Exception):
     """A user mistake in a suite file: ``path:line: message``."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        return f"{where}: {self.message}"
+
+
+class SuiteWarning(UserWarning):
+    """Something in a suite file that works but is likely a mistake: ``path:line: message``."""
 
     def __init__(self, path: Path | str, line: int | None, message: str) -> None:
         self.path = Path(path)
@@ -160,6 +175,8 @@ class Suite:
     rubrics: tuple[tuple[str, str], ...] = ()
     #: Per-metric margins for the baseline comparison (``gate: {margins: {...}}``), in the metric's units.
     margins: tuple[tuple[str, float], ...] = ()
+    #: Likely mistakes that do not stop the suite (e.g. a prompt file without examples).
+    warnings: tuple[SuiteWarning, ...] = ()
 
     def __iter__(self) -> Iterator[Case]:
         return iter(self.cases)
@@ -426,11 +443,16 @@ def parse_suite(text: str, path: Path | str, *, root: Path | None = None) -> Sui
         name = _string(conv, top["suite"][1], "suite")
 
     prompt_path: Path | None = None
+    warnings: list[SuiteWarning] = []
     if "prompt" in top:
         pnode = top["prompt"][1]
         prompt_path = (path.parent / _string(conv, pnode, "prompt")).resolve()
-        if not prompt_path.is_file():
-            raise conv.err(pnode, f"prompt: no such file {str(prompt_path)!r}")
+        try:
+            prompt_problem = UrialPrompt.from_file(prompt_path).format_warning()
+        except PromptError as exc:
+            raise conv.err(pnode, f"prompt: {exc}") from None
+        if prompt_problem:
+            warnings.append(SuiteWarning(path, pnode.start_mark.line + 1, f"prompt: {prompt_problem}"))
 
     rubrics: tuple[tuple[str, str], ...] = ()
     if "rubrics" in top:
@@ -454,6 +476,7 @@ def parse_suite(text: str, path: Path | str, *, root: Path | None = None) -> Sui
             default_repeat["repeats"] = _repeats(conv, dentries["repeats"][1], "defaults")
         if "pass_if" in dentries:
             default_repeat["pass_if"] = _threshold(conv, dentries["pass_if"][1], "defaults.pass_if")
+            default_repeat["pass_if_node"] = dentries["pass_if"][1]
         if "expect" in dentries:
             default_expect = _expect(conv, dentries["expect"][1], "defaults.expect", aspects)
         if "generation" in dentries:
@@ -482,7 +505,7 @@ def parse_suite(text: str, path: Path | str, *, root: Path | None = None) -> Sui
         cases.append(case)
     return Suite(
         name=name, path=path, cases=tuple(cases), prompt_path=prompt_path, tags=default_tags,
-        gate=gate, gate_line=gate_line, rubrics=rubrics, margins=margins,
+        gate=gate, gate_line=gate_line, rubrics=rubrics, margins=margins, warnings=tuple(warnings),
     )
 
 
@@ -561,6 +584,12 @@ def _case(
         pass_if = _threshold(conv, entries["pass_if"][1], f"{what}.pass_if")
     if pass_if is not None and repeats == 1 and "pass_if" in entries:
         raise conv.err(entries["pass_if"][0], f"{what}: pass_if needs repeats > 1")
+    if pass_if is not None and not any(pass_if.check(k) for k in range(repeats + 1)):
+        # The line of whichever setting the user would change: the case's pass_if or repeats, else the default's.
+        where = entries["pass_if"][1] if "pass_if" in entries else entries["repeats"][1] if "repeats" in entries \
+            else default_repeat["pass_if_node"]
+        raise conv.err(where, f"{what}: pass_if {pass_if.text!r} can never hold with repeats: {repeats} "
+                              f"(passing runs are 0 to {repeats})")
 
     generation = dict(default_gen)
     if "generation" in entries:

@@ -151,9 +151,7 @@ def load_model_and_tokenizer(source: ModelSource, device: str, dtype: Any) -> tu
     """Load with transformers, offline. Any failure becomes one BackendError line."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()
     assert source.folder is not None
     kwargs: dict[str, Any] = {"local_files_only": True}
     if source.gguf_file:

@@ -66,7 +66,10 @@ class TransformersBackend:
             t0 = time.perf_counter()
             device = pick_device(self.settings.device)
             dtype = pick_dtype(self.settings.dtype, device)
-            self._model, self._tokenizer = self._load(device, dtype)
+            from ..progress import quiet_loading
+
+            with quiet_loading():  # no third-party loading bars
+                self._model, self._tokenizer = self._load(device, dtype)
             self.device = device
             self.load_seconds = time.perf_counter() - t0
         return self._model, self._tokenizer
