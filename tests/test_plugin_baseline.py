@@ -75,3 +75,34 @@ def test_bad_baseline_file_is_a_usage_error(pytester: pytest.Pytester, suite: No
     result.stderr.fnmatch_lines(["ERROR: --urial-baseline: *b.json*"])
     result = pytester.runpytest("suites", "--urial-update-baseline")
     result.stderr.fnmatch_lines(["ERROR: --urial-update-baseline needs --urial-baseline PATH"])
+
+
+def test_deeply_nested_baseline_is_a_usage_error(pytester: pytest.Pytester, suite: None) -> None:
+    (pytester.path / "b.json").write_text("[" * 200_000 + "]" * 200_000)
+    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-baseline", "b.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --urial-baseline: *b.json: *nested*"])
+    assert "Traceback" not in result.stderr.str() + result.stdout.str()
+
+
+@pytest.mark.parametrize("how", ["under a file", "read-only folder"])
+def test_unwritable_baseline_is_a_usage_error_before_the_run(pytester: pytest.Pytester, suite: None, tiny_model: Path,
+                                                           how: str) -> None:
+    import os
+
+    if how == "under a file":
+        (pytester.path / "blocker").write_text("not a folder")
+        target = "blocker/b.json"
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only folders")
+        folder = pytester.mkdir("locked")
+        folder.chmod(0o555)
+        target = "locked/b.json"
+    for extra in ([], ["--urial-update-baseline"]):
+        result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model),
+                                    "--urial-baseline", target, *extra)
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.stderr.fnmatch_lines([f"ERROR: --urial-baseline {target}: cannot write*"])
+        assert "Traceback" not in result.stderr.str() + result.stdout.str()
+        assert not (pytester.path / "reports").exists()  # stopped before any case ran

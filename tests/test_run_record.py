@@ -224,3 +224,23 @@ def test_built_records_validate_and_round_trip(args: list[dict[str, Any]]) -> No
     record = make_record(make_case("s/x", f"c{i}", **a) for i, a in enumerate(args))
     validate_run_record(record)
     assert json.loads(json.dumps(record)) == record
+
+
+# --------------------------------------------------------------------------- hostile input
+
+
+@pytest.mark.parametrize("depth", [200_000, 5_000, 200])
+def test_deeply_nested_json_is_one_line_not_a_recursion_error(tmp_path: Path, record: dict[str, Any], depth: int) -> None:
+    path = tmp_path / "deep.json"
+    if depth == 200_000:  # too deep for the json module itself
+        text = "[" * depth + "]" * depth
+    else:  # a valid record with a deep value where the schema allows anything (a case's decoding settings)
+        text = json.dumps(record)
+        plain = json.dumps(record["cases"][0]["decoding"])
+        assert text.count(plain) >= 1
+        text = text.replace(plain, '{"a": ' * depth + "1" + "}" * depth, 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RunRecordError) as info:
+        load_run_record(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and "nested" in message and "\n" not in message

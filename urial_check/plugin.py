@@ -33,6 +33,7 @@ from .prompt import PromptError, UrialPrompt
 from .report import (
     RunInfo,
     build_run_record,
+    check_writable,
     new_run_id,
     scores_table,
     shift_entries,
@@ -305,9 +306,15 @@ def _baseline_gate(config: pytest.Config) -> BaselineGate | None:
     path = Path(given).expanduser()
     path = path if path.is_absolute() else Path(config.invocation_params.dir) / path
     try:
-        return BaselineGate.open(path, update=config.getoption("urial_update_baseline"), margin=margin, alpha=alpha)
+        gate = BaselineGate.open(path, update=config.getoption("urial_update_baseline"), margin=margin, alpha=alpha)
     except RunRecordError as exc:
         raise pytest.UsageError(f"--urial-baseline: {exc}") from None
+    if gate.will_write:
+        try:
+            check_writable(path)
+        except OSError as exc:
+            raise pytest.UsageError(f"--urial-baseline {given}: cannot write {path}: {exc.strerror or exc}") from None
+    return gate
 
 
 def _cache_dir(config: pytest.Config) -> Path:

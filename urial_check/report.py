@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import platform
@@ -310,6 +311,21 @@ def write_json_atomic(path: Path, data: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_writable(path: Path) -> None:
+    """Raise ``OSError`` unless a file could be written at ``path`` (its folder may not exist yet).
+
+    The nearest existing folder above ``path`` gets a probe file that is removed at once, so
+    nothing is left behind and the check also holds for root and read-only mounts.
+    """
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
+    with tempfile.TemporaryFile(dir=folder, prefix=".urial-probe-"):
+        pass
 
 
 def write_run_record(record: Mapping[str, Any], report_dir: Path, *, latest: bool = True) -> Path:

@@ -174,6 +174,10 @@ RUN_RECORD_JSON_SCHEMA: dict[str, Any] = {
 }
 
 
+#: Run records are a few levels deep; deeper values are refused before anything walks them recursively.
+MAX_DEPTH = 64
+
+
 class RunRecordError(ValueError):
     """A file is not a readable run record of the supported version; the message is one line."""
 
@@ -193,6 +197,8 @@ def load_run_record(path: str | Path) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise RunRecordError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise RunRecordError(f"{path}: not a run record (JSON nested too deeply to read)") from None
     validate_run_record(data, source=str(path))
     return dict(data)
 
@@ -204,6 +210,8 @@ def validate_run_record(record: Any, *, source: str = "<run record>") -> None:
 
     if not isinstance(record, Mapping):
         raise RunRecordError(f"{source}: not a urial-check run record (the top level is {_json_kind(record)}, not an object)")
+    if _nested_deeper_than(record, MAX_DEPTH):
+        raise RunRecordError(f"{source}: not a run record (values nested deeper than {MAX_DEPTH} levels)")
     schema, version = record.get("schema"), record.get("schema_version")
     if schema != RUN_RECORD_SCHEMA:
         found = "no 'schema' field" if "schema" not in record else f"schema {schema!r}"
@@ -230,6 +238,20 @@ def validate_run_record(record: Any, *, source: str = "<run record>") -> None:
 def run_record_schema_json() -> str:
     """The JSON Schema as pretty-printed JSON text (for documentation and other tools)."""
     return json.dumps(RUN_RECORD_JSON_SCHEMA, indent=2) + "\n"
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON data nests lists/objects more than ``limit`` levels (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, Mapping) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _version_hint(version: Any) -> str:
