@@ -190,3 +190,21 @@ def test_custom_prompt_file_is_used(pytester: pytest.Pytester, suite_dir: Path, 
     result.assert_outcomes(passed=1)
     latest = json.loads((pytester.path / "reports" / "latest.json").read_text())
     assert list(latest["prompts"]) == [str(prompt)]
+
+
+def test_two_files_with_one_suite_name_is_a_collection_error(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\n")
+    folder = pytester.mkdir("suites")
+    (folder / "a.yaml").write_text("suite: same\ncases:\n  - id: a\n    instruction: hi\n")
+    (folder / "b.yaml").write_text("# the second file\n\nsuite: same\ncases:\n  - id: a\n    instruction: hello\n")
+    (folder / "c.yaml").write_text("cases:\n  - id: a\n    instruction: hi\n")  # named 'c' after its path
+    (folder / "d.yaml").write_text("suite: c\ncases:\n  - id: b\n    instruction: hi\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--collect-only", "-q")
+    result.stdout.fnmatch_lines([
+        "*ERROR collecting suites/b.yaml*",
+        "suites/b.yaml:3: suite name 'same' is already used by suites/a.yaml:1; suite names must be unique*",
+        "*ERROR collecting suites/d.yaml*",
+        "suites/d.yaml:1: suite name 'c' is already used by suites/c.yaml (named after its path); suite names must be unique*",
+    ])
+    result.stdout.no_fnmatch_line("*Traceback*")
+    assert result.ret == pytest.ExitCode.INTERRUPTED

@@ -26,6 +26,8 @@ GATE_MARKER = "urial_gate"
 GATE_NAME = "[gate]"
 BASELINE_MARKER = "urial_baseline"
 BASELINE_NAME = "[baseline]"
+#: Suite name -> (file, line of its ``suite:`` key) of every suite file collected so far.
+SUITE_NAMES = pytest.StashKey[dict[str, tuple[Path, int]]]()
 
 
 def is_suite_file(path: Path, globs: Iterable[str]) -> bool:
@@ -44,6 +46,7 @@ class SuiteFile(pytest.File):
         except SuiteError as err:
             relative = SuiteError(relative_path(err.path, self.config.rootpath), err.line, err.message)
             raise self.CollectError(str(relative)) from None
+        self._claim_name(suite)
         _register_markers(self.config, {t for c in suite.cases for t in c.tags})
         for case in suite.cases:
             item = CaseItem.from_parent(self, name=case.id, callobj=_runner(case), case=case)
@@ -65,6 +68,22 @@ class SuiteFile(pytest.File):
             for tag in dict.fromkeys(t for c in suite.cases for t in c.tags):
                 verdict.add_marker(tag)
             yield verdict
+
+    def _claim_name(self, suite: Suite) -> None:
+        """Cases are keyed by suite name and id in run records: two files may not share a name."""
+        names = self.config.stash.setdefault(SUITE_NAMES, {})
+        other = names.setdefault(suite.name, (suite.path, suite.name_line))
+        if other[0].resolve() == suite.path.resolve():
+            return
+        root = self.config.rootpath
+
+        def where(path: Path, line: int) -> str:
+            return f"{relative_path(path, root)}:{line}" if line else f"{relative_path(path, root)} (named after its path)"
+
+        head = f"{relative_path(suite.path, root)}:{suite.name_line or 1}"
+        raise self.CollectError(
+            f"{head}: suite name {suite.name!r} is already used by {where(*other)}; suite names must be unique"
+        )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, self.CollectError):
