@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import platform
+import re
 import tempfile
 import textwrap
 import time
@@ -156,8 +158,9 @@ def write_shift_artifacts(records: Sequence[dict[str, Any]], entries: Sequence[A
     for record in records:
         detail = record.pop("token_shift_detail", None)
         if detail:
-            name = f"{record['suite']}/{record['id']}".replace("/", "__")
-            write_json_atomic(run_dir / "token_shift" / f"{name}.json", {"suite": record["suite"], "id": record["id"], "contexts": detail})
+            path = run_dir / "token_shift" / f"{artifact_name(record['suite'], record['id'])}.json"
+            write_json_atomic(path, {"suite": record["suite"], "id": record["id"], "contexts": detail})
+            record["token_shift_file"] = f"{run_dir.name}/token_shift/{path.name}"
     page = run_dir / "token_shift.html"
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text(render_shift_html(entries, title=title), encoding="utf-8")
@@ -300,9 +303,27 @@ def _iso(t: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_SLUG_CHARS = 60
+
+
+def artifact_name(*parts: str) -> str:
+    """A file name (without suffix) for user text such as a suite name and a case id.
+
+    A readable slug of the parts (``--`` between them, at most 60 characters) and 10 hex digits of
+    the sha256 of all parts, so different texts never share a name and any text fits any file system.
+    """
+    slug = "--".join(_UNSAFE.sub("-", part).strip("-.") for part in parts)
+    slug = re.sub(r"\.{2,}", ".", slug[:_SLUG_CHARS]).strip("-.")
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{slug}-{digest}" if slug else digest
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON to ``path`` through a temporary file in the same folder (mode as the umask allows)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.parent / f".urial-{uuid.uuid4().hex[:12]}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=2, ensure_ascii=False)
