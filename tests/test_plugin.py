@@ -95,7 +95,8 @@ def test_run_passes_fails_and_tells_the_story(pytester: pytest.Pytester, suite_d
     result.stdout.no_fnmatch_line("*Traceback*")
     # Run record on disk.
     latest = json.loads((pytester.path / "reports" / "latest.json").read_text())
-    assert latest["schema"] == "urial-check/run-record" and latest["schema_version"] == 1
+    assert latest["schema"] == "urial-check/run-record" and latest["schema_version"] == 2
+    assert latest["status"] == "complete" and latest["selection"]["complete"] is True
     assert latest["model"]["id"] == str(tiny_model)
     assert len(latest["model"]["fingerprint"]) == 64
     by_id = {c["id"]: c for c in latest["cases"]}

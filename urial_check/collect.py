@@ -26,8 +26,15 @@ GATE_MARKER = "urial_gate"
 GATE_NAME = "[gate]"
 BASELINE_MARKER = "urial_baseline"
 BASELINE_NAME = "[baseline]"
-#: Suite name -> (file, line of its ``suite:`` key) of every suite file collected so far.
-SUITE_NAMES = pytest.StashKey[dict[str, tuple[Path, int]]]()
+#: Suite name -> suite, for every suite file collected so far (names are unique).
+SUITES = pytest.StashKey[dict[str, Suite]]()
+
+
+def is_case_nodeid(nodeid: str, config: pytest.Config) -> bool:
+    """Whether a node id (as xdist workers report them) names a suite case, not a gate, verdict or Python test."""
+    file, _, name = nodeid.partition("::")
+    return bool(name) and name not in (GATE_NAME, BASELINE_NAME) and is_suite_file(
+        config.rootpath / file, config.getini("urial_suite_globs"))
 
 
 def is_suite_file(path: Path, globs: Iterable[str]) -> bool:
@@ -71,9 +78,10 @@ class SuiteFile(pytest.File):
 
     def _claim_name(self, suite: Suite) -> None:
         """Cases are keyed by suite name and id in run records: two files may not share a name."""
-        names = self.config.stash.setdefault(SUITE_NAMES, {})
-        other = names.setdefault(suite.name, (suite.path, suite.name_line))
-        if other[0].resolve() == suite.path.resolve():
+        suites = self.config.stash.setdefault(SUITES, {})
+        other = suites.setdefault(suite.name, suite)
+        if other.path.resolve() == suite.path.resolve():
+            suites[suite.name] = suite
             return
         root = self.config.rootpath
 
@@ -82,7 +90,7 @@ class SuiteFile(pytest.File):
 
         head = f"{relative_path(suite.path, root)}:{suite.name_line or 1}"
         raise self.CollectError(
-            f"{head}: suite name {suite.name!r} is already used by {where(*other)}; suite names must be unique"
+            f"{head}: suite name {suite.name!r} is already used by {where(other.path, other.name_line)}; suite names must be unique"
         )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:

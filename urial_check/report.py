@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import tempfile
 import textwrap
 import time
@@ -268,12 +269,22 @@ def build_run_record(
     started: float,
     run_id: str | None = None,
     gates: Sequence[Mapping[str, Any]] = (),
+    status: str = "complete",
+    status_reason: str | None = None,
+    selection: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The run record (see :mod:`urial_check.run_record`); without ``selection``, every case was selected and finished."""
     from . import __version__
 
+    if selection is None:
+        selection = {"keyword": None, "markers": None, "selected": len(records), "deselected": 0,
+                     "finished": len(records), "complete": status == "complete"}
     return {
         "schema": RUN_RECORD_SCHEMA,
         "schema_version": RUN_RECORD_VERSION,
+        "status": status,
+        "status_reason": status_reason,
+        "selection": dict(selection),
         "run_id": run_id or new_run_id(started),
         "started": _iso(started),
         "finished": _iso(time.time()),
@@ -297,6 +308,26 @@ def build_run_record(
 
 def new_run_id(started: float) -> str:
     return time.strftime("%Y%m%dT%H%M%S", time.gmtime(started)) + "-" + uuid.uuid4().hex[:6]
+
+
+_RUN_FILE = re.compile(r"^run-(\d{8}T\d{6}-[0-9a-f]{6})\.json$")
+
+
+def prune_run_records(report_dir: Path, keep: int, *, current: Path) -> list[Path]:
+    """Delete all but the ``keep`` newest ``run-<id>.json`` files (and their ``run-<id>/`` artifact
+    folders) under ``report_dir``; ``current`` is always kept, ``keep`` 0 keeps everything.
+    Only names this tool writes are touched. Returns what was removed."""
+    if keep <= 0:
+        return []
+    runs = sorted((p for p in report_dir.iterdir() if _RUN_FILE.match(p.name) and p != current), key=lambda p: p.name)
+    removed = []
+    for path in runs[: max(0, len(runs) - (keep - 1))]:
+        folder = report_dir / path.stem
+        path.unlink(missing_ok=True)
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+        removed.append(path)
+    return removed
 
 
 def _iso(t: float) -> str:
