@@ -464,3 +464,23 @@ def test_results_depend_on_the_seed_only_not_on_case_order(pairs: list[dict[str,
     rnd.shuffle(shuffled["cases"])
     assert compare_runs(base, shuffled, seed=seed, n_boot=200).as_dict() == first
     assert compare_runs(base, cand, seed=seed, n_boot=200).as_dict() == first
+
+
+# --------------------------------------------------------------------------- records that do not cover whole suites
+
+
+def test_partial_and_interrupted_records_get_a_note_in_every_rendering() -> None:
+    full = make_record(refusal_suite(10, 9))
+    subset = make_record(refusal_suite(10, 9)[:3], run_id="run-k")
+    subset["selection"].update(keyword="c00", selected=3, deselected=7, complete=False)
+    stopped = make_record(refusal_suite(10, 9)[:4], run_id="run-x")
+    stopped.update(status="interrupted", status_reason="stopping after 1 failures")
+    stopped["selection"].update(selected=10, finished=4, complete=False)
+    assert not any("record" in n for n in compare_runs(full, full).notes)
+    notes = compare_runs(full, subset).notes
+    assert "the candidate record covers a subset (-k 'c00': 3 of 10 cases); cases only one run has are listed, not compared" in notes
+    notes = compare_runs(stopped, full).notes
+    assert any(n.startswith("the baseline record is from an interrupted run (stopping after 1 failures); it holds 4 of 10") for n in notes)
+    comparison = compare_runs(full, subset)
+    for text in (render_table(comparison), render_markdown(comparison), to_json(comparison)):
+        assert "covers a subset" in text

@@ -77,7 +77,7 @@ def test_github_step_summary_is_appended(runs: dict[str, Path], tmp_path: Path, 
         (lambda d: (d / "missing.json", d / "base.json"), "missing.json: no such file"),
         (lambda d: (write(d / "junit.json", {"testsuites": []}), d / "base.json"), "junit.json: not a urial-check run record"),
         (lambda d: (write(d / "v9.json", {"schema": "urial-check/run-record", "schema_version": 9}), d / "base.json"),
-         "v9.json: run record schema version 9 is not supported (expected version 1)"),
+         "v9.json: run record schema version 9 is not supported (this urial-check reads versions 1 and 2)"),
         (lambda d: (d / "base.json", write(d / "other.json", make_record([make_case("x/y", "z")]))),
          "other.json: no case in common with"),
     ],
@@ -199,3 +199,14 @@ def test_example_workflow_calls_the_command_with_real_options() -> None:
         args = build_parser().parse_args(shlex.split(call)[1:])
         assert args.command in ("compare", "report")
     assert any("--urial-baseline" in s and "pytest suites/safety" in s for s in scripts)
+
+
+@pytest.mark.parametrize("command", ["compare", "report"])
+def test_deeply_nested_json_exits_2_with_one_line(runs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  command: str) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
+    args = [command, runs["base"], deep] if command == "compare" else [command, deep, "-o", tmp_path / "r.html"]
+    code, out, err = cli(capsys, *args)
+    assert code == EXIT_BAD_INPUT and out == ""
+    assert err.count("\n") == 1 and "deep.json: " in err and "nested" in err

@@ -95,7 +95,8 @@ def test_run_passes_fails_and_tells_the_story(pytester: pytest.Pytester, suite_d
     result.stdout.no_fnmatch_line("*Traceback*")
     # Run record on disk.
     latest = json.loads((pytester.path / "reports" / "latest.json").read_text())
-    assert latest["schema"] == "urial-check/run-record" and latest["schema_version"] == 1
+    assert latest["schema"] == "urial-check/run-record" and latest["schema_version"] == 2
+    assert latest["status"] == "complete" and latest["selection"]["complete"] is True
     assert latest["model"]["id"] == str(tiny_model)
     assert len(latest["model"]["fingerprint"]) == 64
     by_id = {c["id"]: c for c in latest["cases"]}
@@ -190,3 +191,21 @@ def test_custom_prompt_file_is_used(pytester: pytest.Pytester, suite_dir: Path, 
     result.assert_outcomes(passed=1)
     latest = json.loads((pytester.path / "reports" / "latest.json").read_text())
     assert list(latest["prompts"]) == [str(prompt)]
+
+
+def test_two_files_with_one_suite_name_is_a_collection_error(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\n")
+    folder = pytester.mkdir("suites")
+    (folder / "a.yaml").write_text("suite: same\ncases:\n  - id: a\n    instruction: hi\n")
+    (folder / "b.yaml").write_text("# the second file\n\nsuite: same\ncases:\n  - id: a\n    instruction: hello\n")
+    (folder / "c.yaml").write_text("cases:\n  - id: a\n    instruction: hi\n")  # named 'c' after its path
+    (folder / "d.yaml").write_text("suite: c\ncases:\n  - id: b\n    instruction: hi\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--collect-only", "-q")
+    result.stdout.fnmatch_lines([
+        "*ERROR collecting suites/b.yaml*",
+        "suites/b.yaml:3: suite name 'same' is already used by suites/a.yaml:1; suite names must be unique*",
+        "*ERROR collecting suites/d.yaml*",
+        "suites/d.yaml:1: suite name 'c' is already used by suites/c.yaml (named after its path); suite names must be unique*",
+    ])
+    result.stdout.no_fnmatch_line("*Traceback*")
+    assert result.ret == pytest.ExitCode.INTERRUPTED

@@ -75,3 +75,62 @@ def test_bad_baseline_file_is_a_usage_error(pytester: pytest.Pytester, suite: No
     result.stderr.fnmatch_lines(["ERROR: --urial-baseline: *b.json*"])
     result = pytester.runpytest("suites", "--urial-update-baseline")
     result.stderr.fnmatch_lines(["ERROR: --urial-update-baseline needs --urial-baseline PATH"])
+
+
+def test_deeply_nested_baseline_is_a_usage_error(pytester: pytest.Pytester, suite: None) -> None:
+    (pytester.path / "b.json").write_text("[" * 200_000 + "]" * 200_000)
+    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-baseline", "b.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --urial-baseline: *b.json: *nested*"])
+    assert "Traceback" not in result.stderr.str() + result.stdout.str()
+
+
+@pytest.mark.parametrize("how", ["under a file", "read-only folder"])
+def test_unwritable_baseline_is_a_usage_error_before_the_run(pytester: pytest.Pytester, suite: None, tiny_model: Path,
+                                                           how: str) -> None:
+    import os
+
+    if how == "under a file":
+        (pytester.path / "blocker").write_text("not a folder")
+        target = "blocker/b.json"
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only folders")
+        folder = pytester.mkdir("locked")
+        folder.chmod(0o555)
+        target = "locked/b.json"
+    for extra in ([], ["--urial-update-baseline"]):
+        result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model),
+                                    "--urial-baseline", target, *extra)
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.stderr.fnmatch_lines([f"ERROR: --urial-baseline {target}: cannot write*"])
+        assert "Traceback" not in result.stderr.str() + result.stdout.str()
+        assert not (pytester.path / "reports").exists()  # stopped before any case ran
+
+
+def test_updating_from_a_subset_merges_into_the_baseline(pytester: pytest.Pytester, suite: None, tiny_model: Path,
+                                                         blank_model: Path) -> None:
+    base = ["-p", "no:cacheprovider", "suites", "--urial-baseline", "b.json"]
+    pytester.runpytest(*base, "--urial-model", str(tiny_model)).assert_outcomes(passed=8, skipped=1)
+    before = json.loads((pytester.path / "b.json").read_text())
+    # An interrupted update (-x stops at the blank model's first failure) leaves the baseline alone.
+    stopped = pytester.runpytest(*base, "--urial-model", str(blank_model), "--urial-update-baseline", "-x")
+    stopped.stdout.fnmatch_lines(["baseline not written (the run was interrupted): *b.json is unchanged"])
+    assert json.loads((pytester.path / "b.json").read_text()) == before
+    # Accepting two cases: they replace theirs, the six others stay as they were.
+    result = pytester.runpytest(*base, "--urial-model", str(blank_model), "--urial-update-baseline", "-k", "q0 or q1")
+    result.assert_outcomes(failed=2)  # the [baseline] item does not match -k
+    result.stdout.fnmatch_lines([
+        "baseline updated from a subset (-k 'q0 or q1': 2 of 8 cases): *b.json "
+        "(2 case(s) from this run, 6 kept from the previous baseline)"
+    ])
+    after = json.loads((pytester.path / "b.json").read_text())
+    by_id = {c["id"]: c for c in after["cases"]}
+    assert sorted(by_id) == [f"q{i}" for i in range(8)]
+    old = {c["id"]: c for c in before["cases"]}
+    assert by_id["q0"]["answer"] != old["q0"]["answer"] and by_id["q0"]["outcome"] == "failed"
+    assert all(by_id[f"q{i}"] == old[f"q{i}"] for i in range(2, 8))
+    assert after["suites"][0]["cases"] == 8 and after["suites"][0]["passed"] == 6
+    assert after["selection"]["complete"] is True and after["selection"]["merged"]["kept"] == 6
+    # The merged baseline gates a full run as usual: the two accepted cases now match the blank model.
+    pytester.runpytest(*base, "--urial-model", str(tiny_model)).assert_outcomes(passed=9)

@@ -65,7 +65,8 @@ def test_token_shift_is_measured_recorded_and_asserted(
     assert "token_shift" not in by_id["multi"]
     assert all("token_shift_detail" not in c for c in record["cases"])  # detail lives in per-case files
     run_dir = pytester.path / "reports" / f"run-{record['run_id']}"
-    artifact = json.loads((run_dir / "token_shift" / "demo__shift__strict.json").read_text())
+    assert by_id["strict"]["token_shift_file"].startswith(f"run-{record['run_id']}/token_shift/demo-shift--strict-")
+    artifact = json.loads((pytester.path / "reports" / by_id["strict"]["token_shift_file"]).read_text())
     assert len(artifact["contexts"]["zero_shot"]["metrics"]["ranks"]) == summary["positions"]
     page = (run_dir / "token_shift.html").read_text()
     assert "demo/shift" in page and "strict" in page and "<svg" in page
@@ -120,3 +121,21 @@ def test_sequential_loading_gives_the_same_measurements(
         for context in ("zero_shot", "urial"):
             assert a["token_shift"][context]["shifted"] == b["token_shift"][context]["shifted"]
             assert a["token_shift"][context]["mean_kl"] == pytest.approx(b["token_shift"][context]["mean_kl"], rel=1e-6)
+
+
+def test_long_suite_names_and_ids_give_short_artifact_names(pytester: pytest.Pytester, tiny_model: Path,
+                                                           aligned_model: Path) -> None:
+    pytester.makeini("[pytest]\n")
+    name, case_id = "n" * 150 + "/" + "m" * 150, "c" * 200
+    (pytester.mkdir("suites") / "long.yaml").write_text(
+        f"suite: {name}\ndefaults:\n  generation: {{max_new_tokens: 3}}\ncases:\n  - id: {case_id}\n    instruction: hi\n"
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model),
+                                "--urial-aligned-model", str(aligned_model), "--urial-shift-context", "zero_shot")
+    result.assert_outcomes(passed=1)
+    result.stdout.no_fnmatch_line("*Traceback*")
+    record = json.loads((pytester.path / "reports" / "latest.json").read_text())
+    (case,) = record["cases"]
+    artifact = pytester.path / "reports" / case["token_shift_file"]
+    assert len(artifact.name) <= 85 and artifact.parent.name == "token_shift"
+    assert json.loads(artifact.read_text())["suite"] == name

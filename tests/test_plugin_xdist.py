@@ -32,3 +32,18 @@ def test_two_workers_share_the_cases(pytester: pytest.Pytester, tiny_model: Path
     record = json.loads((pytester.path / "reports" / "latest.json").read_text())
     assert sorted(c["id"] for c in record["cases"]) == [f"c{i}" for i in range(6)]
     assert record["gates"][0]["passed"] is True
+    assert record["status"] == "complete"
+    assert record["selection"] == {"keyword": None, "markers": None, "selected": 6, "deselected": None, "finished": 6,
+                                   "complete": True}
+
+
+def test_a_subset_under_xdist_is_recorded_as_partial(pytester: pytest.Pytester, tiny_model: Path) -> None:
+    pytester.makeini("[pytest]\n")
+    (pytester.mkdir("suites") / "x.yaml").write_text(SUITE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "suites", "-n", "2", "--urial-model", str(tiny_model),
+                                           "-k", "c1 or c2")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["selection: -k 'c1 or c2': 2 of ? cases (a partial record)"])
+    record = json.loads((pytester.path / "reports" / "latest.json").read_text())
+    assert record["status"] == "complete"
+    assert record["selection"]["complete"] is False and record["selection"]["selected"] == 2

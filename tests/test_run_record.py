@@ -23,8 +23,10 @@ from urial_check.run_record import (
     RUN_RECORD_SCHEMA,
     RUN_RECORD_VERSION,
     RunRecordError,
+    coverage_warning,
     load_run_record,
     run_record_schema_json,
+    run_status,
     validate_run_record,
 )
 
@@ -170,14 +172,14 @@ def test_invalid_records_are_refused_with_one_line(record: dict[str, Any], tmp_p
     ("content", "message"),
     [
         ('{"schema": "urial-check/run-record", "schema_version": 0, "cases": []}',
-         "run record schema version 0 is not supported (expected version 1); re-run the suites to write a current record"),
-        ('{"schema": "urial-check/run-record", "schema_version": 2}',
-         "run record schema version 2 is not supported (expected version 1); it was written by a newer urial-check"),
+         "run record schema version 0 is not supported (this urial-check reads versions 1 and 2)"),
+        ('{"schema": "urial-check/run-record", "schema_version": 3}',
+         "run record schema version 3 is not supported (this urial-check reads versions 1 and 2); it was written by a newer urial-check"),
         ('{"schema": "urial-check/run-record", "schema_version": "1"}', "run record schema version '1' is not supported"),
         ('{"schema": "urial-check/run-record", "schema_version": true}', "run record schema version True is not supported"),
         ('{"schema": "pytest-regressions", "schema_version": 1}',
-         "not a urial-check run record (schema 'pytest-regressions'; expected schema 'urial-check/run-record' version 1)"),
-        ('{"testsuites": []}', "not a urial-check run record (no 'schema' field; expected schema 'urial-check/run-record' version 1)"),
+         "not a urial-check run record (schema 'pytest-regressions'; expected schema 'urial-check/run-record' version 2)"),
+        ('{"testsuites": []}', "not a urial-check run record (no 'schema' field; expected schema 'urial-check/run-record' version 2)"),
         ("[1, 2]", "not a urial-check run record (the top level is a list, not an object)"),
         ('{"schema": ', "not JSON (line 1, column 12"),
     ],
@@ -200,6 +202,58 @@ def test_missing_and_unreadable_files(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(RunRecordError, match="cannot read"):
         load_run_record(binary)
+
+
+def as_version_1(record: dict[str, Any]) -> dict[str, Any]:
+    """What urial-check wrote before records had a status and a selection."""
+    old = {k: v for k, v in copy.deepcopy(record).items() if k not in ("status", "status_reason", "selection")}
+    old["schema_version"] = 1
+    return old
+
+
+def test_version_1_records_are_still_read_as_complete(record: dict[str, Any], tmp_path: Path) -> None:
+    old = as_version_1(record)
+    loaded = load_run_record(write(tmp_path / "v1.json", old))
+    assert loaded == old
+    assert run_status(loaded) == ("complete", None) and coverage_warning(loaded) is None
+    current = copy.deepcopy(record)
+    del current["status"]
+    with pytest.raises(RunRecordError, match=r"at \$: 'status' is a required property"):
+        validate_run_record(current)
+
+
+def _selection(**given: Any) -> dict[str, Any]:
+    return {"keyword": None, "markers": None, "selected": 6, "deselected": 0, "finished": 6, "complete": True, **given}
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "selection", "warning"),
+    [
+        ("complete", None, _selection(), None),
+        ("complete", None, _selection(keyword="kill", selected=2, deselected=4, finished=2, complete=False),
+         "covers a subset (-k 'kill': 2 of 6 cases)"),
+        ("complete", None, _selection(markers="not slow", selected=5, deselected=1, finished=5, complete=False),
+         "covers a subset (-m 'not slow': 5 of 6 cases)"),
+        ("complete", None, _selection(deselected=None, complete=False), "covers a subset (6 of ? cases)"),
+        ("interrupted", "judge unavailable: timeout", _selection(finished=2, complete=False),
+         "is from an interrupted run (judge unavailable: timeout); it holds 2 of 6 selected cases"),
+    ],
+)
+def test_coverage_warnings(record: dict[str, Any], status: str, reason: str | None, selection: dict[str, Any],
+                           warning: str | None) -> None:
+    record.update(status=status, status_reason=reason, selection=selection)
+    validate_run_record(record)
+    assert run_status(record) == (status, reason)
+    assert coverage_warning(record) == warning
+
+
+def test_built_records_say_complete_unless_told(record: dict[str, Any]) -> None:
+    assert record["status"] == "complete" and record["status_reason"] is None
+    assert record["selection"] == _selection() | {"selected": 6, "finished": 6}
+    interrupted = report.build_run_record(report.RunInfo("m", None, {}, {}), [], started=time.time(),
+                                          status="interrupted", status_reason="stopping after 1 failures")
+    validate_run_record(json.loads(json.dumps(interrupted)))
+    assert interrupted["selection"]["complete"] is False
 
 
 def test_long_values_are_cut_in_messages(record: dict[str, Any]) -> None:
@@ -229,3 +283,23 @@ def test_built_records_validate_and_round_trip(args: list[dict[str, Any]]) -> No
     record = make_record(make_case("s/x", f"c{i}", **a) for i, a in enumerate(args))
     validate_run_record(record)
     assert json.loads(json.dumps(record)) == record
+
+
+# --------------------------------------------------------------------------- hostile input
+
+
+@pytest.mark.parametrize("depth", [200_000, 5_000, 200])
+def test_deeply_nested_json_is_one_line_not_a_recursion_error(tmp_path: Path, record: dict[str, Any], depth: int) -> None:
+    path = tmp_path / "deep.json"
+    if depth == 200_000:  # too deep for the json module itself
+        text = "[" * depth + "]" * depth
+    else:  # a valid record with a deep value where the schema allows anything (a case's decoding settings)
+        text = json.dumps(record)
+        plain = json.dumps(record["cases"][0]["decoding"])
+        assert text.count(plain) >= 1
+        text = text.replace(plain, '{"a": ' * depth + "1" + "}" * depth, 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RunRecordError) as info:
+        load_run_record(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and "nested" in message and "\n" not in message

@@ -486,8 +486,20 @@ def _flips(suite: str, pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any
     return tuple(failing), tuple(passing)
 
 
-def _notes(baseline: Mapping[str, Any], candidate: Mapping[str, Any], suites: Iterable[SuiteComparison]) -> tuple[str, ...]:
+def coverage_notes(baseline: Mapping[str, Any], candidate: Mapping[str, Any]) -> list[str]:
+    """Warnings about records that do not cover whole suites (a subset selected, or an interrupted run)."""
+    from .run_record import coverage_warning
+
     notes = []
+    for role, record in (("baseline", baseline), ("candidate", candidate)):
+        warning = coverage_warning(record)
+        if warning:
+            notes.append(f"the {role} record {warning}; cases only one run has are listed, not compared")
+    return notes
+
+
+def _notes(baseline: Mapping[str, Any], candidate: Mapping[str, Any], suites: Iterable[SuiteComparison]) -> tuple[str, ...]:
+    notes = coverage_notes(baseline, candidate)
     if baseline.get("prompts") != candidate.get("prompts"):
         notes.append("the URIAL prompts differ between the runs")
     if baseline.get("decoding_overrides") != candidate.get("decoding_overrides"):

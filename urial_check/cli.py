@@ -2,7 +2,9 @@
 
 ``urial-check compare BASELINE.json CANDIDATE.json``
     Gate a candidate run against a baseline run (:mod:`urial_check.baseline`). Exit status 0 when
-    no metric regressed, 1 when one did, 2 on bad input (one line on stderr). When the
+    no metric regressed, 1 when one did, 2 on bad input (one line on stderr). A record of a subset
+    (``-k``/``-m``/node ids) or of an interrupted run gets a warning on stderr and a note in the
+    output; ``--require-complete`` makes it bad input. When the
     ``GITHUB_STEP_SUMMARY`` environment variable names a file, the Markdown summary is appended to
     it, so a GitHub Actions job shows the table on its summary page.
 ``urial-check report RUN.json -o report.html [--baseline BASE.json]``
@@ -62,21 +64,29 @@ def _add_compare(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling (default 0)")
     p.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples (default 2000)")
     p.add_argument("--max-flips", type=int, default=20, help="flipped cases listed per suite and direction (default 20)")
+    p.add_argument("--require-complete", action="store_true",
+                   help="bad input (exit 2) when either record covers a subset (-k, -m, node ids) or an interrupted run; "
+                        "without it, a warning")
     p.set_defaults(handler=_compare)
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .baseline import ComparisonError, compare_runs, render_markdown, render_table, to_json
+    from .baseline import ComparisonError, compare_runs, coverage_notes, render_markdown, render_table, to_json
     from .run_record import RunRecordError, load_run_record
 
     try:
         baseline = load_run_record(args.baseline)
         candidate = load_run_record(args.candidate)
+        partial = coverage_notes(baseline, candidate)
+        if partial and args.require_complete:
+            raise UsageError(partial[0])
         comparison = compare_runs(baseline, candidate, margin=args.margin, alpha=args.alpha, seed=args.seed, n_boot=args.n_boot)
     except (RunRecordError, ComparisonError) as exc:
         raise UsageError(str(exc)) from None
     if comparison.shared_cases == 0:
         raise UsageError(f"{args.candidate}: no case in common with {args.baseline}; nothing to compare")
+    for note in partial:
+        print(f"urial-check compare: warning: {note}", file=sys.stderr)
     if args.format == "json":
         sys.stdout.write(to_json(comparison))
     elif args.format == "markdown":

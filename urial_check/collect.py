@@ -28,6 +28,15 @@ GATE_MARKER = "urial_gate"
 GATE_NAME = "[gate]"
 BASELINE_MARKER = "urial_baseline"
 BASELINE_NAME = "[baseline]"
+#: Suite name -> suite, for every suite file collected so far (names are unique).
+SUITES = pytest.StashKey[dict[str, Suite]]()
+
+
+def is_case_nodeid(nodeid: str, config: pytest.Config) -> bool:
+    """Whether a node id (as xdist workers report them) names a suite case, not a gate, verdict or Python test."""
+    file, _, name = nodeid.partition("::")
+    return bool(name) and name not in (GATE_NAME, BASELINE_NAME) and is_suite_file(
+        config.rootpath / file, config.getini("urial_suite_globs"))
 
 
 def is_suite_file(path: Path, globs: Iterable[str]) -> bool:
@@ -48,6 +57,7 @@ class SuiteFile(pytest.File):
             raise self.CollectError(printable(str(relative))) from None
         for warning in suite.warnings:
             self.warn(SuiteWarning(relative_path(warning.path, self.config.rootpath), warning.line, printable(warning.message)))
+        self._claim_name(suite)
         _register_markers(self.config, {t for c in suite.cases for t in c.tags})
         for case in suite.cases:
             item = CaseItem.from_parent(self, name=case.id, callobj=_runner(case), case=case)
@@ -69,6 +79,23 @@ class SuiteFile(pytest.File):
             for tag in dict.fromkeys(t for c in suite.cases for t in c.tags):
                 verdict.add_marker(tag)
             yield verdict
+
+    def _claim_name(self, suite: Suite) -> None:
+        """Cases are keyed by suite name and id in run records: two files may not share a name."""
+        suites = self.config.stash.setdefault(SUITES, {})
+        other = suites.setdefault(suite.name, suite)
+        if other.path.resolve() == suite.path.resolve():
+            suites[suite.name] = suite
+            return
+        root = self.config.rootpath
+
+        def where(path: Path, line: int) -> str:
+            return f"{relative_path(path, root)}:{line}" if line else f"{relative_path(path, root)} (named after its path)"
+
+        head = f"{relative_path(suite.path, root)}:{suite.name_line or 1}"
+        raise self.CollectError(
+            f"{head}: suite name {suite.name!r} is already used by {where(other.path, other.name_line)}; suite names must be unique"
+        )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, self.CollectError):

@@ -20,12 +20,14 @@ from .baseline_gate import BaselineGate
 from .collect import (
     BASELINE_MARKER,
     CASE_MARKER,
+    SUITES,
     DEFAULT_SUITE_GLOBS,
     GATE_MARKER,
     BaselineItem,
     CaseItem,
     GateItem,
     SuiteFile,
+    is_case_nodeid,
     is_suite_file,
 )
 from .decoding import DecodingError, check_field
@@ -33,8 +35,10 @@ from .prompt import PromptError, UrialPrompt
 from .report import (
     RunInfo,
     build_run_record,
+    check_writable,
     judge_errors_text,
     new_run_id,
+    prune_run_records,
     rule_table,
     scores_table,
     shift_entries,
@@ -46,6 +50,7 @@ from .report import (
 )
 from .checks import DEFAULT_CHECKS
 from .detectors import DetectorSettings
+from .run_record import describe_selection
 from .session import SessionSettings, UrialSession
 from .judge_measure import JudgeMeasurer, JudgeSettings, ScoresCheck, probe_judge
 from .shift_measure import CONTEXT_CHOICES, TokenShiftCheck, TokenShiftMeasurer
@@ -121,8 +126,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--urial-alpha", type=float, default=0.05, metavar="A",
                     help="significance level of the regression tests (default 0.05)")
     group.addoption("--urial-report-dir", default=None, metavar="DIR", help="where run records go (default: reports/)")
+    group.addoption("--urial-keep-runs", type=int, default=None, metavar="N",
+                    help="keep the N newest run records in the report folder, delete older ones (default 20; 0 keeps all)")
     parser.addini("urial_model", "default for --urial-model", default=None)
     parser.addini("urial_report_dir", "default for --urial-report-dir", default="reports")
+    parser.addini("urial_keep_runs", "default for --urial-keep-runs", default="20")
     parser.addini("urial_cache", "default for --urial-cache", default="rw")
     parser.addini("urial_judge", "default for --urial-judge", default="heuristic")
     parser.addini("urial_judge_model", "default for --urial-judge-model", default=None)
@@ -143,6 +151,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{GATE_MARKER}: a urial-check suite gate")
     config.addinivalue_line("markers", f"{BASELINE_MARKER}: a urial-check baseline comparison")
     # Options are validated now: bad ones are usage errors before collection or any model load.
+    _keep_runs(config)
     config.stash[STATE] = RunState(settings=_session_settings(config), detector=_detector_settings(config),
                                    baseline=_baseline_gate(config))
     config.pluginmanager.register(RunRecorder(config), "urial-check-recorder")
@@ -254,7 +263,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 class RunRecorder:
-    """Collects case records from test reports (also those sent by xdist workers) and writes the run record."""
+    """Collects case records from test reports (also those sent by xdist workers) and writes the run
+    record, also when the session stops early (``status: interrupted`` with the reason)."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
@@ -264,6 +274,13 @@ class RunRecorder:
         self.shift_page: Path | None = None
         self.shift_summary = ""
         self.baseline_note = ""
+        self.status_line = ""
+        self.selection_line = ""
+        self.error_line = ""
+        self.collection_errors = 0
+        self.suite_collection_errors = 0
+        #: Case node ids the xdist workers collected (set on the controller only).
+        self.xdist_case_ids: list[str] | None = None
         self.started = time.time()
         self.run_id = new_run_id(self.started)
 
@@ -272,35 +289,116 @@ class RunRecorder:
         if record is not None and report.when == "call":
             (self.gates if record.get("kind") == "gate" else self.records).append(record)
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if not (self.records or self.gates) or hasattr(self.config, "workerinput"):
-            return  # nothing ran, or an xdist worker: only the controller writes shared files
-        first = (self.records or self.gates)[0]
-        info = RunInfo(
-            model_id=first["model"]["id"],
-            fingerprint=first["model"]["fingerprint"],
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors += 1
+            file = report.nodeid.partition("::")[0]
+            if file and is_suite_file(self.config.rootpath / file, self.config.getini("urial_suite_globs")):
+                self.suite_collection_errors += 1
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        if self.xdist_case_ids is None:
+            self.xdist_case_ids = [i for i in ids if is_case_nodeid(i, self.config)]
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if hasattr(self.config, "workerinput") or self.config.option.collectonly:
+            return  # an xdist worker (only the controller writes shared files), or nothing was meant to run
+        state = self.config.stash[STATE]
+        selection, left_out = self._selection(state)
+        if not (selection["selected"] or self.records or self.gates or self.suite_collection_errors):
+            return  # no suite in this session
+        status, reason = self._status(session, exitstatus, selection)
+        complete = status == "complete"
+        selection["complete"] = complete and selection["complete"] and not self.suite_collection_errors
+        if not complete:
+            self.status_line = f"run interrupted: {reason}; {selection['finished']} of {selection['selected']} selected cases finished"
+        elif not selection["complete"]:
+            self.selection_line = f"selection: {describe_selection(selection)} (a partial record)"
+        info = self._run_info()
+        report_dir = _report_dir(self.config)
+        try:
+            entries = shift_entries(self.records)
+            if entries:
+                self.shift_summary = shift_table(entries)
+                self.shift_page = write_shift_artifacts(
+                    self.records, entries, report_dir / f"run-{self.run_id}", title=f"Token shift: {info.model_id}"
+                )
+            record = build_run_record(info, self.records, started=self.started, run_id=self.run_id, gates=self.gates,
+                                      status=status, status_reason=reason, selection=selection)
+            self.written = write_run_record(record, report_dir)
+            prune_run_records(report_dir, _keep_runs(self.config), current=self.written)
+        except OSError as exc:
+            self.error_line = f"urial-check: cannot write the run record under {report_dir}: {exc.strerror or exc}"
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+            return
+        self._write_baseline(state.baseline, record, left_out, session)
+
+    def _write_baseline(self, baseline: BaselineGate | None, record: dict[str, Any],
+                        left_out: dict[str, set[str]] | None, session: pytest.Session) -> None:
+        if baseline is None or not baseline.will_write:
+            return
+        if record["status"] != "complete":
+            self.baseline_note = f"baseline not written (the run was interrupted): {baseline.path} is unchanged"
+            return
+        new, self.baseline_note = baseline.next_baseline(record, left_out=left_out)
+        try:
+            write_json_atomic(baseline.path, new)
+        except OSError as exc:
+            self.baseline_note = f"urial-check: cannot write the baseline {baseline.path}: {exc.strerror or exc}"
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+
+    def _selection(self, state: RunState) -> tuple[dict[str, Any], dict[str, set[str]] | None]:
+        """The record's ``selection`` (``complete`` before the run's status is known) and, per suite
+        that ran, the ids of its cases this run left out (None where unknown)."""
+        keyword = self.config.getoption("keyword") or None
+        markers = self.config.getoption("markexpr") or None
+        left_out: dict[str, set[str]] | None
+        if self.xdist_case_ids is not None and not state.planned:  # the xdist controller collects nothing itself
+            selected, deselected = len(self.xdist_case_ids), None
+            narrowed = bool(keyword or markers) or any("::" in str(a) for a in self.config.args)
+            left_out = None if narrowed else {}
+        else:
+            planned = {(c.suite, c.id) for c in state.planned}
+            selected = len(state.planned)
+            suites = self.config.stash.get(SUITES, {})
+            left_out = {name: {c.id for c in suite.cases if (name, c.id) not in planned} for name, suite in suites.items()}
+            deselected = sum(len(ids) for ids in left_out.values())
+            narrowed = deselected > 0
+        finished = len({(r["suite"], r["id"]) for r in self.records})
+        selection = {"keyword": keyword, "markers": markers, "selected": selected, "deselected": deselected,
+                     "finished": finished, "complete": not narrowed}
+        return selection, left_out
+
+    def _status(self, session: pytest.Session, exitstatus: int, selection: dict[str, Any]) -> tuple[str, str | None]:
+        reason: str | None = None
+        for stop in (session.shouldfail, session.shouldstop):
+            if stop:
+                reason = stop if isinstance(stop, str) else "the session was stopped"
+                break
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+        if reason is None and interrupted:
+            n = self.collection_errors
+            reason = f"{n} error{'s' if n != 1 else ''} during collection" if n else "interrupted (Ctrl-C or a plugin)"
+        missing = selection["selected"] - selection["finished"]
+        if missing <= 0 and not interrupted:
+            return "complete", None
+        return "interrupted", reason or f"{missing} of {selection['selected']} selected cases did not finish (errors)"
+
+    def _run_info(self) -> RunInfo:
+        found = self.records or self.gates
+        model: dict[str, Any] = found[0]["model"] if found else {"id": _configured_model_id(self.config), "fingerprint": None}
+        return RunInfo(
+            model_id=str(model["id"]),
+            fingerprint=model["fingerprint"],
             prompts={r["prompt"]["source"]: r["prompt"]["sha256"] for r in self.records + self.gates},
             decoding_overrides=dict(self.config.stash[STATE].settings.decoding_overrides),
-            device=first["model"].get("device"),
-            dtype=first["model"].get("dtype"),
+            device=model.get("device"),
+            dtype=model.get("dtype"),
             judge=next((r["judge"]["id"] for r in self.records if r.get("judge")), None) or self._judge_id(),
             refusal_detector=next((r["refusal"].get("detector") for r in self.records), None),
             load_seconds=next((r["model"].get("load_seconds") for r in reversed(self.records + self.gates)), None),
         )
-        report_dir = _report_dir(self.config)
-        entries = shift_entries(self.records)
-        if entries:
-            self.shift_summary = shift_table(entries)
-            self.shift_page = write_shift_artifacts(
-                self.records, entries, report_dir / f"run-{self.run_id}", title=f"Token shift: {info.model_id}"
-            )
-        record = build_run_record(info, self.records, started=self.started, run_id=self.run_id, gates=self.gates)
-        self.written = write_run_record(record, report_dir)
-        baseline = self.config.stash[STATE].baseline
-        if baseline is not None and baseline.will_write:
-            write_json_atomic(baseline.path, record)
-            verb = "updated" if baseline.update else "created (there was none)"
-            self.baseline_note = f"baseline {verb}: {baseline.path}"
 
     def _judge_id(self) -> str | None:
         """The judge's id when no case has scores (every one an error), or the judge kind under xdist."""
@@ -312,10 +410,15 @@ class RunRecorder:
         return next((i for i in ids if i), None) or (settings.kind if settings else None)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not (self.records or self.gates):
+        if not (self.written or self.error_line):
             return
         terminalreporter.write_sep("=", "urial-check summary")
-        terminalreporter.write_line(summary_table(self.records))
+        if self.status_line:
+            terminalreporter.write_line(self.status_line)
+        if self.records:
+            terminalreporter.write_line(summary_table(self.records))
+        if self.selection_line:
+            terminalreporter.write_line(self.selection_line)
         rules = rule_table(self.records)
         if rules:
             terminalreporter.write_sep("-", "refusal verdicts by rule family")
@@ -335,8 +438,33 @@ class RunRecorder:
             terminalreporter.write_line(f"token shift page: {self.shift_page}")
         if self.written is not None:
             terminalreporter.write_line(f"run record: {self.written}")
-        if self.baseline_note:
-            terminalreporter.write_line(self.baseline_note)
+        for line in (self.error_line, self.baseline_note):
+            if line:
+                terminalreporter.write_line(line)
+
+
+def _configured_model_id(config: pytest.Config) -> str:
+    """The model id a record names when no case finished (nothing told us the loaded model's)."""
+    from .backends.loading import DEFAULT_MODEL_ID
+
+    spec = config.getoption("urial_model") or config.getini("urial_model") or None
+    try:
+        return resolve_model(spec).model_id
+    except BackendError:
+        return spec or DEFAULT_MODEL_ID
+
+
+def _keep_runs(config: pytest.Config) -> int:
+    """``--urial-keep-runs`` / ``urial_keep_runs``: how many run records to keep (0: all)."""
+    given = config.getoption("urial_keep_runs")
+    raw = given if given is not None else config.getini("urial_keep_runs")
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise pytest.UsageError(f"urial_keep_runs = {raw}: expected a whole number") from None
+    if value < 0:
+        raise pytest.UsageError(f"--urial-keep-runs must be 0 (keep every run) or more, got {value}")
+    return value
 
 
 def _baseline_gate(config: pytest.Config) -> BaselineGate | None:
@@ -356,9 +484,15 @@ def _baseline_gate(config: pytest.Config) -> BaselineGate | None:
     path = Path(given).expanduser()
     path = path if path.is_absolute() else Path(config.invocation_params.dir) / path
     try:
-        return BaselineGate.open(path, update=config.getoption("urial_update_baseline"), margin=margin, alpha=alpha)
+        gate = BaselineGate.open(path, update=config.getoption("urial_update_baseline"), margin=margin, alpha=alpha)
     except RunRecordError as exc:
         raise pytest.UsageError(f"--urial-baseline: {exc}") from None
+    if gate.will_write:
+        try:
+            check_writable(path)
+        except OSError as exc:
+            raise pytest.UsageError(f"--urial-baseline {given}: cannot write {path}: {exc.strerror or exc}") from None
+    return gate
 
 
 def _cache_dir(config: pytest.Config) -> Path:

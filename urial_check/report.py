@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
 import os
 import platform
+import re
+import shutil
 import tempfile
 import textwrap
 import time
@@ -162,8 +166,9 @@ def write_shift_artifacts(records: Sequence[dict[str, Any]], entries: Sequence[A
     for record in records:
         detail = record.pop("token_shift_detail", None)
         if detail:
-            name = f"{record['suite']}/{record['id']}".replace("/", "__")
-            write_json_atomic(run_dir / "token_shift" / f"{name}.json", {"suite": record["suite"], "id": record["id"], "contexts": detail})
+            path = run_dir / "token_shift" / f"{artifact_name(record['suite'], record['id'])}.json"
+            write_json_atomic(path, {"suite": record["suite"], "id": record["id"], "contexts": detail})
+            record["token_shift_file"] = f"{run_dir.name}/token_shift/{path.name}"
     page = run_dir / "token_shift.html"
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text(render_shift_html(entries, title=title), encoding="utf-8")
@@ -326,12 +331,22 @@ def build_run_record(
     started: float,
     run_id: str | None = None,
     gates: Sequence[Mapping[str, Any]] = (),
+    status: str = "complete",
+    status_reason: str | None = None,
+    selection: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The run record (see :mod:`urial_check.run_record`); without ``selection``, every case was selected and finished."""
     from . import __version__
 
+    if selection is None:
+        selection = {"keyword": None, "markers": None, "selected": len(records), "deselected": 0,
+                     "finished": len(records), "complete": status == "complete"}
     return {
         "schema": RUN_RECORD_SCHEMA,
         "schema_version": RUN_RECORD_VERSION,
+        "status": status,
+        "status_reason": status_reason,
+        "selection": dict(selection),
         "run_id": run_id or new_run_id(started),
         "started": _iso(started),
         "finished": _iso(time.time()),
@@ -359,13 +374,51 @@ def new_run_id(started: float) -> str:
     return time.strftime("%Y%m%dT%H%M%S", time.gmtime(started)) + "-" + uuid.uuid4().hex[:6]
 
 
+_RUN_FILE = re.compile(r"^run-(\d{8}T\d{6}-[0-9a-f]{6})\.json$")
+
+
+def prune_run_records(report_dir: Path, keep: int, *, current: Path) -> list[Path]:
+    """Delete all but the ``keep`` newest ``run-<id>.json`` files (and their ``run-<id>/`` artifact
+    folders) under ``report_dir``; ``current`` is always kept, ``keep`` 0 keeps everything.
+    Only names this tool writes are touched. Returns what was removed."""
+    if keep <= 0:
+        return []
+    runs = sorted((p for p in report_dir.iterdir() if _RUN_FILE.match(p.name) and p != current), key=lambda p: p.name)
+    removed = []
+    for path in runs[: max(0, len(runs) - (keep - 1))]:
+        folder = report_dir / path.stem
+        path.unlink(missing_ok=True)
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
 def _iso(t: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_SLUG_CHARS = 60
+
+
+def artifact_name(*parts: str) -> str:
+    """A file name (without suffix) for user text such as a suite name and a case id.
+
+    A readable slug of the parts (``--`` between them, at most 60 characters) and 10 hex digits of
+    the sha256 of all parts, so different texts never share a name and any text fits any file system.
+    """
+    slug = "--".join(_UNSAFE.sub("-", part).strip("-.") for part in parts)
+    slug = re.sub(r"\.{2,}", ".", slug[:_SLUG_CHARS]).strip("-.")
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{slug}-{digest}" if slug else digest
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON to ``path`` through a temporary file in the same folder (mode as the umask allows)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.parent / f".urial-{uuid.uuid4().hex[:12]}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=2, ensure_ascii=False)
@@ -374,6 +427,21 @@ def write_json_atomic(path: Path, data: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_writable(path: Path) -> None:
+    """Raise ``OSError`` unless a file could be written at ``path`` (its folder may not exist yet).
+
+    The nearest existing folder above ``path`` gets a probe file that is removed at once, so
+    nothing is left behind and the check also holds for root and read-only mounts.
+    """
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
+    with tempfile.TemporaryFile(dir=folder, prefix=".urial-probe-"):
+        pass
 
 
 def write_run_record(record: Mapping[str, Any], report_dir: Path, *, latest: bool = True) -> Path:

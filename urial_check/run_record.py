@@ -1,11 +1,23 @@
 """The run record: one JSON file per run, its versioned JSON Schema, and validated loading.
 
 A run record is what ``pytest --urial-model ...`` writes under ``reports/`` (``run-<id>.json``
-and ``latest.json``) and what baselines are made of. Its layout, version 1:
+and ``latest.json``) and what baselines are made of. Its layout, version 2:
 
 ``schema`` / ``schema_version``
-    Always ``"urial-check/run-record"`` and ``1``. Files that say otherwise are refused with
-    an error naming what they say (an old version, a newer one, or something else entirely).
+    Always ``"urial-check/run-record"`` and ``2``. Version-1 files (written before ``status``
+    and ``selection`` existed) are still read: :func:`run_status` and :func:`coverage_warning`
+    treat them as complete. Files that say otherwise are refused with an error naming what they
+    say (an unknown version, a newer one, or something else entirely).
+``status``, ``status_reason``
+    ``complete`` when every selected case finished; ``interrupted`` when the session stopped
+    before (a model that cannot load, an unavailable judge, ``-x``, Ctrl-C, a collection error,
+    a case that raised), with the reason. The cases that did finish are in the record.
+``selection``
+    Which cases the run was asked for: ``keyword`` (``-k``) and ``markers`` (``-m``)
+    expressions or null, ``selected`` and ``deselected`` case counts (``deselected`` is null
+    where unknown, e.g. under pytest-xdist), ``finished`` (case records written) and
+    ``complete``: true only when every case of every collected suite file ran and finished. A
+    baseline merged from a subset run (``--urial-update-baseline -k ...``) carries ``merged``.
 ``run_id``, ``started``, ``finished``, ``urial_check_version``, ``python``
     Identity and timing of the run (times are UTC, ``YYYY-MM-DDTHH:MM:SSZ``).
 ``model``
@@ -46,7 +58,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 RUN_RECORD_SCHEMA = "urial-check/run-record"
-RUN_RECORD_VERSION = 1
+RUN_RECORD_VERSION = 2
+#: Versions :func:`load_run_record` reads (each validated against its own schema).
+READABLE_VERSIONS = (1, 2)
+RUN_STATUSES = ("complete", "interrupted")
 
 _RATE: dict[str, Any] = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
 _COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
@@ -147,18 +162,44 @@ _CASE: dict[str, Any] = {
     },
 }
 
-#: JSON Schema (draft 2020-12) of a version-1 run record. Objects allow extra properties.
-RUN_RECORD_JSON_SCHEMA: dict[str, Any] = {
+_SELECTION: dict[str, Any] = {
+    "type": "object",
+    "description": "Which cases the run was asked for and whether the record covers whole suites.",
+    "required": ["keyword", "markers", "selected", "finished", "complete"],
+    "properties": {
+        "keyword": {"type": ["string", "null"], "description": "The -k expression."},
+        "markers": {"type": ["string", "null"], "description": "The -m expression."},
+        "selected": _COUNT,
+        "deselected": {"type": ["integer", "null"], "minimum": 0},
+        "finished": _COUNT,
+        "complete": {"type": "boolean", "description": "Every case of every collected suite file ran and finished."},
+    },
+}
+
+
+def _schema(version: int) -> dict[str, Any]:
+    """The JSON Schema of one record version (version 2 adds ``status`` and ``selection``)."""
+    required = ["schema", "schema_version", "run_id", "started", "finished", "urial_check_version",
+                "model", "prompts", "decoding_overrides", "suites", "cases"]
+    extra: dict[str, Any] = {}
+    if version >= 2:
+        required += ["status", "selection"]
+        extra = {
+            "status": {"enum": list(RUN_STATUSES)},
+            "status_reason": {"type": ["string", "null"], "description": "Why an interrupted run stopped."},
+            "selection": _SELECTION,
+        }
+    return {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$id": "urn:urial-check:run-record:1",
-    "title": "urial-check run record, version 1",
+    "$id": f"urn:urial-check:run-record:{version}",
+    "title": f"urial-check run record, version {version}",
     "description": "One pytest run of urial-check: model, prompts, decoding, per-suite aggregates and every case.",
     "type": "object",
-    "required": ["schema", "schema_version", "run_id", "started", "finished", "urial_check_version",
-                 "model", "prompts", "decoding_overrides", "suites", "cases"],
+    "required": required,
     "properties": {
+        **extra,
         "schema": {"const": RUN_RECORD_SCHEMA},
-        "schema_version": {"const": RUN_RECORD_VERSION},
+        "schema_version": {"const": version},
         "run_id": {"type": "string", "minLength": 1},
         "started": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"},
         "finished": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"},
@@ -182,7 +223,16 @@ RUN_RECORD_JSON_SCHEMA: dict[str, Any] = {
         "suites": {"type": "array", "items": _SUITE_SUMMARY},
         "cases": {"type": "array", "items": _CASE},
     },
-}
+    }
+
+
+#: JSON Schema (draft 2020-12) of the current run record version. Objects allow extra properties.
+RUN_RECORD_JSON_SCHEMA: dict[str, Any] = _schema(RUN_RECORD_VERSION)
+_SCHEMAS = {version: _schema(version) for version in READABLE_VERSIONS}
+
+
+#: Run records are a few levels deep; deeper values are refused before anything walks them recursively.
+MAX_DEPTH = 64
 
 
 class RunRecordError(ValueError):
@@ -204,6 +254,8 @@ def load_run_record(path: str | Path) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise RunRecordError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise RunRecordError(f"{path}: not a run record (JSON nested too deeply to read)") from None
     validate_run_record(data, source=str(path))
     return dict(data)
 
@@ -215,18 +267,21 @@ def validate_run_record(record: Any, *, source: str = "<run record>") -> None:
 
     if not isinstance(record, Mapping):
         raise RunRecordError(f"{source}: not a urial-check run record (the top level is {_json_kind(record)}, not an object)")
+    if _nested_deeper_than(record, MAX_DEPTH):
+        raise RunRecordError(f"{source}: not a run record (values nested deeper than {MAX_DEPTH} levels)")
     schema, version = record.get("schema"), record.get("schema_version")
     if schema != RUN_RECORD_SCHEMA:
         found = "no 'schema' field" if "schema" not in record else f"schema {schema!r}"
         raise RunRecordError(
             f"{source}: not a urial-check run record ({found}; expected schema {RUN_RECORD_SCHEMA!r} version {RUN_RECORD_VERSION})"
         )
-    if version != RUN_RECORD_VERSION or isinstance(version, bool):
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         hint = _version_hint(version)
+        readable = " and ".join(str(v) for v in READABLE_VERSIONS)
         raise RunRecordError(
-            f"{source}: run record schema version {version!r} is not supported (expected version {RUN_RECORD_VERSION}){hint}"
+            f"{source}: run record schema version {version!r} is not supported (this urial-check reads versions {readable}){hint}"
         )
-    error = best_match(Draft202012Validator(RUN_RECORD_JSON_SCHEMA).iter_errors(record))
+    error = best_match(Draft202012Validator(_SCHEMAS[version]).iter_errors(record))
     if error is not None:
         where = _json_path(error.absolute_path)
         raise RunRecordError(f"{source}: invalid run record at {where}: {_short(error.message)}")
@@ -238,16 +293,61 @@ def validate_run_record(record: Any, *, source: str = "<run record>") -> None:
         seen.add(key)
 
 
+def run_status(record: Mapping[str, Any]) -> tuple[str, str | None]:
+    """``(status, reason)`` of a record; version-1 records (no status) count as complete."""
+    return str(record.get("status", "complete")), record.get("status_reason")
+
+
+def coverage_warning(record: Mapping[str, Any]) -> str | None:
+    """Why a record may not cover whole suites (interrupted, or a subset was selected); None if it does.
+
+    The text continues "the candidate record ...".
+    Version-1 records do not say, so they get no warning.
+    """
+    status, reason = run_status(record)
+    selection = record.get("selection") or {}
+    counts = f"{selection.get('finished', len(record.get('cases', ())))} of {selection.get('selected', '?')} selected cases"
+    if status == "interrupted":
+        return f"is from an interrupted run ({reason or 'no reason recorded'}); it holds {counts}"
+    if selection and not selection.get("complete", True):
+        return f"covers a subset ({describe_selection(selection)})"
+    return None
+
+
+def describe_selection(selection: Mapping[str, Any]) -> str:
+    """``-k 'expr' -m 'expr': 2 of 3 cases`` (the parts that apply) for messages."""
+    parts = [f"{flag} {selection[key]!r}" for flag, key in (("-k", "keyword"), ("-m", "markers")) if selection.get(key)]
+    deselected = selection.get("deselected")
+    total = f"{selection.get('selected', 0) + deselected}" if isinstance(deselected, int) else "?"
+    counted = f"{selection.get('selected', 0)} of {total} cases"
+    merged = selection.get("merged")
+    if merged:
+        counted += f", merged from run {merged.get('run_id', '?')}"
+    return (" ".join(parts) + ": " if parts else "") + counted
+
+
 def run_record_schema_json() -> str:
     """The JSON Schema as pretty-printed JSON text (for documentation and other tools)."""
     return json.dumps(RUN_RECORD_JSON_SCHEMA, indent=2) + "\n"
 
 
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON data nests lists/objects more than ``limit`` levels (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, Mapping) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def _version_hint(version: Any) -> str:
     if isinstance(version, int) and not isinstance(version, bool) and version > RUN_RECORD_VERSION:
         return "; it was written by a newer urial-check, upgrade to read it"
-    if isinstance(version, int) and not isinstance(version, bool):
-        return "; re-run the suites to write a current record"
     return ""
 
 

@@ -177,6 +177,8 @@ class Suite:
     margins: tuple[tuple[str, float], ...] = ()
     #: Likely mistakes that do not stop the suite (e.g. a prompt file without examples).
     warnings: tuple[SuiteWarning, ...] = ()
+    #: Line of the ``suite:`` key; 0 when the suite is named after its path.
+    name_line: int = 0
 
     def __iter__(self) -> Iterator[Case]:
         return iter(self.cases)
@@ -439,8 +441,10 @@ def parse_suite(text: str, path: Path | str, *, root: Path | None = None) -> Sui
     _check_keys(conv, top, SUITE_KEYS, "suite file")
 
     name = _default_name(path, root)
+    name_line = 0
     if "suite" in top:
         name = _string(conv, top["suite"][1], "suite")
+        name_line = top["suite"][0].start_mark.line + 1
 
     prompt_path: Path | None = None
     warnings: list[SuiteWarning] = []
@@ -505,7 +509,7 @@ def parse_suite(text: str, path: Path | str, *, root: Path | None = None) -> Sui
         cases.append(case)
     return Suite(
         name=name, path=path, cases=tuple(cases), prompt_path=prompt_path, tags=default_tags,
-        gate=gate, gate_line=gate_line, rubrics=rubrics, margins=margins, warnings=tuple(warnings),
+        gate=gate, gate_line=gate_line, rubrics=rubrics, margins=margins, warnings=tuple(warnings), name_line=name_line,
     )
 
 

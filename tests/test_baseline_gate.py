@@ -1,0 +1,59 @@
+"""What ``--urial-baseline`` writes after a run: created, replaced, or merged from a subset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from test_run_record import make_case, make_record
+from urial_check.baseline_gate import BaselineGate
+from urial_check.run_record import validate_run_record
+
+
+def gate(tmp_path: Path, previous: dict[str, Any] | None, *, update: bool = True) -> BaselineGate:
+    return BaselineGate(path=tmp_path / "b.json", baseline=previous, update=update)
+
+
+def ids(record: dict[str, Any]) -> list[str]:
+    return sorted(f"{c['suite']}::{c['id']}" for c in record["cases"])
+
+
+@pytest.fixture
+def previous() -> dict[str, Any]:
+    return make_record([make_case("a", i, answer="old") for i in ("1", "2", "3")] + [make_case("b", "1", answer="old")],
+                       run_id="old")
+
+
+@pytest.mark.parametrize(
+    ("left_out", "expected"),
+    [
+        # Suite a ran cases 1 and 2; case 3 was deselected: kept. Suite b did not run: kept.
+        ({"a": {"3"}}, ["a::1", "a::2", "a::3", "b::1"]),
+        # Case 3 is no longer in the file (nothing left out): dropped. Suite b still kept.
+        ({"a": set()}, ["a::1", "a::2", "b::1"]),
+        # Unknown (xdist with -k): every case the run did not answer is kept.
+        (None, ["a::1", "a::2", "a::3", "b::1"]),
+    ],
+)
+def test_an_update_merges_this_run_into_the_stored_cases(tmp_path: Path, previous: dict[str, Any],
+                                                         left_out: Any, expected: list[str]) -> None:
+    run = make_record([make_case("a", i, answer="new") for i in ("1", "2")], run_id="new")
+    merged, note = gate(tmp_path, previous).next_baseline(run, left_out=left_out)
+    validate_run_record(merged)
+    assert ids(merged) == expected
+    assert {c["answer"] for c in merged["cases"] if c["suite"] == "a" and c["id"] in ("1", "2")} == {"new"}
+    assert {c["answer"] for c in merged["cases"] if (c["suite"], c["id"]) in (("a", "3"), ("b", "1"))} <= {"old"}
+    assert [s["suite"] for s in merged["suites"]] == ["a", "b"]
+    assert note.startswith(f"baseline updated: {tmp_path / 'b.json'} (2 case(s) from this run, ")
+
+
+def test_create_and_replace(tmp_path: Path, previous: dict[str, Any]) -> None:
+    run = make_record([make_case("a", "1")], run_id="new")
+    run["selection"].update(keyword="1", deselected=2, complete=False)
+    written, note = gate(tmp_path, None, update=False).next_baseline(run, left_out={"a": {"2", "3"}})
+    assert written == run and note == f"baseline created (there was none) from a subset (-k '1': 1 of 3 cases): {tmp_path / 'b.json'}"
+    broken = BaselineGate(path=tmp_path / "b.json", baseline=None, update=True, unreadable="b.json: not JSON")
+    written, note = broken.next_baseline(run, left_out={})
+    assert written == run and note.endswith("; the old file was unreadable: b.json: not JSON")
