@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -268,3 +269,54 @@ def test_ro_mode_leaves_a_damaged_file_alone(tmp_path: Path) -> None:
         cache = ResultCache(tmp_path, "ro")
     assert cache.get("k") is None
     assert db.read_bytes() == b"garbage" * 500 and not list(tmp_path.glob("*.corrupt-*"))
+
+
+def _read_in_read_only_folder(directory: str, key: str, conn: multiprocessing.connection.Connection) -> None:
+    """Forked child: drop root (which ignores permission bits) to ``nobody``, then read the cache in ro mode."""
+    if os.geteuid() == 0:
+        os.setgid(65534)
+        os.setuid(65534)
+    try:
+        (Path(directory) / "probe").write_text("x")
+        folder = "writable"
+    except OSError:
+        folder = "read-only"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with ResultCache(Path(directory), "ro") as cache:
+            hit = cache.get(key)
+    conn.send((folder, hit.text if hit else None, [str(w.message) for w in caught]))
+
+
+@pytest.fixture
+def shared_folder() -> Any:
+    """A folder outside pytest's private (mode 0700) temp tree, so a process running as nobody reaches it."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="urial-ro-"))
+    folder.chmod(0o755)
+    yield folder
+    folder.chmod(0o755)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_ro_mode_reads_a_healthy_cache_in_a_read_only_folder(shared_folder: Path) -> None:
+    """A WAL database needs its -shm/-wal files, which a read-only folder cannot hold.
+
+    Root ignores permission bits, so when the tests run as root the reader is a forked child that
+    switches to ``nobody`` first; the test checks that the child really cannot write there.
+    """
+    with ResultCache(shared_folder) as cache:
+        cache.put("k", RESULT)
+    assert sorted(p.name for p in shared_folder.iterdir()) == [DB_NAME]  # a clean close leaves no -wal/-shm
+    shared_folder.chmod(0o555)
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_read_in_read_only_folder, args=(str(shared_folder), "k", send))
+    child.start()
+    folder, text, warned = receive.recv()
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert folder == "read-only"
+    assert (text, warned) == (RESULT.text, [])

@@ -228,7 +228,7 @@ class ResultCache:
                        "running without a cache")
             return None
         for attempt in range(2):
-            conn = self._connect(f"file:{self.path}")
+            conn = self._connect(_uri(self.path))
             try:
                 self._check(conn)
                 self._create(conn)
@@ -243,21 +243,33 @@ class ResultCache:
         return None  # pragma: no cover - the loop returns
 
     def _open_read_only(self) -> sqlite3.Connection | None:
-        """A read-only connection; a missing or damaged file just means every lookup misses."""
+        """A read-only connection; a missing or damaged file just means every lookup misses.
+
+        A WAL database is read through its ``-shm`` index, which SQLite creates next to it; in a
+        folder the reader cannot write (a shared or mounted read-only cache) that fails, and the
+        file is opened ``immutable`` instead: no writer can use it there either (a writer needs
+        the same files), so reading the main file alone is safe.
+        """
         if not self.path.is_file():
             return None
-        try:
-            conn = self._connect(f"file:{self.path}?mode=ro")
-        except sqlite3.Error as exc:
-            self._warn(f"result cache {self.path} is unreadable ({exc}); running without it")
-            return None
-        try:
-            self._check(conn)
-        except sqlite3.Error as exc:
-            conn.close()
-            self._warn(f"result cache {self.path} is unreadable ({exc}); running without it")
-            return None
-        return conn
+        error: sqlite3.Error | None = None
+        for params in ("mode=ro", "mode=ro&immutable=1"):
+            try:
+                conn = self._connect(_uri(self.path, params))
+            except sqlite3.Error as exc:
+                error = exc
+                continue
+            try:
+                self._check(conn)
+            except sqlite3.Error as exc:
+                conn.close()
+                error = exc
+                if _is_corrupt(exc):
+                    break
+                continue
+            return conn
+        self._warn(f"result cache {self.path} is unreadable ({error}); running without it")
+        return None
 
     def _connect(self, uri: str) -> sqlite3.Connection:
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
@@ -352,6 +364,13 @@ def _is_corrupt(exc: BaseException) -> bool:
         return True
     return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError) and (
         "not a database" in str(exc) or "malformed" in str(exc))
+
+
+def _uri(path: Path, params: str = "") -> str:
+    """An SQLite ``file:`` URI for ``path`` (characters such as ``?`` and ``#`` quoted)."""
+    from urllib.parse import quote
+
+    return f"file:{quote(str(path.absolute()))}" + (f"?{params}" if params else "")
 
 
 def _retry_locked(action: Callable[[], Any], attempts: int = 50) -> Any:
