@@ -16,6 +16,7 @@ import yaml
 
 from .backends.base import BackendError
 from .backends.loading import resolve_model
+from .backends.transformers_backend import ModelSettings
 from .baseline_gate import BaselineGate
 from .collect import (
     BASELINE_MARKER,
@@ -54,6 +55,8 @@ class RunState:
     """Per-run state kept in ``config.stash``: validated settings, the selected cases, the session."""
 
     settings: SessionSettings
+    model: ModelSettings
+    cache_mode: str = "rw"
     baseline: BaselineGate | None = None
     planned: list[Case] = field(default_factory=list)
     session: UrialSession | None = None
@@ -121,7 +124,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{GATE_MARKER}: a urial-check suite gate")
     config.addinivalue_line("markers", f"{BASELINE_MARKER}: a urial-check baseline comparison")
     # Options are validated now: bad ones are usage errors before collection or any model load.
-    config.stash[STATE] = RunState(settings=_session_settings(config), baseline=_baseline_gate(config))
+    config.stash[STATE] = RunState(settings=_session_settings(config), model=_model_settings(config),
+                                   cache_mode=_cache_mode(config), baseline=_baseline_gate(config))
     config.pluginmanager.register(RunRecorder(config), "urial-check-recorder")
 
 
@@ -147,17 +151,10 @@ def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
     """The run's :class:`UrialSession`: model (loaded lazily, once), prompts and answers."""
     config = request.config
     state = config.stash[STATE]
-    from .backends.transformers_backend import ModelSettings, TransformersBackend
+    from .backends.transformers_backend import TransformersBackend
 
-    cache_dir = _cache_dir(config)
-    cache = _open_cache(config, cache_dir)
-    model_settings = ModelSettings(
-        model=config.getoption("urial_model") or config.getini("urial_model") or None,
-        device=config.getoption("urial_device") or "auto",
-        dtype=config.getoption("urial_dtype") or "auto",
-        batch_size=config.getoption("urial_batch_size"),
-        cache_dir=cache_dir,
-    )
+    model_settings = state.model
+    cache = _open_cache(config, model_settings.cache_dir or _cache_dir(config), state.cache_mode)
     memo = cache.remember_fingerprint if cache is not None else None
     aligned = config.getoption("urial_aligned_model")
     measurers: list[Any] = []
@@ -317,17 +314,37 @@ def _cache_dir(config: pytest.Config) -> Path:
     return Path(given).expanduser().resolve() if given else default_cache_dir()
 
 
-def _open_cache(config: pytest.Config, directory: Path) -> Any:
-    """The session's result cache (None when off); ``--urial-cache-clear`` empties it first."""
-    from .cache import ResultCache
-
+def _cache_mode(config: pytest.Config) -> str:
     mode = config.getoption("urial_cache") or config.getini("urial_cache") or "rw"
     if mode not in ("rw", "ro", "off"):
         raise pytest.UsageError(f"urial_cache = {mode}: expected rw, ro or off")
+    return str(mode)
+
+
+def _open_cache(config: pytest.Config, directory: Path, mode: str) -> Any:
+    """The session's result cache (None when off); ``--urial-cache-clear`` empties it first."""
+    from .cache import ResultCache
+
     if config.getoption("urial_cache_clear"):
         with ResultCache(directory, "rw") as clearing:
             clearing.clear()
     return None if mode == "off" else ResultCache(directory, "ro" if mode == "ro" else "rw")
+
+
+def _model_settings(config: pytest.Config) -> ModelSettings:
+    """Model, device, dtype and batch size from options and ini, checked now (a bad one is a usage error)."""
+    settings = ModelSettings(
+        model=config.getoption("urial_model") or config.getini("urial_model") or None,
+        device=config.getoption("urial_device") or "auto",
+        dtype=config.getoption("urial_dtype") or "auto",
+        batch_size=config.getoption("urial_batch_size"),
+        cache_dir=_cache_dir(config),
+    )
+    try:
+        settings.validate()
+    except BackendError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return settings
 
 
 def _uncaptured(config: pytest.Config) -> Any:
@@ -389,14 +406,6 @@ def _session_settings(config: pytest.Config) -> SessionSettings:
         except PromptError as exc:
             raise pytest.UsageError(f"--urial-prompt: {exc}") from None
     batch = config.getoption("urial_batch_size")
-    if batch is not None and batch < 1:
-        raise pytest.UsageError("--urial-batch-size must be a positive integer")
-    model = config.getoption("urial_model")
-    if model:
-        try:
-            resolve_model(model)
-        except BackendError as exc:
-            raise pytest.UsageError(str(exc)) from None
     aligned = config.getoption("urial_aligned_model")
     if aligned:
         try:
