@@ -138,6 +138,8 @@ def test_command_line_decoding_overrides_suites(pytester: pytest.Pytester, suite
         ("cases:\n  - id: a\n    turns: [a, b]\n", "suites/bad.yaml:3: case 'a'.turns must have an odd number*"),
         ("cases:\n  - id: a\n    instruction: hi\n    tags: [bad-tag]\n", "suites/bad.yaml:4: case 'a'.tags: 'bad-tag' is not a valid marker name*"),
         ("cases: !!python/object/apply:os.system [echo pwned]\n", "suites/bad.yaml:1: YAML tag*not allowed*"),
+        ("defaults:\n  generation: {max_new_tokens: 100000000}\ncases:\n  - id: a\n    instruction: hi\n",
+         "suites/bad.yaml:2: defaults.generation: generation.max_new_tokens must be an integer from 1 to 32768, got 100000000"),
     ],
 )
 def test_bad_input_is_a_clean_collection_error(pytester: pytest.Pytester, content: str, expected: str) -> None:
@@ -244,3 +246,38 @@ def test_damaged_gguf_file_is_named(pytester: pytest.Pytester, suite_dir: Path, 
     result.stdout.fnmatch_lines([f"urial-check: cannot load model {bad}: {bad} is not a readable GGUF file*"])
     result.stdout.no_fnmatch_line("*UnicodeDecodeError*")
     result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_prompt_plus_max_new_tokens_past_the_context_fails_that_case_only(
+    pytester: pytest.Pytester, tiny_model: Path, tmp_path: Path
+) -> None:
+    """One case asks for more tokens than the model's context holds: it fails alone, in one line;
+    its batch mate is generated and passes, and nothing is cached for the failed case."""
+    import shutil
+
+    from urial_check.prompt import UrialPrompt
+
+    short = tmp_path / "short-context"
+    shutil.copytree(tiny_model, short)
+    config = json.loads((short / "config.json").read_text())
+    config["max_position_embeddings"] = 1120
+    (short / "config.json").write_text(json.dumps(config))
+    pytester.makeini("[pytest]\n")
+    (pytester.mkdir("suites") / "ctx.yaml").write_text(
+        "cases:\n"
+        "  - id: fits\n    instruction: Name a fruit.\n    generation: {max_new_tokens: 4}\n"
+        "  - id: too-long\n    instruction: Name a tree.\n    generation: {max_new_tokens: 300}\n"
+    )
+    assert len(UrialPrompt.default().text) > 0
+    result = run(pytester, short, "suites", "--urial-batch-size", "2")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([
+        "urial-check: case 'too-long': the prompt (1* tokens) + max_new_tokens (300) exceed the model's "
+        "context length (1120 tokens); max_new_tokens can be at most *",
+    ])
+    result.stdout.no_fnmatch_line("*Traceback*")
+    result.stdout.no_fnmatch_line("*Interrupted*")
+    again = run(pytester, short, "suites", "--urial-batch-size", "2")
+    again.assert_outcomes(passed=1, failed=1)
+    latest = json.loads((pytester.path / "reports" / "latest.json").read_text())
+    assert [(c["id"], c["cached"]) for c in latest["cases"]] == [("fits", True)]

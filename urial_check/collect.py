@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable
 
 import pytest
 
-from .backends.base import BackendError
+from .backends.base import BackendError, GenerationError
 from .prompt import PromptError
 from .gate import GateResult, evaluate_gate, render_gate
 from .report import RunInfo, failure_story, gate_record, junit_properties, outcome_record, relative_path
@@ -87,7 +87,7 @@ class CaseItem(pytest.Function):
         error = excinfo.value
         if isinstance(error, CaseFailure):
             return failure_story(error.outcome, error.model_id, rootdir=self.config.rootpath)
-        if isinstance(error, (BackendError, PromptError, MeasurementError)):
+        if isinstance(error, (BackendError, GenerationError, PromptError, MeasurementError)):
             return f"urial-check: {error}"
         return super().repr_failure(excinfo)
 
@@ -119,7 +119,7 @@ class GateItem(pytest.Function):
             failed = ", ".join(f"{r.metric} {r.threshold}" for r in error.result.failures)
             head = f"{path}:{self.suite.gate_line}: gate of suite '{self.suite.name}' failed ({failed}) over {error.result.cases} cases"
             return head + "\n" + render_gate(error.result)
-        if isinstance(error, (BackendError, PromptError, MeasurementError)):
+        if isinstance(error, (BackendError, GenerationError, PromptError, MeasurementError)):
             return f"urial-check: {error}"
         return super().repr_failure(excinfo)
 
@@ -148,7 +148,7 @@ class BaselineItem(pytest.Function):
         if isinstance(error, BaselineRegression):
             path = relative_path(self.suite.path, self.config.rootpath)
             return f"{path}: suite '{self.suite.name}' regressed against the baseline\n{error.report}"
-        if isinstance(error, (BackendError, PromptError, MeasurementError)):
+        if isinstance(error, (BackendError, GenerationError, PromptError, MeasurementError)):
             return f"urial-check: {error}"
         return super().repr_failure(excinfo)
 
