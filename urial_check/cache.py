@@ -33,8 +33,11 @@ from .decoding import Decoding
 CacheMode = Literal["rw", "ro", "off"]
 CACHE_MODES: tuple[str, ...] = ("rw", "ro", "off")
 DB_NAME = "cache.sqlite3"
-#: Layout of the tables; a file written with another layout is set aside and rebuilt.
-SCHEMA_VERSION = 1
+#: Layout of the tables; a file written with an unknown layout is set aside and rebuilt. Layout 1
+#: (a fingerprint memo keyed on path, size and mtime only) is upgraded in place: its memo is
+#: dropped, its answers are kept.
+SCHEMA_VERSION = 2
+_UPGRADABLE = (1,)
 #: Version of the key recipe in :func:`generation_key`.
 KEY_VERSION = 1
 BUSY_TIMEOUT_S = 60.0
@@ -47,7 +50,8 @@ _SCHEMA = (
         namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, created REAL NOT NULL,
         PRIMARY KEY (namespace, key))""",
     """CREATE TABLE IF NOT EXISTS fingerprints (
-        path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL)""",
+        path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
+        ctime_ns INTEGER NOT NULL, digest TEXT NOT NULL)""",
 )
 _CORRUPT_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
 
@@ -119,6 +123,8 @@ class ResultCache:
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._counts = {"hits": 0, "misses": 0, "writes": 0}
+        #: False for a read-only cache of an older layout (answers readable, fingerprint memo not).
+        self._current_layout = True
         if mode != "off":
             self._conn = self._open()
 
@@ -162,17 +168,26 @@ class ResultCache:
 
     # -- fingerprint memo ----------------------------------------------------------------------
 
-    def remember_fingerprint(self, path: Path | str, compute: Callable[[], str]) -> str:
-        """``compute()`` once per file version: remembered by resolved path, size and mtime."""
+    def remember_fingerprint(self, path: Path | str, compute: Callable[[], str], *, refresh: bool = False) -> str:
+        """``compute()`` once per file version; ``refresh=True`` computes anew (and remembers that).
+
+        A version is the resolved path with its size, mtime, inode and ctime: replacing a file by
+        another of the same size and mtime gives a new inode, and rewriting it in place (even with
+        its mtime put back) a new ctime, which no user can set.
+        """
         resolved = Path(path).resolve()
         stat = resolved.stat()
-        row = self._query("SELECT digest FROM fingerprints WHERE path = ? AND size = ? AND mtime_ns = ?",
-                          (str(resolved), stat.st_size, stat.st_mtime_ns))
-        if row is not None:
-            return str(row[0])
+        version = (str(resolved), stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns)
+        if not self._current_layout:
+            return compute()  # ro on a cache of an older layout: its memo cannot be trusted
+        if not refresh:
+            row = self._query("SELECT digest FROM fingerprints WHERE path = ? AND size = ? AND mtime_ns = ? "
+                              "AND inode = ? AND ctime_ns = ?", version)
+            if row is not None:
+                return str(row[0])
         digest = compute()
-        self._write("INSERT OR REPLACE INTO fingerprints (path, size, mtime_ns, digest) VALUES (?, ?, ?, ?)",
-                    (str(resolved), stat.st_size, stat.st_mtime_ns, digest))
+        self._write("INSERT OR REPLACE INTO fingerprints (path, size, mtime_ns, inode, ctime_ns, digest) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", (*version, digest))
         return digest
 
     # -- housekeeping --------------------------------------------------------------------------
@@ -280,8 +295,9 @@ class ResultCache:
     def _check(self, conn: sqlite3.Connection) -> None:
         """Raise a corruption error unless the file is a healthy database of our layout."""
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
+        if version not in (0, SCHEMA_VERSION, *_UPGRADABLE):
             raise _Corrupt(f"unknown cache layout version {version}")
+        self._current_layout = version in (0, SCHEMA_VERSION)
         result = conn.execute("PRAGMA quick_check").fetchone()[0]
         if result != "ok":
             raise _Corrupt(f"integrity check failed: {result}")
@@ -294,6 +310,8 @@ class ResultCache:
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] in _UPGRADABLE:
+                conn.execute("DROP TABLE IF EXISTS fingerprints")  # a memo: recomputed on demand
             for statement in _SCHEMA:
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -301,6 +319,7 @@ class ResultCache:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        self._current_layout = True
 
     def _set_aside(self, reason: str) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")

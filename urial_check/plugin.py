@@ -6,6 +6,7 @@ Each hook is a few lines that call the plain-Python core (``suite``, ``session``
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +100,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="cache folder (default $URIAL_CHECK_CACHE_DIR, else ~/.cache/urial-check)")
     group.addoption("--urial-cache-clear", action="store_true", default=False,
                     help="empty the result cache before the run")
+    group.addoption("--urial-rehash", action="store_true", default=False,
+                    help="hash the model files again instead of trusting the remembered fingerprints")
     group.addoption("--urial-baseline", default=None, metavar="PATH",
                     help="gate this run against a stored run record: one [baseline] item per suite (created if missing)")
     group.addoption("--urial-update-baseline", action="store_true", default=False,
@@ -111,6 +114,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("urial_model", "default for --urial-model", default=None)
     parser.addini("urial_report_dir", "default for --urial-report-dir", default="reports")
     parser.addini("urial_cache", "default for --urial-cache", default="rw")
+    parser.addini("urial_rehash", "default for --urial-rehash", type="bool", default=False)
     parser.addini("urial_judge", "default for --urial-judge", default="heuristic")
     parser.addini("urial_judge_model", "default for --urial-judge-model", default=None)
     parser.addini("urial_judge_url", "default for --urial-judge-url", default=None)
@@ -155,7 +159,10 @@ def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
 
     model_settings = state.model
     cache = _open_cache(config, model_settings.cache_dir or _cache_dir(config), state.cache_mode)
-    memo = cache.remember_fingerprint if cache is not None else None
+    memo = None
+    if cache is not None:  # --urial-rehash: compute every file's digest anew (and remember it)
+        rehash = config.getoption("urial_rehash") or config.getini("urial_rehash")
+        memo = functools.partial(cache.remember_fingerprint, refresh=True) if rehash else cache.remember_fingerprint
     aligned = config.getoption("urial_aligned_model")
     measurers: list[Any] = []
     primary = None

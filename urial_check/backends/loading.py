@@ -236,3 +236,27 @@ def load_model_and_tokenizer(source: ModelSource, device: str, dtype: Any) -> tu
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer
+
+
+#: Text of the load-time sanity check: short, and tokenised the same by every tokenizer family.
+PROBE_TEXT = "Hello! What is the capital of France?"
+
+
+def check_finite_logits(model: Any, tokenizer: Any, model_id: str) -> None:
+    """One short forward pass over :data:`PROBE_TEXT`; non-finite logits are a one-line BackendError.
+
+    Damaged weights (a flipped byte can make a norm NaN) or a dtype that overflows give NaN or
+    infinite logits, from which greedy decoding still "answers" (token 0, every time): without
+    this check those answers would be checked, reported and cached under the model's fingerprint.
+    """
+    import torch
+
+    ids = tokenizer(PROBE_TEXT, return_tensors="pt")["input_ids"].to(next(model.parameters()).device)
+    with torch.inference_mode():
+        logits = model(input_ids=ids).logits
+    if not bool(torch.isfinite(logits).all()):
+        dtype = str(next(model.parameters()).dtype).replace("torch.", "")
+        raise BackendError(
+            f"model {model_id} gives non-finite logits (NaN or infinity) on a fixed probe text: its weights are "
+            f"damaged or {dtype} overflows; nothing from it is generated or cached"
+        )

@@ -12,6 +12,7 @@ from .base import BackendError, GenerationRequest, GenerationResult, ResultCallb
 from .loading import (
     check_device,
     check_dtype,
+    check_finite_logits,
     fingerprint,
     load_model_and_tokenizer,
     pick_device,
@@ -83,7 +84,9 @@ class TransformersBackend:
             t0 = time.perf_counter()
             device = pick_device(self.settings.device)
             dtype = pick_dtype(self.settings.dtype, device)
-            self._model, self._tokenizer = self._load(device, dtype)
+            model, tokenizer = self._load(device, dtype)
+            check_finite_logits(model, tokenizer, self.model_id)  # before any answer exists
+            self._model, self._tokenizer = model, tokenizer
             self.device = device
             self.load_seconds = time.perf_counter() - t0
         return self._model, self._tokenizer
