@@ -385,7 +385,7 @@ def _generate_batch(run: _Run, group: _Group, rows: list[_Row], store: PrefixSto
     step_start = t0
     active = list(rows)
     while True:
-        finite = torch.isfinite(logits).all(dim=-1).tolist()
+        finite = usable_logits(logits).tolist()
         if not all(finite):  # damaged weights or an overflowing dtype: these rows get no answer
             keep_rows = [b for b, ok in enumerate(finite) if ok]
             for b, ok in enumerate(finite):
@@ -429,6 +429,13 @@ def _generate_batch(run: _Run, group: _Group, rows: list[_Row], store: PrefixSto
         mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=1)
         logits = run.forward(tokens[:, None], mask, next_position[:, None], cache)
         next_position = next_position + 1
+
+
+def usable_logits(logits: Any) -> Any:
+    """Per row: no NaN, no +inf, and not every logit -inf (-inf alone marks a token never chosen)."""
+    import torch
+
+    return ~(torch.isnan(logits).any(dim=-1) | torch.isposinf(logits).any(dim=-1) | torch.isneginf(logits).all(dim=-1))
 
 
 def _context_length(model: Any) -> int | None:

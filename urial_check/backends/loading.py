@@ -254,7 +254,9 @@ def check_finite_logits(model: Any, tokenizer: Any, model_id: str) -> None:
     ids = tokenizer(PROBE_TEXT, return_tensors="pt")["input_ids"].to(next(model.parameters()).device)
     with torch.inference_mode():
         logits = model(input_ids=ids).logits
-    if not bool(torch.isfinite(logits).all()):
+    from ..engine import usable_logits
+
+    if not bool(usable_logits(logits[0].float()).all()):
         dtype = str(next(model.parameters()).dtype).replace("torch.", "")
         raise BackendError(
             f"model {model_id} gives non-finite logits (NaN or infinity) on a fixed probe text: its weights are "
