@@ -118,9 +118,9 @@ def test_generation_settings_apply_and_command_line_overrides_win() -> None:
     ("kwargs", "error", "message"),
     [
         ({"max_tokens": 5}, TypeError, "unknown generation setting 'max_tokens' (allowed: do_sample"),
-        ({"max_new_tokens": "10"}, TypeError, "generation.max_new_tokens must be a positive integer, got '10'"),
+        ({"max_new_tokens": "10"}, TypeError, "generation.max_new_tokens must be an integer from 1 to 32768, got '10'"),
         ({"do_sample": 1}, TypeError, "do_sample must be true or false"),
-        ({"max_new_tokens": 0}, ValueError, "generation.max_new_tokens must be a positive integer, got 0"),
+        ({"max_new_tokens": 0}, ValueError, "generation.max_new_tokens must be an integer from 1 to 32768, got 0"),
         ({"top_p": 1.5}, ValueError, "top_p must be a number in (0, 1]"),
     ],
 )

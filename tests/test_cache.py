@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -268,3 +269,106 @@ def test_ro_mode_leaves_a_damaged_file_alone(tmp_path: Path) -> None:
         cache = ResultCache(tmp_path, "ro")
     assert cache.get("k") is None
     assert db.read_bytes() == b"garbage" * 500 and not list(tmp_path.glob("*.corrupt-*"))
+
+
+def _read_in_read_only_folder(directory: str, key: str, conn: multiprocessing.connection.Connection) -> None:
+    """Forked child: drop root (which ignores permission bits) to ``nobody``, then read the cache in ro mode."""
+    if os.geteuid() == 0:
+        os.setgid(65534)
+        os.setuid(65534)
+    try:
+        (Path(directory) / "probe").write_text("x")
+        folder = "writable"
+    except OSError:
+        folder = "read-only"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with ResultCache(Path(directory), "ro") as cache:
+            hit = cache.get(key)
+    conn.send((folder, hit.text if hit else None, [str(w.message) for w in caught]))
+
+
+@pytest.fixture
+def shared_folder() -> Any:
+    """A folder outside pytest's private (mode 0700) temp tree, so a process running as nobody reaches it."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="urial-ro-"))
+    folder.chmod(0o755)
+    yield folder
+    folder.chmod(0o755)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_ro_mode_reads_a_healthy_cache_in_a_read_only_folder(shared_folder: Path) -> None:
+    """A WAL database needs its -shm/-wal files, which a read-only folder cannot hold.
+
+    Root ignores permission bits, so when the tests run as root the reader is a forked child that
+    switches to ``nobody`` first; the test checks that the child really cannot write there.
+    """
+    with ResultCache(shared_folder) as cache:
+        cache.put("k", RESULT)
+    assert sorted(p.name for p in shared_folder.iterdir()) == [DB_NAME]  # a clean close leaves no -wal/-shm
+    shared_folder.chmod(0o555)
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_read_in_read_only_folder, args=(str(shared_folder), "k", send))
+    child.start()
+    folder, text, warned = receive.recv()
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert folder == "read-only"
+    assert (text, warned) == (RESULT.text, [])
+
+
+def test_fingerprint_memo_sees_a_replaced_file_with_the_same_size_and_mtime(tmp_path: Path) -> None:
+    import time
+
+    weights = tmp_path / "w.bin"
+    weights.write_bytes(b"old weights")
+    stamp = weights.stat().st_mtime_ns
+    digests = iter(["digest-old", "digest-new", "digest-in-place", "digest-forced"])
+    with ResultCache(tmp_path / "cache") as cache:
+        assert cache.remember_fingerprint(weights, lambda: next(digests)) == "digest-old"
+        time.sleep(0.05)  # past the file system's timestamp granularity
+        other = tmp_path / "other.bin"
+        other.write_bytes(b"new weights")  # same size
+        os.utime(other, ns=(stamp, stamp))
+        os.replace(other, weights)  # another inode under the old name, size and mtime
+        assert cache.remember_fingerprint(weights, lambda: next(digests)) == "digest-new"
+        time.sleep(0.05)
+        with open(weights, "r+b") as handle:  # same inode, rewritten in place, mtime put back
+            handle.write(b"NEW")
+        os.utime(weights, ns=(stamp, stamp))
+        assert cache.remember_fingerprint(weights, lambda: next(digests)) == "digest-in-place"
+        assert cache.remember_fingerprint(weights, lambda: "never") == "digest-in-place"
+        assert cache.remember_fingerprint(weights, lambda: next(digests), refresh=True) == "digest-forced"
+        assert cache.remember_fingerprint(weights, lambda: "never") == "digest-forced"
+
+
+def test_a_cache_of_the_previous_layout_keeps_its_answers(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / DB_NAME)
+    db.executescript(
+        "PRAGMA journal_mode = WAL;"
+        "CREATE TABLE results (key TEXT PRIMARY KEY, text TEXT NOT NULL, num_tokens INTEGER NOT NULL,"
+        " finish_reason TEXT NOT NULL, seconds REAL NOT NULL, meta TEXT, created REAL NOT NULL);"
+        "CREATE TABLE json_values (namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+        " created REAL NOT NULL, PRIMARY KEY (namespace, key));"
+        "CREATE TABLE fingerprints (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,"
+        " digest TEXT NOT NULL);"
+        "INSERT INTO results VALUES ('k', 'kept', 1, 'stop', 0.5, NULL, 0);"
+        "PRAGMA user_version = 1;"
+    )
+    db.close()
+    weights = tmp_path / "w.bin"
+    weights.write_bytes(b"abc")
+    with ResultCache(tmp_path, "ro") as ro:
+        assert ro.get("k") is not None and ro.get("k").text == "kept"
+        assert ro.remember_fingerprint(weights, lambda: "computed") == "computed"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)
+        with ResultCache(tmp_path) as cache:
+            assert cache.get("k") is not None and cache.get("k").text == "kept"
+            assert cache.remember_fingerprint(weights, lambda: "d1") == "d1"
+            assert cache.remember_fingerprint(weights, lambda: "never") == "d1"

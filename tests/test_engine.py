@@ -324,3 +324,32 @@ def test_progress_moves_every_decode_step_and_counts_batches(model_and_tokenizer
     assert [e.batches_done for e in events] == sorted(e.batches_done for e in events)
     assert events[0].batches_done == 0 and events[-1].batches_done == batches
     assert events[-1].tokens == sum(g.num_tokens for g in got)
+
+
+def test_a_request_past_the_context_length_fails_alone(model_and_tokenizer: tuple[Any, Any],
+                                                        prompt: UrialPrompt) -> None:
+    model, tokenizer = model_and_tokenizer
+    context = model.config.max_position_embeddings
+    reqs = requests_for(prompt, max_new_tokens=4)[:3]
+    too_long = dataclasses.replace(reqs[1], decoding=Decoding(max_new_tokens=context))
+    seen: list[int] = []
+    got = engine.generate(model, tokenizer, [reqs[0], too_long, reqs[2]], batch_size=8,
+                          on_result=lambda i, r: seen.append(i))
+    assert sorted(seen) == [0, 1, 2]
+    assert got[1].finish_reason == "error" and got[1].text == "" and got[1].num_tokens == 0
+    assert got[1].error is not None and f"context length ({context} tokens)" in got[1].error
+    for i in (0, 2):
+        assert got[i].error is None
+        same(got[i], reference(model, tokenizer, [reqs[0], None, reqs[2]][i]))
+
+
+def test_non_finite_logits_are_an_error_per_row(model_and_tokenizer: tuple[Any, Any], prompt: UrialPrompt) -> None:
+    import copy
+
+    model, tokenizer = model_and_tokenizer
+    broken = copy.deepcopy(model)
+    with torch.no_grad():
+        broken.model.norm.weight.fill_(float("nan"))
+    got = engine.generate(broken, tokenizer, requests_for(prompt, max_new_tokens=4)[:2], batch_size=8)
+    assert [r.finish_reason for r in got] == ["error", "error"]
+    assert all("non-finite logits" in (r.error or "") for r in got)

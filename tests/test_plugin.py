@@ -139,6 +139,8 @@ def test_command_line_decoding_overrides_suites(pytester: pytest.Pytester, suite
         ("cases:\n  - id: a\n    turns: [a, b]\n", "suites/bad.yaml:3: case 'a'.turns must have an odd number*"),
         ("cases:\n  - id: a\n    instruction: hi\n    tags: [bad-tag]\n", "suites/bad.yaml:4: case 'a'.tags: 'bad-tag' is not a valid marker name*"),
         ("cases: !!python/object/apply:os.system [echo pwned]\n", "suites/bad.yaml:1: YAML tag*not allowed*"),
+        ("defaults:\n  generation: {max_new_tokens: 100000000}\ncases:\n  - id: a\n    instruction: hi\n",
+         "suites/bad.yaml:2: defaults.generation: generation.max_new_tokens must be an integer from 1 to 32768, got 100000000"),
     ],
 )
 def test_bad_input_is_a_clean_collection_error(pytester: pytest.Pytester, content: str, expected: str) -> None:
@@ -158,23 +160,17 @@ def test_missing_model_path_is_a_usage_error(pytester: pytest.Pytester, suite_di
     assert result.ret == pytest.ExitCode.USAGE_ERROR
 
 
-def test_broken_model_is_one_error_and_stops_the_session(pytester: pytest.Pytester, suite_dir: Path) -> None:
+def test_broken_model_is_one_error_and_stops_the_session(pytester: pytest.Pytester, suite_dir: Path,
+                                                         default_tokenizer_dir: Path) -> None:
     broken = pytester.mkdir("broken-model")
+    for item in default_tokenizer_dir.iterdir():
+        (broken / item.name).write_bytes(item.read_bytes())
     (broken / "config.json").write_text('{"model_type": "llama", "vocab_size": 10}')
+    (broken / "model.safetensors").write_bytes(b"not safetensors")
     result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", str(broken))
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["urial-check: cannot load model *broken-model*", "*Interrupted*urial-check: cannot load model*"])
     result.stdout.no_fnmatch_line("*Traceback*")
-
-
-def test_cuda_without_gpu_is_one_clear_error(pytester: pytest.Pytester, suite_dir: Path, tiny_model: Path) -> None:
-    import torch
-
-    if torch.cuda.is_available():
-        pytest.skip("a GPU is present")
-    result = run(pytester, tiny_model, "suites", "--urial-device", "cuda")
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["urial-check: --urial-device cuda: CUDA is not available*"])
 
 
 def test_bad_prompt_option_is_a_usage_error(pytester: pytest.Pytester, suite_dir: Path) -> None:
@@ -209,3 +205,98 @@ def test_two_files_with_one_suite_name_is_a_collection_error(pytester: pytest.Py
     ])
     result.stdout.no_fnmatch_line("*Traceback*")
     assert result.ret == pytest.ExitCode.INTERRUPTED
+
+
+def test_bad_device_or_dtype_is_a_usage_error_cached_or_not(pytester: pytest.Pytester, suite_dir: Path,
+                                                            tiny_model: Path) -> None:
+    bad = [("--urial-dtype", "nonsense", "ERROR: --urial-dtype nonsense: expected auto, float32, bfloat16 or float16"),
+           ("--urial-device", "gpu", "ERROR: --urial-device gpu: expected auto, cpu, cuda, cuda:N or mps")]
+    import torch
+
+    if not torch.cuda.is_available():
+        bad.append(("--urial-device", "cuda", "ERROR: --urial-device cuda: CUDA is not available on this machine*"))
+    for option, value, message in bad:  # nothing cached yet
+        result = run(pytester, tiny_model, "suites", option, value)
+        assert result.ret == pytest.ExitCode.USAGE_ERROR, (option, value)
+        result.stderr.fnmatch_lines([message])
+        assert len([line for line in result.stderr.lines if line.strip()]) == 1
+        assert "Traceback" not in result.stdout.str()
+    run(pytester, tiny_model, "suites").assert_outcomes(passed=2, failed=1)  # every case is now cached
+    for option, value, message in bad:
+        result = run(pytester, tiny_model, "suites", option, value)
+        assert result.ret == pytest.ExitCode.USAGE_ERROR, (option, value)
+        result.stderr.fnmatch_lines([message])
+
+
+def test_bad_cache_ini_value_is_a_usage_error(pytester: pytest.Pytester, tiny_model: Path) -> None:
+    pytester.makeini("[pytest]\nurial_cache = sometimes\n")
+    (pytester.mkdir("suites") / "s.yaml").write_text(SUITE)
+    result = run(pytester, tiny_model, "suites", "--collect-only")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: urial_cache = sometimes: expected rw, ro or off"])
+
+
+def test_model_folder_without_weights_is_a_usage_error_naming_them(pytester: pytest.Pytester, suite_dir: Path) -> None:
+    folder = pytester.mkdir("no-weights")
+    (folder / "config.json").write_text('{"model_type": "llama", "vocab_size": 10}')
+    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", str(folder))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --urial-model *no-weights: no weight files in the folder "
+                                 "(model.safetensors, pytorch_model.bin or shards of them)"])
+
+
+def test_model_folder_without_tokenizer_names_the_missing_files(pytester: pytest.Pytester, suite_dir: Path,
+                                                               tiny_model: Path) -> None:
+    folder = pytester.mkdir("no-tokenizer")
+    for name in ("config.json", "model.safetensors"):
+        (folder / name).write_bytes((tiny_model / name).read_bytes())
+    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", str(folder))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --urial-model *no-tokenizer: no tokenizer files in the folder "
+                                 "(tokenizer.json, tokenizer.model, vocab.json, ...)"])
+
+
+@pytest.mark.parametrize("tail", [b"\x03\x00\x00\x00" + bytes(range(255, 0, -1)) * 8, b"\x03\x00"])
+def test_damaged_gguf_file_is_named(pytester: pytest.Pytester, suite_dir: Path, tail: bytes) -> None:
+    bad = pytester.path / "broken.gguf"
+    bad.write_bytes(b"GGUF" + tail)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "suites", "--urial-model", str(bad))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"urial-check: cannot load model {bad}: {bad} is not a readable GGUF file*"])
+    result.stdout.no_fnmatch_line("*UnicodeDecodeError*")
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_prompt_plus_max_new_tokens_past_the_context_fails_that_case_only(
+    pytester: pytest.Pytester, tiny_model: Path, tmp_path: Path
+) -> None:
+    """One case asks for more tokens than the model's context holds: it fails alone, in one line;
+    its batch mate is generated and passes, and nothing is cached for the failed case."""
+    import shutil
+
+    from urial_check.prompt import UrialPrompt
+
+    short = tmp_path / "short-context"
+    shutil.copytree(tiny_model, short)
+    config = json.loads((short / "config.json").read_text())
+    config["max_position_embeddings"] = 1120
+    (short / "config.json").write_text(json.dumps(config))
+    pytester.makeini("[pytest]\n")
+    (pytester.mkdir("suites") / "ctx.yaml").write_text(
+        "cases:\n"
+        "  - id: fits\n    instruction: Name a fruit.\n    generation: {max_new_tokens: 4}\n"
+        "  - id: too-long\n    instruction: Name a tree.\n    generation: {max_new_tokens: 300}\n"
+    )
+    assert len(UrialPrompt.default().text) > 0
+    result = run(pytester, short, "suites", "--urial-batch-size", "2")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([
+        "urial-check: case 'too-long': the prompt (1* tokens) + max_new_tokens (300) exceed the model's "
+        "context length (1120 tokens); max_new_tokens can be at most *",
+    ])
+    result.stdout.no_fnmatch_line("*Traceback*")
+    result.stdout.no_fnmatch_line("*Interrupted*")
+    again = run(pytester, short, "suites", "--urial-batch-size", "2")
+    again.assert_outcomes(passed=1, failed=1)
+    latest = json.loads((pytester.path / "reports" / "latest.json").read_text())
+    assert [(c["id"], c["cached"]) for c in latest["cases"]] == [("fits", True)]

@@ -73,3 +73,47 @@ def test_cache_dir_option(pytester: pytest.Pytester, suite: None, tiny_model: Pa
     run(pytester, tiny_model, "--urial-cache-dir", "mycache")
     assert (pytester.path / "mycache").is_dir()
     assert all(c["cached"] for c in run(pytester, tiny_model, "--urial-cache-dir", "mycache")["cases"])
+
+
+def _cache_db(pytester: pytest.Pytester) -> Path:
+    import os
+
+    return Path(os.environ["URIAL_CHECK_CACHE_DIR"]) / "cache.sqlite3"
+
+
+def test_rehash_ignores_the_fingerprint_memo(pytester: pytest.Pytester, suite: None, tiny_model: Path) -> None:
+    import sqlite3
+
+    first = run(pytester, tiny_model)
+    with sqlite3.connect(_cache_db(pytester)) as db:  # a memo that lies (as a fooled one would)
+        assert db.execute("UPDATE fingerprints SET digest = ?", ("0" * 64,)).rowcount > 0
+    fooled = run(pytester, tiny_model)
+    assert fooled["model"]["fingerprint"] != first["model"]["fingerprint"]
+    rehashed = run(pytester, tiny_model, "--urial-rehash")
+    assert rehashed["model"]["fingerprint"] == first["model"]["fingerprint"]
+    assert all(c["cached"] for c in rehashed["cases"])
+    assert run(pytester, tiny_model)["model"]["fingerprint"] == first["model"]["fingerprint"]  # memo mended
+    pytester.makeini("[pytest]\nurial_rehash = true\n")
+    with sqlite3.connect(_cache_db(pytester)) as db:
+        db.execute("UPDATE fingerprints SET digest = ?", ("0" * 64,))
+    assert run(pytester, tiny_model)["model"]["fingerprint"] == first["model"]["fingerprint"]
+
+
+def test_model_with_non_finite_logits_is_one_error_and_nothing_is_cached(
+    pytester: pytest.Pytester, suite: None, tmp_path: Path, default_tokenizer_dir: Path
+) -> None:
+    import sqlite3
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    broken = build_tiny_llama(tmp_path / "nan-model", seed=3, tokenizer_folder=default_tokenizer_dir)
+    tensors = load_file(str(broken / "model.safetensors"))
+    tensors["model.norm.weight"] = torch.full_like(tensors["model.norm.weight"], float("nan"))
+    save_file(tensors, str(broken / "model.safetensors"), metadata={"format": "pt"})
+    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", str(broken))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["urial-check: model *nan-model gives non-finite logits (NaN or infinity)*"])
+    result.stdout.no_fnmatch_line("*Traceback*")
+    with sqlite3.connect(_cache_db(pytester)) as db:
+        assert db.execute("SELECT COUNT(*) FROM results").fetchone()[0] == 0

@@ -63,7 +63,7 @@ BAD = [
     ("cases:\n  - id: a\n    instruction: 42\n", 3, "instruction must be a string, got an integer"),
     ("cases:\n  - id: a\n    instruction: hi\n    tags: [not-valid]\n", 4, "not a valid marker name"),
     ("cases:\n  - id: a\n    instruction: hi\n    tags: [skip]\n", 4, "pytest built-in marker"),
-    ("cases:\n  - id: a\n    instruction: hi\n    generation: {max_new_tokens: -1}\n", 4, "max_new_tokens must be a positive integer"),
+    ("cases:\n  - id: a\n    instruction: hi\n    generation: {max_new_tokens: -1}\n", 4, "max_new_tokens must be an integer from 1 to 32768"),
     ("cases:\n  - id: a\n    instruction: hi\n    generation: {beams: 2}\n", 4, "unknown generation setting 'beams'"),
     ("cases: !!python/object/apply:os.system [echo hacked]\n", 1, "YAML tag"),
     ("cases:\n  - id: a\n    instruction: !!python/name:os.system\n", 3, "not allowed"),

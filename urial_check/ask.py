@@ -141,6 +141,11 @@ class Urial:
     def _answers(self, cases: Sequence[Case], origin: tuple[Path, int]) -> list[Answer]:
         answers = self.session.answer_many(cases)
         where = f"{_display_path(origin[0])}:{origin[1]}"
+        failed = next((a.error for a in answers if a.error is not None), None)
+        if failed is not None:
+            from .backends.base import GenerationError
+
+            raise GenerationError(f"{where}: {failed}")
         return [Answer.from_session(a, c, where) for a, c in zip(answers, cases)]
 
     def _case(self, question: Question, generation: Mapping[str, Any], origin: tuple[Path, int], method: str) -> Case:

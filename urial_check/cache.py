@@ -33,8 +33,11 @@ from .decoding import Decoding
 CacheMode = Literal["rw", "ro", "off"]
 CACHE_MODES: tuple[str, ...] = ("rw", "ro", "off")
 DB_NAME = "cache.sqlite3"
-#: Layout of the tables; a file written with another layout is set aside and rebuilt.
-SCHEMA_VERSION = 1
+#: Layout of the tables; a file written with an unknown layout is set aside and rebuilt. Layout 1
+#: (a fingerprint memo keyed on path, size and mtime only) is upgraded in place: its memo is
+#: dropped, its answers are kept.
+SCHEMA_VERSION = 2
+_UPGRADABLE = (1,)
 #: Version of the key recipe in :func:`generation_key`.
 KEY_VERSION = 1
 BUSY_TIMEOUT_S = 60.0
@@ -47,7 +50,8 @@ _SCHEMA = (
         namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, created REAL NOT NULL,
         PRIMARY KEY (namespace, key))""",
     """CREATE TABLE IF NOT EXISTS fingerprints (
-        path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL)""",
+        path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
+        ctime_ns INTEGER NOT NULL, digest TEXT NOT NULL)""",
 )
 _CORRUPT_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
 
@@ -119,6 +123,8 @@ class ResultCache:
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._counts = {"hits": 0, "misses": 0, "writes": 0}
+        #: False for a read-only cache of an older layout (answers readable, fingerprint memo not).
+        self._current_layout = True
         if mode != "off":
             self._conn = self._open()
 
@@ -162,17 +168,26 @@ class ResultCache:
 
     # -- fingerprint memo ----------------------------------------------------------------------
 
-    def remember_fingerprint(self, path: Path | str, compute: Callable[[], str]) -> str:
-        """``compute()`` once per file version: remembered by resolved path, size and mtime."""
+    def remember_fingerprint(self, path: Path | str, compute: Callable[[], str], *, refresh: bool = False) -> str:
+        """``compute()`` once per file version; ``refresh=True`` computes anew (and remembers that).
+
+        A version is the resolved path with its size, mtime, inode and ctime: replacing a file by
+        another of the same size and mtime gives a new inode, and rewriting it in place (even with
+        its mtime put back) a new ctime, which no user can set.
+        """
         resolved = Path(path).resolve()
         stat = resolved.stat()
-        row = self._query("SELECT digest FROM fingerprints WHERE path = ? AND size = ? AND mtime_ns = ?",
-                          (str(resolved), stat.st_size, stat.st_mtime_ns))
-        if row is not None:
-            return str(row[0])
+        version = (str(resolved), stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns)
+        if not self._current_layout:
+            return compute()  # ro on a cache of an older layout: its memo cannot be trusted
+        if not refresh:
+            row = self._query("SELECT digest FROM fingerprints WHERE path = ? AND size = ? AND mtime_ns = ? "
+                              "AND inode = ? AND ctime_ns = ?", version)
+            if row is not None:
+                return str(row[0])
         digest = compute()
-        self._write("INSERT OR REPLACE INTO fingerprints (path, size, mtime_ns, digest) VALUES (?, ?, ?, ?)",
-                    (str(resolved), stat.st_size, stat.st_mtime_ns, digest))
+        self._write("INSERT OR REPLACE INTO fingerprints (path, size, mtime_ns, inode, ctime_ns, digest) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", (*version, digest))
         return digest
 
     # -- housekeeping --------------------------------------------------------------------------
@@ -228,7 +243,7 @@ class ResultCache:
                        "running without a cache")
             return None
         for attempt in range(2):
-            conn = self._connect(f"file:{self.path}")
+            conn = self._connect(_uri(self.path))
             try:
                 self._check(conn)
                 self._create(conn)
@@ -243,21 +258,33 @@ class ResultCache:
         return None  # pragma: no cover - the loop returns
 
     def _open_read_only(self) -> sqlite3.Connection | None:
-        """A read-only connection; a missing or damaged file just means every lookup misses."""
+        """A read-only connection; a missing or damaged file just means every lookup misses.
+
+        A WAL database is read through its ``-shm`` index, which SQLite creates next to it; in a
+        folder the reader cannot write (a shared or mounted read-only cache) that fails, and the
+        file is opened ``immutable`` instead: no writer can use it there either (a writer needs
+        the same files), so reading the main file alone is safe.
+        """
         if not self.path.is_file():
             return None
-        try:
-            conn = self._connect(f"file:{self.path}?mode=ro")
-        except sqlite3.Error as exc:
-            self._warn(f"result cache {self.path} is unreadable ({exc}); running without it")
-            return None
-        try:
-            self._check(conn)
-        except sqlite3.Error as exc:
-            conn.close()
-            self._warn(f"result cache {self.path} is unreadable ({exc}); running without it")
-            return None
-        return conn
+        error: sqlite3.Error | None = None
+        for params in ("mode=ro", "mode=ro&immutable=1"):
+            try:
+                conn = self._connect(_uri(self.path, params))
+            except sqlite3.Error as exc:
+                error = exc
+                continue
+            try:
+                self._check(conn)
+            except sqlite3.Error as exc:
+                conn.close()
+                error = exc
+                if _is_corrupt(exc):
+                    break
+                continue
+            return conn
+        self._warn(f"result cache {self.path} is unreadable ({error}); running without it")
+        return None
 
     def _connect(self, uri: str) -> sqlite3.Connection:
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
@@ -268,8 +295,9 @@ class ResultCache:
     def _check(self, conn: sqlite3.Connection) -> None:
         """Raise a corruption error unless the file is a healthy database of our layout."""
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
+        if version not in (0, SCHEMA_VERSION, *_UPGRADABLE):
             raise _Corrupt(f"unknown cache layout version {version}")
+        self._current_layout = version in (0, SCHEMA_VERSION)
         result = conn.execute("PRAGMA quick_check").fetchone()[0]
         if result != "ok":
             raise _Corrupt(f"integrity check failed: {result}")
@@ -282,6 +310,8 @@ class ResultCache:
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] in _UPGRADABLE:
+                conn.execute("DROP TABLE IF EXISTS fingerprints")  # a memo: recomputed on demand
             for statement in _SCHEMA:
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -289,6 +319,7 @@ class ResultCache:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        self._current_layout = True
 
     def _set_aside(self, reason: str) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -352,6 +383,13 @@ def _is_corrupt(exc: BaseException) -> bool:
         return True
     return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError) and (
         "not a database" in str(exc) or "malformed" in str(exc))
+
+
+def _uri(path: Path, params: str = "") -> str:
+    """An SQLite ``file:`` URI for ``path`` (characters such as ``?`` and ``#`` quoted)."""
+    from urllib.parse import quote
+
+    return f"file:{quote(str(path.absolute()))}" + (f"?{params}" if params else "")
 
 
 def _retry_locked(action: Callable[[], Any], attempts: int = 50) -> Any:

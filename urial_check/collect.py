@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable
 
 import pytest
 
-from .backends.base import BackendError
+from .backends.base import BackendError, GenerationError
 from .detectors.base import DetectorError
 from .prompt import PromptError
 from .gate import GateResult, evaluate_gate, render_gate
@@ -121,7 +121,7 @@ class CaseItem(pytest.Function):
         if isinstance(error, DetectorError):
             path = relative_path(self.case.path, self.config.rootpath)
             return f"{path}:{self.case.line}: case '{self.case.id}': no refusal verdict: {error}"
-        if isinstance(error, (BackendError, PromptError, MeasurementError)):
+        if isinstance(error, (BackendError, GenerationError, PromptError, MeasurementError)):
             return printable(f"urial-check: {error}")
         return super().repr_failure(excinfo)
 
@@ -153,7 +153,7 @@ class GateItem(pytest.Function):
             failed = ", ".join(f"{r.metric} {r.threshold}" for r in error.result.failures)
             head = f"{path}:{self.suite.gate_line}: gate of suite '{self.suite.name}' failed ({failed}) over {error.result.cases} cases"
             return printable(head) + "\n" + render_gate(error.result)
-        if isinstance(error, (BackendError, PromptError, MeasurementError, DetectorError)):
+        if isinstance(error, (BackendError, GenerationError, PromptError, MeasurementError, DetectorError)):
             return printable(f"urial-check: {error}")
         return super().repr_failure(excinfo)
 
@@ -182,7 +182,7 @@ class BaselineItem(pytest.Function):
         if isinstance(error, BaselineRegression):
             path = relative_path(self.suite.path, self.config.rootpath)
             return printable(f"{path}: suite '{self.suite.name}' regressed against the baseline\n{error.report}")
-        if isinstance(error, (BackendError, PromptError, MeasurementError, DetectorError)):
+        if isinstance(error, (BackendError, GenerationError, PromptError, MeasurementError, DetectorError)):
             return printable(f"urial-check: {error}")
         return super().repr_failure(excinfo)
 

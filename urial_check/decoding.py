@@ -10,15 +10,27 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+#: Upper limits of the numeric settings (documented in the README's suite format section). Past
+#: them a value is a mistake, not a setting: 100 million new tokens would only fail later in the
+#: allocator, a temperature of 1e9 is uniform noise. A model's context length bounds
+#: ``max_new_tokens`` further, per case, when the prompt's length is known (at run time).
+LIMITS: dict[str, int | float] = {
+    "max_new_tokens": 32768,
+    "temperature": 100.0,
+    "top_k": 1_000_000,
+    "repetition_penalty": 10.0,
+    "seed": 2**63 - 1,
+}
+
 #: Field name -> (accepted Python types, human description). Used to validate YAML and options.
 FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
-    "max_new_tokens": ((int,), "a positive integer"),
+    "max_new_tokens": ((int,), f"an integer from 1 to {LIMITS['max_new_tokens']}"),
     "do_sample": ((bool,), "true or false"),
-    "temperature": ((int, float), "a positive number"),
+    "temperature": ((int, float), f"a number in (0, {LIMITS['temperature']:g}]"),
     "top_p": ((int, float), "a number in (0, 1]"),
-    "top_k": ((int,), "a non-negative integer"),
-    "repetition_penalty": ((int, float), "a positive number"),
-    "seed": ((int,), "an integer"),
+    "top_k": ((int,), f"an integer from 0 to {LIMITS['top_k']}"),
+    "repetition_penalty": ((int, float), f"a number in (0, {LIMITS['repetition_penalty']:g}]"),
+    "seed": ((int,), "an integer from 0 to 2**63-1, or null"),
 }
 
 
@@ -67,14 +79,14 @@ def check_field(name: str, value: Any) -> None:
         allowed = ", ".join(sorted(FIELD_TYPES))
         raise DecodingError(f"unknown generation setting {name!r} (allowed: {allowed})")
     types, desc = FIELD_TYPES[name]
+    if name == "seed" and value is None:
+        return
     ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
-    if ok and name in ("max_new_tokens",):
-        ok = value > 0
-    elif ok and name in ("temperature", "repetition_penalty"):
-        ok = value > 0
+    if ok and name in ("max_new_tokens", "temperature", "repetition_penalty"):
+        ok = 0 < value <= LIMITS[name]
     elif ok and name == "top_p":
         ok = 0 < value <= 1
-    elif ok and name == "top_k":
-        ok = value >= 0
+    elif ok and name in ("top_k", "seed"):
+        ok = 0 <= value <= LIMITS[name]
     if not ok:
         raise DecodingError(f"generation.{name} must be {desc}, got {value!r}")

