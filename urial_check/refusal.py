@@ -672,4 +672,4 @@ def _after_engagement(units: list[_Unit], opener: int, wanted: list[str]) -> Ref
             notes.append(unit)
     if notes:
         return RefusalVerdict("compliance", f"answer, then a note: {_cut(notes[0].text)}", "answer_with_note")
-    return RefusalVerdict("compliance", "engages the request", "answered")
+    return RefusalVerdict("compliance", "no refusal found", "answered")
