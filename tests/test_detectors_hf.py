@@ -141,6 +141,8 @@ def test_guard_model_needs_a_template_and_a_map(tiny_model: Path, tmp_path: Path
         load_hf_detector(str(tmp_path / "nowhere"), device="cpu")
     (tmp_path / "odd").mkdir()
     (tmp_path / "odd" / "config.json").write_text('{"architectures": ["BertModel"]}')
+    for name in ("model.safetensors", "tokenizer.json"):  # present, so the architecture is what fails
+        (tmp_path / "odd" / name).write_text("{}")
     with pytest.raises(DetectorConfigError, match="neither a sequence-classification nor a causal LM.*BertModel"):
         load_hf_detector(str(tmp_path / "odd"), device="cpu")
 

@@ -90,8 +90,13 @@ def test_quiet_run_prints_no_third_party_loading_bars(pytester: pytest.Pytester,
         "defaults:\n  generation: {max_new_tokens: 3}\ncases:\n"
         "  - id: a\n    instruction: hi\n  - id: b\n    instruction: hello there\n"
     )
+    # A short prompt: the tiny GGUF's byte-level vocabulary turns the default prompt into ~4,000
+    # tokens, past its context (which is now a per-case error).
+    prompt = tmp_path / "short.txt"
+    prompt.write_text("Be brief.\n\n# Query:\n```\nHi\n```\n\n# Answer:\n```\nHello!\n```\n", encoding="utf-8")
     for args in (("-q",), ("-q", "-s")):  # a cold start (dequantise, write the copy), then a warm one
-        result = pytester.runpytest("--urial-model", str(gguf), "-p", "no:cacheprovider", "--urial-cache", "off", *args, "suites")
+        result = pytester.runpytest("--urial-model", str(gguf), "--urial-prompt", str(prompt), "-p", "no:cacheprovider",
+                                    "--urial-cache", "off", *args, "suites")
         result.assert_outcomes(passed=2)
         captured = capfd.readouterr()
         out = "\n".join((result.stdout.str(), result.stderr.str(), captured.out, captured.err))

@@ -312,6 +312,8 @@ class RunRecorder:
         selection, left_out = self._selection(state)
         if not (selection["selected"] or self.records or self.gates or self.suite_collection_errors):
             return  # no suite in this session
+        if exitstatus == pytest.ExitCode.USAGE_ERROR and not self.records:
+            return  # a usage error before any case ran (e.g. an unreachable judge): nothing to record
         status, reason = self._status(session, exitstatus, selection)
         complete = status == "complete"
         selection["complete"] = complete and selection["complete"] and not self.suite_collection_errors
