@@ -68,3 +68,15 @@ def chromium(tmp_path: Path) -> Chromium:
     if CHROMIUM is None:
         pytest.skip("no chromium binary on PATH (apt-get install -y chromium)")
     return Chromium(CHROMIUM, tmp_path)
+
+
+@pytest.fixture
+def garbage_weights_model(pytester: pytest.Pytester, default_tokenizer_dir: Path) -> Path:
+    """A model folder that passes the up-front checks (config, tokenizer and weight files present)
+    but whose weights are garbage, so it fails only when the model loads."""
+    broken = pytester.mkdir("broken-model")
+    for item in default_tokenizer_dir.iterdir():
+        (broken / item.name).write_bytes(item.read_bytes())
+    (broken / "config.json").write_text('{"model_type": "llama", "vocab_size": 10}')
+    (broken / "model.safetensors").write_bytes(b"not safetensors")
+    return broken

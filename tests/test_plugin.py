@@ -161,12 +161,8 @@ def test_missing_model_path_is_a_usage_error(pytester: pytest.Pytester, suite_di
 
 
 def test_broken_model_is_one_error_and_stops_the_session(pytester: pytest.Pytester, suite_dir: Path,
-                                                         default_tokenizer_dir: Path) -> None:
-    broken = pytester.mkdir("broken-model")
-    for item in default_tokenizer_dir.iterdir():
-        (broken / item.name).write_bytes(item.read_bytes())
-    (broken / "config.json").write_text('{"model_type": "llama", "vocab_size": 10}')
-    (broken / "model.safetensors").write_bytes(b"not safetensors")
+                                                         garbage_weights_model: Path) -> None:
+    broken = garbage_weights_model
     result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", str(broken))
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["urial-check: cannot load model *broken-model*", "*Interrupted*urial-check: cannot load model*"])

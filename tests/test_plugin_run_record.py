@@ -27,13 +27,8 @@ def latest(pytester: pytest.Pytester) -> dict:
 
 def test_a_model_that_cannot_load_still_leaves_an_interrupted_record_and_a_summary(pytester: pytest.Pytester,
                                                                                    suite_dir: Path,
-                                                                                   default_tokenizer_dir: Path) -> None:
-    # Tokenizer files and weights present (so the up-front checks pass), but the weights are garbage.
-    broken = pytester.mkdir("broken-model")
-    for item in default_tokenizer_dir.iterdir():
-        (broken / item.name).write_bytes(item.read_bytes())
-    (broken / "config.json").write_text('{"model_type": "llama", "vocab_size": 10}')
-    (broken / "model.safetensors").write_bytes(b"not safetensors")
+                                                                                   garbage_weights_model: Path) -> None:
+    broken = garbage_weights_model
     # In a subprocess: a failed tokenizer load followed by model loads in one process can crash the
     # garbage collector (seen with test_plugin.py's broken-model test followed by a tiny-model run).
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "suites", "--urial-model", str(broken))
