@@ -69,32 +69,26 @@ _PLAIN_TAGS = {
 }
 
 
-class SuiteError(Exception):
+class _Located(Exception):
+    """A message about a place in a suite file, shown as ``path:line: message``."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        return f"{where}: {self.message}"
+
+
+class SuiteError(_Located):
     """A user mistake in a suite file: ``path:line: message``."""
 
-    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
-        self.path = Path(path)
-        self.line = line
-        self.message = message
-        super().__init__(str(self))
 
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
-        return f"{where}: {self.message}"
-
-
-class SuiteWarning(UserWarning):
+class SuiteWarning(_Located, UserWarning):
     """Something in a suite file that works but is likely a mistake: ``path:line: message``."""
-
-    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
-        self.path = Path(path)
-        self.line = line
-        self.message = message
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
-        return f"{where}: {self.message}"
 
 
 @dataclass(frozen=True)
