@@ -187,12 +187,7 @@ class _Scripted(BaseHTTPRequestHandler):
 @pytest.fixture
 def judge_server() -> Iterator[str]:
     _Scripted.requests = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
+    yield from _serve(_Scripted)
 
 
 def test_openai_judge_over_loopback(pytester: pytest.Pytester, tiny_model: Path, judge_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
