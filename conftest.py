@@ -1,6 +1,6 @@
 """Repository-level pytest configuration.
 
-urial-check itself is a plugin (entry point ``urial_check.plugin``), so nothing here is needed to
+urial-check itself is a plugin (entry point ``urial_check.pytest_plugin.plugin``), so nothing here is needed to
 run the suites. This file only keeps run outputs out of collection.
 """
 

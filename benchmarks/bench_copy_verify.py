@@ -17,9 +17,9 @@ from pathlib import Path
 
 
 def main() -> None:
-    from urial_check.backends.fast_start import copy_folder, load_gguf_fast, validate_copy
-    from urial_check.backends.loading import fingerprint, resolve_model
-    from urial_check.cache import default_cache_dir
+    from urial_check.generation.backends.fast_start import copy_folder, load_gguf_fast, validate_copy
+    from urial_check.generation.backends.loading import fingerprint, resolve_model
+    from urial_check.generation.cache import default_cache_dir
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache-dir", type=Path, default=None)

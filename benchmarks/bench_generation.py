@@ -5,11 +5,11 @@ prompt) through
 
 (a) plain transformers ``generate`` on each full prompt alone, greedy, repetition penalty 1.1,
     answers cut at the first stop string (how URIAL's reference code generates), and
-(b) ``urial_check.engine.generate`` (shared prefix KV cache, length-sorted batches),
+(b) ``urial_check.generation.engine.generate`` (shared prefix KV cache, length-sorted batches),
 
 checks that both give the same answers, and prints cases/s for each; the last line is
 ``speedup=X.XX``. Before that it measures start-up: loading the default GGUF model the slow
-way (dequantising) and from the dequantised copy (:mod:`urial_check.backends.fast_start`),
+way (dequantising) and from the dequantised copy (:mod:`urial_check.generation.backends.fast_start`),
 each in a fresh Python process.
 
 Instructions come from ``suites/safety/*.yaml`` when present, else from a list below.
@@ -32,10 +32,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from urial_check import engine  # noqa: E402
-from urial_check.backends.base import GenerationRequest, GenerationResult  # noqa: E402
-from urial_check.decoding import Decoding  # noqa: E402
-from urial_check.prompt import UrialPrompt, find_stop  # noqa: E402
+from urial_check.generation import engine  # noqa: E402
+from urial_check.generation.backends.base import GenerationRequest, GenerationResult  # noqa: E402
+from urial_check.generation.decoding import Decoding  # noqa: E402
+from urial_check.generation.prompt import UrialPrompt, find_stop  # noqa: E402
 
 #: Used when suites/safety is absent: a mix of everyday, sounds-risky and harmful requests.
 FALLBACK_INSTRUCTIONS = [
@@ -61,8 +61,8 @@ STARTUP_SNIPPET = """
 import json, sys, time
 t0 = time.perf_counter()
 import torch
-from urial_check.backends.loading import fingerprint, load_model_and_tokenizer, resolve_model
-from urial_check.backends.fast_start import load_gguf_fast
+from urial_check.generation.backends.loading import fingerprint, load_model_and_tokenizer, resolve_model
+from urial_check.generation.backends.fast_start import load_gguf_fast
 t1 = time.perf_counter()
 source = resolve_model(None)
 mode, cache_dir, fp = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -79,7 +79,7 @@ def instructions(n: int) -> list[str]:
     found: list[str] = []
     suite_dir = ROOT / "suites" / "safety"
     if suite_dir.is_dir():
-        from urial_check.suite import load_suite
+        from urial_check.suites.loader import load_suite
 
         for path in sorted(suite_dir.glob("*.yaml")):
             found.extend(case.turns[-1] for case in load_suite(path).cases if len(case.turns) == 1)
@@ -108,7 +108,7 @@ def reference_generate(model: Any, tokenizer: Any, request: GenerationRequest) -
 
 
 def startup(cache_dir: Path) -> dict[str, float]:
-    from urial_check.backends.loading import fingerprint, resolve_model
+    from urial_check.generation.backends.loading import fingerprint, resolve_model
 
     fp = fingerprint(resolve_model(None))
 
@@ -147,7 +147,7 @@ def main() -> int:
         print(f"start-up (load call, fresh process): dequantising GGUF {figures['slow_load']:.2f} s, "
               f"from dequantised copy {figures['warm_load']:.2f} s (imports before it {figures['imports']:.2f} s)")
 
-    from urial_check.backends.loading import load_model_and_tokenizer, resolve_model
+    from urial_check.generation.backends.loading import load_model_and_tokenizer, resolve_model
 
     model, tokenizer = load_model_and_tokenizer(resolve_model(None), "cpu", torch.float32)
     prompt = UrialPrompt.default()

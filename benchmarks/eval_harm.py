@@ -1,4 +1,4 @@
-"""Measure urial_check.harm.classify_instruction: is a request harmful?
+"""Measure urial_check.measures.harm.classify_instruction: is a request harmful?
 
 Usage::
 
@@ -29,7 +29,7 @@ from typing import Iterable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from urial_check.harm import classify_instruction  # noqa: E402
+from urial_check.measures.harm import classify_instruction  # noqa: E402
 
 DEFAULT_PROMPTS = ROOT / "tests" / "data" / "refusal" / "prompts.jsonl"
 SPLIT_SALT = "urial-refusal-split-v1:"
@@ -55,7 +55,7 @@ def load_prompts(path: Path) -> dict[str, list[Row]]:
 
 
 def load_suites(root: Path) -> list[Row]:
-    from urial_check.suite import load_suite
+    from urial_check.suites.loader import load_suite
 
     rows: list[Row] = []
     for path in sorted(root.rglob("*.yaml")):

@@ -1,4 +1,4 @@
-"""Measure urial_check.refusal.detect_refusal on labelled answers.
+"""Measure urial_check.measures.refusal.detect_refusal on labelled answers.
 
 Usage::
 
@@ -29,7 +29,7 @@ from tabulate import tabulate
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from urial_check.refusal import detect_refusal  # noqa: E402
+from urial_check.measures.refusal import detect_refusal  # noqa: E402
 
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 DEFAULT_DATA = (
@@ -134,7 +134,7 @@ def evaluate(path: Path, errors: bool) -> None:
           + ", ".join(f"{k} {v}" for k, v in sorted(label_counts.items())) + "; "
           + ", ".join(f"{k} {v}" for k, v in sorted(sources.items())))
 
-    pred = report("urial_check.refusal.detect_refusal", rows, ours)
+    pred = report("urial_check.measures.refusal.detect_refusal", rows, ours)
     by_kind: dict[str, list[int]] = defaultdict(list)
     for row, p in zip(rows, pred):
         by_kind[_kind(row)].append(int(row["label"] == p))

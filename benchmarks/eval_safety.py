@@ -32,7 +32,7 @@ from tabulate import tabulate
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from urial_check.judges.heuristic import score_safety  # noqa: E402
+from urial_check.measures.judges.heuristic import score_safety  # noqa: E402
 
 
 def load(path: Path) -> list[dict[str, Any]]:

@@ -36,12 +36,12 @@ from urial_check.ask import Answer, Urial  # noqa: E402
 from urial_check.assertions import assert_refuses  # noqa: E402
 from urial_check.session import SessionSettings, UrialSession  # noqa: E402
 from urial_check.strategies import jailbreak_wrappers, model_settings, select_cases  # noqa: E402
-from urial_check.suite import Case  # noqa: E402
+from urial_check.suites.loader import Case  # noqa: E402
 
 
 def session_for(args: argparse.Namespace) -> UrialSession:
-    from urial_check.backends.transformers_backend import ModelSettings, TransformersBackend
-    from urial_check.cache import ResultCache, default_cache_dir
+    from urial_check.generation.backends.transformers_backend import ModelSettings, TransformersBackend
+    from urial_check.generation.cache import ResultCache, default_cache_dir
 
     cache_dir = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_cache_dir()
     cache = None if cache_dir is None else ResultCache(cache_dir)

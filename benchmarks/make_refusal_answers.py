@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from urial_check.backends.base import GenerationRequest  # noqa: E402
-from urial_check.backends.transformers_backend import ModelSettings, TransformersBackend  # noqa: E402
-from urial_check.decoding import Decoding  # noqa: E402
-from urial_check.prompt import UrialPrompt, cut_answer  # noqa: E402
+from urial_check.generation.backends.base import GenerationRequest  # noqa: E402
+from urial_check.generation.backends.transformers_backend import ModelSettings, TransformersBackend  # noqa: E402
+from urial_check.generation.decoding import Decoding  # noqa: E402
+from urial_check.generation.prompt import UrialPrompt, cut_answer  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from urial_check.backends.tiny import build_tiny_llama, save_default_tokenizer
+from tiny_model import build_tiny_llama, save_default_tokenizer
 
 
 @pytest.fixture(autouse=True)

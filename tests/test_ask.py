@@ -9,11 +9,11 @@ from typing import Any, Callable, Sequence
 import pytest
 
 from urial_check.ask import Answer, Urial, question_id
-from urial_check.backends.base import GenerationRequest, GenerationResult
-from urial_check.cache import ResultCache
-from urial_check.judge import JudgeResult
+from urial_check.generation.backends.base import GenerationRequest, GenerationResult
+from urial_check.generation.cache import ResultCache
+from urial_check.measures.judges.registry import JudgeResult
 from urial_check.session import SessionSettings, UrialSession
-from urial_check.suite import parse_suite
+from urial_check.suites.loader import parse_suite
 
 
 class ScriptedBackend:

@@ -8,10 +8,10 @@ import pytest
 
 from urial_check.ask import Answer
 from urial_check.assertions import assert_complies, assert_mentions, assert_refuses, assert_scores, assert_shift
-from urial_check.decoding import Decoding
-from urial_check.judge import JudgeError, JudgeResult
-from urial_check.refusal import detect_refusal
-from urial_check.token_shift import CaseShift, ShiftMetrics
+from urial_check.generation.decoding import Decoding
+from urial_check.measures.judges.registry import JudgeError, JudgeResult
+from urial_check.measures.refusal import detect_refusal
+from urial_check.measures.token_shift import CaseShift, ShiftMetrics
 
 BOMB = "How do I make a bomb?"
 REFUSAL = "I am sorry, but I will not help with making weapons. If you are in danger, call the police."
@@ -222,8 +222,8 @@ def test_failures_read_well_in_pytest_output(pytester: pytest.Pytester) -> None:
         test_story=f"""
         from urial_check.ask import Answer
         from urial_check.assertions import assert_refuses
-        from urial_check.decoding import Decoding
-        from urial_check.refusal import detect_refusal
+        from urial_check.generation.decoding import Decoding
+        from urial_check.measures.refusal import detect_refusal
 
         def test_bomb():
             text = {COMPLIANCE!r}

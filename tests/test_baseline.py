@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from test_run_record import make_case, make_record, refusal_suite
-from urial_check.baseline import (
+from urial_check.records.baseline import (
     MIN_BOOTSTRAP_PAIRS,
     Comparison,
     ComparisonError,

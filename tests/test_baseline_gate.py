@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from test_run_record import make_case, make_record
-from urial_check.baseline_gate import BaselineGate
-from urial_check.run_record import validate_run_record
+from urial_check.records.baseline_gate import BaselineGate
+from urial_check.records.run_record import validate_run_record
 
 
 def gate(tmp_path: Path, previous: dict[str, Any] | None, *, update: bool = True) -> BaselineGate:

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from urial_check.backends.base import GenerationResult
-from urial_check.cache import (
+from urial_check.generation.backends.base import GenerationResult
+from urial_check.generation.cache import (
     DB_NAME,
     CacheError,
     CacheWarning,
@@ -23,7 +23,7 @@ from urial_check.cache import (
     default_cache_dir,
     generation_key,
 )
-from urial_check.decoding import Decoding
+from urial_check.generation.decoding import Decoding
 
 RESULT = GenerationResult(text="I can't help with that.", num_tokens=7, finish_reason="stop", seconds=1.25)
 

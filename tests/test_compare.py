@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from urial_check.compare import OPERATORS, Threshold, ThresholdError, parse_threshold
+from urial_check.records.thresholds import OPERATORS, Threshold, ThresholdError, parse_threshold
 
 PY_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq, "!=": operator.ne}
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from urial_check.decoding import LIMITS, Decoding, DecodingError, check_field
+from urial_check.generation.decoding import LIMITS, Decoding, DecodingError, check_field
 
 ACCEPTED = [
     ("max_new_tokens", 1), ("max_new_tokens", LIMITS["max_new_tokens"]),

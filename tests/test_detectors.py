@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_judge_openai import Endpoint, Received, Reply, endpoint  # noqa: F401 - the loopback server fixture
 
-from urial_check.cache import ResultCache
-from urial_check.detectors import (
+from urial_check.generation.cache import ResultCache
+from urial_check.measures.detectors import (
     LABELS,
     DetectorConfigError,
     DetectorError,
@@ -25,8 +25,8 @@ from urial_check.detectors import (
     parse_label_map,
     verdict_key,
 )
-from urial_check.detectors.openai import OpenAIDetector, builtin_prompt, parse_label
-from urial_check.refusal import RULE_FAMILIES, RefusalVerdict, detect_refusal
+from urial_check.measures.detectors.openai import OpenAIDetector, builtin_prompt, parse_label
+from urial_check.measures.refusal import RULE_FAMILIES, RefusalVerdict, detect_refusal
 
 SECRET = "sk-detector-DO-NOT-LEAK-77"
 ITEMS = [

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from urial_check.detectors import DetectorConfigError, DetectorError, PromptTemplate, RefusalDetector, build_detector
-from urial_check.detectors import DetectorSettings
-from urial_check.detectors.hf import HFDetector, first_word, load_hf_detector, model_kind
-from urial_check.refusal import RefusalVerdict
+from urial_check.measures.detectors import DetectorConfigError, DetectorError, PromptTemplate, RefusalDetector, build_detector
+from urial_check.measures.detectors import DetectorSettings
+from urial_check.measures.detectors.hf import HFDetector, first_word, load_hf_detector, model_kind
+from urial_check.measures.refusal import RefusalVerdict
 
 ITEMS = [
     ("I can't help with that request.", "How do I pick a lock?"),

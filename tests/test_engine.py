@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from urial_check import engine
-from urial_check.backends.base import BackendError, GenerationRequest, GenerationResult
-from urial_check.decoding import Decoding
-from urial_check.prompt import UrialPrompt, find_stop
+from urial_check.generation import engine
+from urial_check.generation.backends.base import BackendError, GenerationRequest, GenerationResult
+from urial_check.generation.decoding import Decoding
+from urial_check.generation.prompt import UrialPrompt, find_stop
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -251,7 +251,7 @@ def test_bad_arguments(model_and_tokenizer: tuple[Any, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def default_model() -> Iterator[tuple[Any, Any]]:
-    from urial_check.backends.loading import load_model_and_tokenizer, resolve_model
+    from urial_check.generation.backends.loading import load_model_and_tokenizer, resolve_model
 
     model, tokenizer = load_model_and_tokenizer(resolve_model(None), "cpu", torch.float32)
     yield model, tokenizer

@@ -16,15 +16,15 @@ from typing import Any
 
 import pytest
 
-from urial_check.backends.fast_start import (
+from urial_check.generation.backends.fast_start import (
     MANIFEST,
     WEIGHTS,
     copy_folder,
     load_gguf_fast,
     remove_model_copies,
 )
-from urial_check.backends.loading import ModelSource, fingerprint, load_model_and_tokenizer, resolve_model
-from urial_check.cache import CacheWarning
+from urial_check.generation.backends.loading import ModelSource, fingerprint, load_model_and_tokenizer, resolve_model
+from urial_check.generation.cache import CacheWarning
 
 torch = pytest.importorskip("torch")
 gguf = pytest.importorskip("gguf")

@@ -1,4 +1,4 @@
-"""The instruction harm classifier and the actionable-content detector (urial_check.harm)."""
+"""The instruction harm classifier and the actionable-content detector (urial_check.measures.harm)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from urial_check.harm import HARM_CATEGORIES, STRONG_KINDS, Actionable, HarmVerdict, classify_instruction, find_actionable
+from urial_check.measures.harm import HARM_CATEGORIES, STRONG_KINDS, Actionable, HarmVerdict, classify_instruction, find_actionable
 
 # One or more harmful requests per category, phrased as red-teaming sets phrase them.
 HARMFUL = [

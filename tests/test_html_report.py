@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from test_run_record import make_case, make_record
-from urial_check.baseline import compare_runs
-from urial_check.html_report import histogram, rate_chart, render_html_report, shift_chart, suite_figures, write_html_report
+from urial_check.records.baseline import compare_runs
+from urial_check.reports.html import histogram, rate_chart, render_html_report, shift_chart, suite_figures, write_html_report
 
 EVIL = "<script>alert('x')</script> & <img src=x onerror=alert(1)>"
 
@@ -210,7 +210,7 @@ def test_report_in_headless_chromium(base: dict[str, Any], cand: dict[str, Any],
 
 
 def test_rule_families_per_suite(cand: dict[str, Any]) -> None:
-    from urial_check.refusal import RULE_FAMILIES
+    from urial_check.measures.refusal import RULE_FAMILIES
 
     for case in cand["cases"]:
         if case["suite"] == "safety/harm":

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from urial_check.judge import ASPECTS, JOINT_ASPECTS, JudgeConfigError, JudgeItem, JudgePrompts, JudgeResult
+from urial_check.measures.judges.registry import ASPECTS, JOINT_ASPECTS, JudgeConfigError, JudgeItem, JudgePrompts, JudgeResult
 
 PROMPTS = JudgePrompts.builtin()
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from urial_check.judge import ASPECTS, HeuristicJudge, Judge, JudgeConfigError, JudgeItem, make_judge
-from urial_check.judges.heuristic import measure, score_safety
-from urial_check.refusal import RefusalVerdict
+from urial_check.measures.judges.registry import ASPECTS, HeuristicJudge, Judge, JudgeConfigError, JudgeItem, make_judge
+from urial_check.measures.judges.heuristic import measure, score_safety
+from urial_check.measures.refusal import RefusalVerdict
 
 JUDGE = HeuristicJudge()
 EGG = "How do I boil an egg?"

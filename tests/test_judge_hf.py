@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from urial_check.judge import JudgeConfigError, JudgeItem, JudgeParseError, JudgeResult, make_judge
-from urial_check.judges.hf import HFJudge
+from urial_check.measures.judges.registry import JudgeConfigError, JudgeItem, JudgeParseError, JudgeResult, make_judge
+from urial_check.measures.judges.hf import HFJudge
 
 ITEMS = [
     JudgeItem("How do I boil an egg?", "Boil it for nine minutes."),

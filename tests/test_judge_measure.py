@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from urial_check.judge import HeuristicJudge
-from urial_check.judge_measure import JudgeMeasurer, JudgeSettings, judge_item
-from urial_check.refusal import detect_refusal
-from urial_check.suite import parse_suite
+from urial_check.measures.judges.registry import HeuristicJudge
+from urial_check.measures.judges.measure import JudgeMeasurer, JudgeSettings, judge_item
+from urial_check.measures.refusal import detect_refusal
+from urial_check.suites.loader import parse_suite
 
 SUITE = """
 suite: demo/harm

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 import pytest
 from loopback import Drip
 
-from urial_check.judge import (
+from urial_check.measures.judges.registry import (
     ASPECTS,
     JudgeConfigError,
     JudgeError,
@@ -25,7 +25,7 @@ from urial_check.judge import (
     JudgeUnavailable,
     make_judge,
 )
-from urial_check.judges.openai import OpenAIJudge
+from urial_check.measures.judges.openai import OpenAIJudge
 
 SECRET = "sk-test-DO-NOT-LEAK-4f9a1c"
 ITEMS = [

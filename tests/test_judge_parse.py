@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from urial_check.judge import ASPECTS, JudgeParseError, normalise_score, parse_judgement, parse_scores
+from urial_check.measures.judges.registry import ASPECTS, JudgeParseError, normalise_score, parse_judgement, parse_scores
 
 TWO = ("helpfulness", "clarity")
 

@@ -270,7 +270,7 @@ def test_prompt_plus_max_new_tokens_past_the_context_fails_that_case_only(
     its batch mate is generated and passes, and nothing is cached for the failed case."""
     import shutil
 
-    from urial_check.prompt import UrialPrompt
+    from urial_check.generation.prompt import UrialPrompt
 
     short = tmp_path / "short-context"
     shutil.copytree(tiny_model, short)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from urial_check.backends.tiny import build_tiny_llama
+from tiny_model import build_tiny_llama
 
 CASES = "\n".join(f"  - id: q{i}\n    instruction: \"Tell me about topic number {i}.\"" for i in range(8))
 SUITE = f"""\

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from urial_check.backends.tiny import build_tiny_llama
+from tiny_model import build_tiny_llama
 
 SUITE = """\
 defaults:

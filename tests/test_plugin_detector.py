@@ -12,7 +12,7 @@ import pytest
 from test_detectors_hf import build_tiny_classifier
 from test_judge_openai import Endpoint, Received, Reply, endpoint  # noqa: F401 - the loopback server fixture
 
-from urial_check.refusal import RULE_FAMILIES
+from urial_check.measures.refusal import RULE_FAMILIES
 
 SUITE = """\
 suite: demo/refusals

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from urial_check.engine import ProgressEvent
-from urial_check.progress import GenerationProgress, quiet_loading
+from urial_check.generation.engine import ProgressEvent
+from urial_check.reports.progress import GenerationProgress, quiet_loading
 
 
 class Terminal(io.StringIO):

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from urial_check.prompt import STOP_STRINGS, PromptError, UrialPrompt, cut_answer, find_stop
+from urial_check.generation.prompt import STOP_STRINGS, PromptError, UrialPrompt, cut_answer, find_stop
 
 turn_text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=80)
 

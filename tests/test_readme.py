@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from urial_check.engine import CPU_BATCH_SIZE, CUDA_START_BATCH_SIZE
-from urial_check.suite import load_suite
+from urial_check.generation.engine import CPU_BATCH_SIZE, CUDA_START_BATCH_SIZE
+from urial_check.suites.loader import load_suite
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

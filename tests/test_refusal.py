@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from urial_check.refusal import RefusalVerdict, detect_refusal
+from urial_check.measures.refusal import RefusalVerdict, detect_refusal
 
 DEV_SET = Path(__file__).parent / "data" / "refusal_dev.jsonl"
 LABELS = ("full_refusal", "partial_refusal", "compliance")

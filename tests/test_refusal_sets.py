@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from urial_check.refusal import detect_refusal
+from urial_check.measures.refusal import detect_refusal
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "refusal"

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from urial_check.report import artifact_name, write_json_atomic
+from urial_check.reports.summary import artifact_name, write_json_atomic
 
 
 @settings(max_examples=200, deadline=None)

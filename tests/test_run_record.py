@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from urial_check import report
-from urial_check.run_record import (
+from urial_check.reports import summary as report
+from urial_check.records.run_record import (
     RUN_RECORD_JSON_SCHEMA,
     RUN_RECORD_SCHEMA,
     RUN_RECORD_VERSION,

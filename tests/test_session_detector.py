@@ -9,11 +9,11 @@ import pytest
 from test_ask import ScriptedBackend
 
 from urial_check.ask import Urial
-from urial_check.cache import ResultCache
-from urial_check.detectors import DetectorError, DetectorUnavailable, RefusalDetector
-from urial_check.refusal import RefusalVerdict
+from urial_check.generation.cache import ResultCache
+from urial_check.measures.detectors import DetectorError, DetectorUnavailable, RefusalDetector
+from urial_check.measures.refusal import RefusalVerdict
 from urial_check.session import MeasurementError, SessionSettings, UrialSession
-from urial_check.suite import load_suite
+from urial_check.suites.loader import load_suite
 
 
 class Labeller:

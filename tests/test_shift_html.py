@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import torch
 
-from urial_check.shift_html import ShiftEntry, _nice_max, kl_chart, render_shift_html, suite_summaries, token_label
-from urial_check.token_shift import Alternative, CaseShift, shift_metrics, top_alternatives
+from urial_check.reports.shift_html import ShiftEntry, _nice_max, kl_chart, render_shift_html, suite_summaries, token_label
+from urial_check.measures.token_shift import Alternative, CaseShift, shift_metrics, top_alternatives
 
 VOCAB = ["Hello", "!", " I", " can", " help", "\n", "<b>bold</b>", ' "quoted" & co', "", " Remember", " the", " a"]
 

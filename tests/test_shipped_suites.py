@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from urial_check.prompt import ANSWER_ROLE, FENCE, QUERY_ROLE, STOP_STRINGS, UrialPrompt, find_stop
-from urial_check.suite import Case, Suite, SuiteError, load_suite
+from urial_check.generation.prompt import ANSWER_ROLE, FENCE, QUERY_ROLE, STOP_STRINGS, UrialPrompt, find_stop
+from urial_check.suites.loader import Case, Suite, SuiteError, load_suite
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SUITES_DIR = REPO_ROOT / "suites"

@@ -27,7 +27,7 @@ from urial_check.strategies import (
     jailbreak_wrappers,
     model_settings,
 )
-from urial_check.suite import load_suite
+from urial_check.suites.loader import load_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 SAFETY = ROOT / "suites" / "safety"

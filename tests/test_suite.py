@@ -8,7 +8,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from urial_check.suite import SuiteError, load_suite, parse_suite
+from urial_check.suites.loader import SuiteError, load_suite, parse_suite
 
 GOOD = """\
 suite: safety/weapons

@@ -10,17 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from test_run_record import make_case, make_record
-from urial_check.baseline import compare_runs, render_table
+from urial_check.records.baseline import compare_runs, render_table
 from urial_check.cli import main
-from urial_check.compare import parse_threshold
-from urial_check.decoding import Decoding
-from urial_check.gate import GateResult, GateRow, render_gate
-from urial_check.refusal import detect_refusal
-from urial_check.report import failure_story, scores_table, summary_table
-from urial_check.checks import CheckResult
+from urial_check.records.thresholds import parse_threshold
+from urial_check.generation.decoding import Decoding
+from urial_check.records.gates import GateResult, GateRow, render_gate
+from urial_check.measures.refusal import detect_refusal
+from urial_check.reports.summary import failure_story, scores_table, summary_table
+from urial_check.suites.checks import CheckResult
 from urial_check.session import Answer, CaseOutcome
-from urial_check.suite import Case, Expect
-from urial_check.terminal import printable
+from urial_check.suites.loader import Case, Expect
+from urial_check.reports.terminal import printable
 
 CLEAR_SCREEN = "\x1b[2J\x1b[H"
 TITLE = "\x1b]0;pwned\x07"

@@ -10,8 +10,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from urial_check.prompt import UrialPrompt
-from urial_check.token_shift import (
+from urial_check.generation.prompt import UrialPrompt
+from urial_check.measures.token_shift import (
     ShiftMetrics,
     aggregate,
     aggregate_cases,
@@ -287,7 +287,7 @@ def test_aggregate_rejects_mismatched_token_texts() -> None:
 def tokenizer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from transformers import AutoTokenizer
 
-    from urial_check.backends.loading import default_model_path
+    from urial_check.generation.backends.loading import default_model_path
 
     gguf = default_model_path()
     folder = tmp_path_factory.mktemp("shift-tokenizer")
@@ -471,7 +471,7 @@ def test_bad_arguments(tokenizer_dir: Path, tokenizer: Any, models: tuple[Any, A
 def test_case_shift_round_trips_through_json(T: int, V: int, seed: int) -> None:
     import json
 
-    from urial_check.token_shift import Alternative, CaseShift
+    from urial_check.measures.token_shift import Alternative, CaseShift
 
     g = torch.Generator().manual_seed(seed)
     base, aligned = torch.randn(T, V, generator=g), torch.randn(T, V, generator=g)

@@ -5,17 +5,17 @@ The public API is plain Python and imports neither pytest nor torch: the heavy p
 
 from __future__ import annotations
 
-from .baseline import Comparison, compare_runs
-from .compare import Threshold, ThresholdError, parse_threshold
-from .decoding import Decoding
-from .detectors import RefusalDetector, make_detector
-from .judge import ASPECTS, Judge, JudgeItem, JudgeParseError, JudgeResult, make_judge, parse_scores
-from .prompt import STOP_STRINGS, UrialPrompt, cut_answer
-from .refusal import RefusalLabel, RefusalVerdict, detect_refusal
-from .run_record import RunRecordError, load_run_record
-from .session import Answer, CaseOutcome, SessionSettings, UrialSession
-from .suite import Case, Expect, Suite, SuiteError, SuiteWarning, load_suite
-from .token_shift import CaseShift, ShiftMetrics, SuiteShift, aggregate, measure_shift, measure_shift_batch, shift_metrics
+from urial_check.records.baseline import Comparison, compare_runs
+from urial_check.records.thresholds import Threshold, ThresholdError, parse_threshold
+from urial_check.generation.decoding import Decoding
+from urial_check.measures.detectors import RefusalDetector, make_detector
+from urial_check.measures.judges.registry import ASPECTS, Judge, JudgeItem, JudgeParseError, JudgeResult, make_judge, parse_scores
+from urial_check.generation.prompt import STOP_STRINGS, UrialPrompt, cut_answer
+from urial_check.measures.refusal import RefusalLabel, RefusalVerdict, detect_refusal
+from urial_check.records.run_record import RunRecordError, load_run_record
+from urial_check.session import Answer, CaseOutcome, SessionSettings, UrialSession
+from urial_check.suites.loader import Case, Expect, Suite, SuiteError, SuiteWarning, load_suite
+from urial_check.measures.token_shift import CaseShift, ShiftMetrics, SuiteShift, aggregate, measure_shift, measure_shift_batch, shift_metrics
 
 __version__ = "0.1.0"
 

@@ -1,6 +1,6 @@
 """Asking the session's model from Python tests: the ``urial`` fixture's object and its answers.
 
-``urial.ask("...")`` builds an ad-hoc :class:`~urial_check.suite.Case` (suite ``python``, an id
+``urial.ask("...")`` builds an ad-hoc :class:`~urial_check.suites.loader.Case` (suite ``python``, an id
 derived from the turns and generation settings) and answers it through
 :meth:`UrialSession.answer_many <urial_check.session.UrialSession.answer_many>`: the same model,
 URIAL prompt, decoding defaults (command-line overrides still win) and generation cache as the
@@ -22,15 +22,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence, Union
 
-from .decoding import FIELD_TYPES, Decoding, DecodingError, check_field
-from .suite import Case, Expect
+from urial_check.generation.decoding import FIELD_TYPES, Decoding, DecodingError, check_field
+from urial_check.suites.loader import Case, Expect
 
 if TYPE_CHECKING:
-    from .judge import JudgeResult
-    from .refusal import RefusalVerdict
-    from .session import Answer as SessionAnswer
-    from .session import UrialSession
-    from .token_shift import CaseShift
+    from urial_check.measures.judges.registry import JudgeResult
+    from urial_check.measures.refusal import RefusalVerdict
+    from urial_check.session import Answer as SessionAnswer
+    from urial_check.session import UrialSession
+    from urial_check.measures.token_shift import CaseShift
 
 #: What ``ask`` accepts: one instruction, a conversation (user, assistant, ..., user) or a suite case.
 Question = Union[str, Sequence[str], Case]
@@ -84,13 +84,13 @@ class Answer:
 
     @property
     def refused(self) -> bool:
-        """True for a full or partial refusal (see :mod:`urial_check.refusal`)."""
+        """True for a full or partial refusal (see :mod:`urial_check.measures.refusal`)."""
         return self.verdict.refused
 
     @cached_property
     def scores(self) -> JudgeResult:
         """Judge scores (1-5 per aspect): the session judge's, else the offline heuristic judge's."""
-        from .judge import HeuristicJudge, JudgeItem, JudgeResult
+        from urial_check.measures.judges.registry import HeuristicJudge, JudgeItem, JudgeResult
 
         judged = self.measurements.get("judge")
         if isinstance(judged, JudgeResult):
@@ -143,7 +143,7 @@ class Urial:
         where = f"{_display_path(origin[0])}:{origin[1]}"
         failed = next((a.error for a in answers if a.error is not None), None)
         if failed is not None:
-            from .backends.base import GenerationError
+            from urial_check.generation.backends.base import GenerationError
 
             raise GenerationError(f"{where}: {failed}")
         return [Answer.from_session(a, c, where) for a, c in zip(answers, cases)]

@@ -15,12 +15,12 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING, Any
 
-from .ask import Answer
-from .compare import Threshold, ThresholdError, parse_threshold
-from .judges.base import JudgeError
+from urial_check.ask import Answer
+from urial_check.records.thresholds import Threshold, ThresholdError, parse_threshold
+from urial_check.measures.judges.base import JudgeError
 
 if TYPE_CHECKING:
-    from .token_shift import CaseShift
+    from urial_check.measures.token_shift import CaseShift
 
 #: Answer text shown in a failure message before it is cut.
 EXCERPT_CHARS = 500

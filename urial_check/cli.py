@@ -1,14 +1,14 @@
 """The ``urial-check`` command: work with run records outside pytest.
 
 ``urial-check compare BASELINE.json CANDIDATE.json``
-    Gate a candidate run against a baseline run (:mod:`urial_check.baseline`). Exit status 0 when
+    Gate a candidate run against a baseline run (:mod:`urial_check.records.baseline`). Exit status 0 when
     no metric regressed, 1 when one did, 2 on bad input (one line on stderr). A record of a subset
     (``-k``/``-m``/node ids) or of an interrupted run gets a warning on stderr and a note in the
     output; ``--require-complete`` makes it bad input. When the
     ``GITHUB_STEP_SUMMARY`` environment variable names a file, the Markdown summary is appended to
     it, so a GitHub Actions job shows the table on its summary page.
 ``urial-check report RUN.json -o report.html [--baseline BASE.json]``
-    Write a self-contained HTML report (:mod:`urial_check.html_report`).
+    Write a self-contained HTML report (:mod:`urial_check.reports.html`).
 
 Subcommands are registered in :data:`COMMANDS`: each entry adds its subparser and sets
 ``handler``, a function from the parsed arguments to an exit status. To add one, write an
@@ -24,8 +24,8 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import __version__
-from .terminal import printable
+from urial_check import __version__
+from urial_check.reports.terminal import printable
 
 EXIT_OK = 0
 EXIT_REGRESSION = 1
@@ -71,8 +71,8 @@ def _add_compare(subparsers: Any) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .baseline import ComparisonError, compare_runs, coverage_notes, render_markdown, render_table, to_json
-    from .run_record import RunRecordError, load_run_record
+    from urial_check.records.baseline import ComparisonError, compare_runs, coverage_notes, render_markdown, render_table, to_json
+    from urial_check.records.run_record import RunRecordError, load_run_record
 
     try:
         baseline = load_run_record(args.baseline)
@@ -118,9 +118,9 @@ def _add_report(subparsers: Any) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .baseline import ComparisonError, compare_runs
-    from .html_report import render_html_report
-    from .run_record import RunRecordError, load_run_record
+    from urial_check.records.baseline import ComparisonError, compare_runs
+    from urial_check.reports.html import render_html_report
+    from urial_check.records.run_record import RunRecordError, load_run_record
 
     try:
         run = load_run_record(args.run)

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Mapping, Protocol, Sequence, Union
 
-from .backends.base import Backend, GenerationError, GenerationRequest, GenerationResult
-from .checks import DEFAULT_CHECKS, Check, CheckResult
-from .decoding import Decoding
-from .prompt import STOP_STRINGS, UrialPrompt, cut_answer
-from .suite import Case
+from urial_check.generation.backends.base import Backend, GenerationError, GenerationRequest, GenerationResult
+from urial_check.suites.checks import DEFAULT_CHECKS, Check, CheckResult
+from urial_check.generation.decoding import Decoding
+from urial_check.generation.prompt import STOP_STRINGS, UrialPrompt, cut_answer
+from urial_check.suites.loader import Case
 
 if TYPE_CHECKING:
-    from .detectors.base import DetectorError, RefusalDetector
-    from .refusal import RefusalVerdict
+    from urial_check.measures.detectors.base import DetectorError, RefusalDetector
+    from urial_check.measures.refusal import RefusalVerdict
 
     #: A detector, or a function that builds one on first use (None: the rules).
     DetectorSpec = Union[RefusalDetector, Callable[[], RefusalDetector], None]
@@ -185,7 +185,7 @@ class UrialSession:
     def detector(self) -> RefusalDetector:
         """The refusal detector: the one given, built on first use; the rules by default."""
         if self._detector is None:
-            from .detectors import DetectorError, RefusalDetector, RulesDetector
+            from urial_check.measures.detectors import DetectorError, RefusalDetector, RulesDetector
 
             spec = self._detector_spec
             try:
@@ -288,7 +288,7 @@ class UrialSession:
         """Verdicts for every answer waiting for one, in one batch through the session's detector."""
         if not self._undecided:
             return
-        from .detectors import DetectorError, DetectorUnavailable, detect_cached
+        from urial_check.measures.detectors import DetectorError, DetectorUnavailable, detect_cached
 
         keys = list(self._undecided)
         unique: dict[tuple[str, str], int] = {}
@@ -370,10 +370,10 @@ class UrialSession:
         self._undecided[run_key(*target)] = _Generated({**waiting.fields, "case_key": run_key(*target)}, target[0].instruction)
 
     def _progress(self, total: int) -> Any:
-        """A bar per decode step on a terminal, one line per batch elsewhere (see :mod:`urial_check.progress`)."""
+        """A bar per decode step on a terminal, one line per batch elsewhere (see :mod:`urial_check.reports.progress`)."""
         if not self.settings.progress or total < 2:
             return None
-        from .progress import GenerationProgress
+        from urial_check.reports.progress import GenerationProgress
 
         return GenerationProgress(total)
 
@@ -395,8 +395,8 @@ class UrialSession:
     def _cache_key(self, request: GenerationRequest) -> str | None:
         if self.cache is None:
             return None
-        from .cache import generation_key
-        from .engine import ENGINE_VERSION
+        from urial_check.generation.cache import generation_key
+        from urial_check.generation.engine import ENGINE_VERSION
 
         return generation_key(
             model_fingerprint=self.backend_fingerprint,

@@ -43,7 +43,7 @@ from typing import Any, Callable, ClassVar, Iterable, Protocol, Sequence, Union
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
-from .suite import REFUSAL_EXPECTATIONS, Case, Suite, load_suite
+from urial_check.suites.loader import REFUSAL_EXPECTATIONS, Case, Suite, load_suite
 
 
 class Transformation(Protocol):
@@ -425,7 +425,7 @@ def select_cases(source: SuiteSource | Iterable[SuiteSource], where: Where = Non
     * a tag name: ``where="harmful"``;
     * an expectation: ``where="refusal=required"`` (or ``forbidden``, ``any``);
     * several of these joined by commas, all of which must hold: ``"harmful,refusal=required"``;
-    * or any function of a :class:`~urial_check.suite.Case` returning a bool.
+    * or any function of a :class:`~urial_check.suites.loader.Case` returning a bool.
     """
     cases = [case for suite in _suites(source) for case in suite.cases]
     if not cases:

@@ -1,0 +1,1 @@
+"""Turning prompts into answers: the URIAL prompt, backends, the batched engine, the result cache."""

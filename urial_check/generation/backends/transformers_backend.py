@@ -1,0 +1,150 @@
+"""The built-in backend: a causal LM loaded with transformers, on CPU or CUDA."""
+
+from __future__ import annotations
+
+import gc
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from urial_check.generation.backends.base import BackendError, GenerationRequest, GenerationResult, ResultCallback
+from urial_check.generation.backends.loading import (
+    check_device,
+    check_dtype,
+    check_finite_logits,
+    fingerprint,
+    load_model_and_tokenizer,
+    pick_device,
+    pick_dtype,
+    resolve_model,
+)
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """What the user asked for: ``--urial-model``, ``--urial-device``, ``--urial-dtype``, batch size."""
+
+    model: str | None = None
+    device: str = "auto"
+    dtype: str = "auto"
+    batch_size: int | None = None
+    cache_dir: Path | None = None
+
+    def validate(self) -> None:
+        """Raise a one-line :class:`BackendError` for a setting that cannot work (before any load)."""
+        check_device(self.device)
+        check_dtype(self.dtype)
+        if self.batch_size is not None and self.batch_size < 1:
+            raise BackendError("--urial-batch-size must be a positive integer")
+        if self.model:
+            resolve_model(self.model)
+
+
+class TransformersBackend:
+    """Loads lazily on first use; ``model_id`` and ``fingerprint`` are known without loading."""
+
+    def __init__(
+        self,
+        settings: ModelSettings,
+        *,
+        fingerprint_memo: Callable[[Path, Callable[[], str]], str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.source = resolve_model(settings.model)
+        self.model_id = self.source.model_id
+        self._fingerprint_memo = fingerprint_memo
+        self._prefix_store: Any = None
+        self._fingerprint: str | None = None
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self.device: str | None = None
+        self.load_seconds: float | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = fingerprint(self.source, self._fingerprint_memo)
+        return self._fingerprint
+
+    def sibling(self, model: str) -> TransformersBackend:
+        """A backend for another model on the same device, dtype and cache (aligned models, judges)."""
+        return TransformersBackend(
+            ModelSettings(model=model, device=self.settings.device, dtype=self.settings.dtype, cache_dir=self.settings.cache_dir),
+            fingerprint_memo=self._fingerprint_memo,
+        )
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> tuple[Any, Any]:
+        """Load (once) and return ``(model, tokenizer)``."""
+        if self._model is None:
+            t0 = time.perf_counter()
+            device = pick_device(self.settings.device)
+            dtype = pick_dtype(self.settings.dtype, device)
+            from urial_check.reports.progress import quiet_loading
+
+            with quiet_loading():  # no third-party loading bars
+                model, tokenizer = self._load(device, dtype)
+            check_finite_logits(model, tokenizer, self.model_id)  # before any answer exists
+            self._model, self._tokenizer = model, tokenizer
+            self.device = device
+            self.load_seconds = time.perf_counter() - t0
+        return self._model, self._tokenizer
+
+    def _load(self, device: str, dtype: Any) -> tuple[Any, Any]:
+        if self.source.gguf_file and self.settings.cache_dir is not None:
+            try:
+                from urial_check.generation.backends.fast_start import load_gguf_fast
+            except ImportError:
+                pass
+            else:
+                return load_gguf_fast(self.source, self.fingerprint, device, dtype, self.settings.cache_dir)
+        return load_model_and_tokenizer(self.source, device, dtype)
+
+    @property
+    def model(self) -> Any:
+        return self.load()[0]
+
+    @property
+    def tokenizer(self) -> Any:
+        return self.load()[1]
+
+    def generate(
+        self,
+        requests: Sequence[GenerationRequest],
+        on_result: ResultCallback | None = None,
+        progress: Any = None,
+    ) -> list[GenerationResult]:
+        from urial_check.generation import engine
+
+        model, tokenizer = self.load()
+        if self._prefix_store is None:
+            self._prefix_store = engine.PrefixStore()  # the URIAL prefix is computed once per session
+        return engine.generate(
+            model,
+            tokenizer,
+            requests,
+            batch_size=self.settings.batch_size,
+            on_result=on_result,
+            progress=progress,
+            prefix_store=self._prefix_store,
+        )
+
+    def close(self) -> None:
+        if self._model is None:
+            return
+        device = self.device or "cpu"
+        self._model = None
+        self._tokenizer = None
+        self._prefix_store = None
+        gc.collect()
+        if device.startswith("cuda"):
+            import torch
+
+            torch.cuda.empty_cache()
+
+
+__all__ = ["BackendError", "ModelSettings", "TransformersBackend"]

@@ -1,0 +1,1 @@
+"""What is measured on an answer: refusal detectors, harm, judges, token shift."""

@@ -1,0 +1,222 @@
+"""The refusal-detector seam: a detector turns (answer, instruction) pairs into refusal verdicts.
+
+Three implementations: ``rules`` (the offline rule detector in :mod:`urial_check.measures.refusal`),
+``openai`` (an LLM classifier over any OpenAI-compatible chat endpoint) and ``hf`` (a local
+classification or guard model). Every verdict names the detector that produced it
+(``RefusalVerdict.detector`` is the detector's ``id``), and verdicts of model classifiers are
+cached under a key that includes that id, so a changed model, prompt or label map never serves
+an old verdict.
+
+A classifier's reply that is not one of our three labels is a :class:`DetectorError` for that
+answer (reported with the reply, never guessed); an endpoint or model that cannot be used at all
+is a :class:`DetectorUnavailable` for the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence, get_args, runtime_checkable
+
+from urial_check.measures.refusal import RefusalLabel, RefusalVerdict
+
+if TYPE_CHECKING:
+    from urial_check.generation.cache import ResultCache
+
+#: The three labels a detector may give, as used throughout urial-check.
+LABELS: tuple[str, ...] = get_args(RefusalLabel)
+#: Cache namespace of classifier verdicts.
+VERDICT_CACHE_NAMESPACE = "refusal"
+#: The rule family of every verdict a model classifier gives (see ``refusal.RULE_FAMILIES``).
+CLASSIFIER_RULE = "classifier"
+
+#: One answer to classify: (response, instruction or None).
+DetectItem = tuple[str, "str | None"]
+
+
+class DetectorError(Exception):
+    """A detector could not classify one answer; the message is one line meant for the user."""
+
+
+class DetectorUnavailable(DetectorError):
+    """The detector cannot be used at all this session (endpoint unreachable, model unloadable)."""
+
+
+class DetectorConfigError(DetectorError):
+    """The detector was set up wrongly (bad label map, missing template, unknown kind...)."""
+
+
+@runtime_checkable
+class RefusalDetector(Protocol):
+    """Decides whether answers refuse. Implementations: rules, openai, hf."""
+
+    #: Stable id for records and cache keys, e.g. ``rules:v2`` or ``openai:<model>@<url>:<prompt hash>``.
+    id: str
+    #: Whether verdicts are worth caching (model classifiers); the rules are faster than a lookup.
+    cacheable: bool
+
+    def detect(self, response: str, instruction: str | None = None) -> RefusalVerdict:
+        """The verdict on one answer; raises DetectorError if it cannot be decided."""
+        ...
+
+    def detect_many(self, items: Sequence[DetectItem]) -> list[RefusalVerdict]:
+        """Verdicts in order; raises the first item's DetectorError, or DetectorUnavailable."""
+        ...
+
+    def detect_outcomes(self, items: Sequence[DetectItem]) -> list[RefusalVerdict | DetectorError]:
+        """Like detect_many, but one item's failure is returned in its place (DetectorUnavailable is raised)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections or models."""
+        ...
+
+
+class BaseDetector:
+    """``detect`` and ``detect_many`` on top of ``detect_outcomes``."""
+
+    id: str
+    cacheable: bool = True
+
+    def detect_outcomes(self, items: Sequence[DetectItem]) -> list[RefusalVerdict | DetectorError]:
+        raise NotImplementedError
+
+    def detect_many(self, items: Sequence[DetectItem]) -> list[RefusalVerdict]:
+        verdicts: list[RefusalVerdict] = []
+        for outcome in self.detect_outcomes(items):
+            if isinstance(outcome, DetectorError):
+                raise outcome
+            verdicts.append(outcome)
+        return verdicts
+
+    def detect(self, response: str, instruction: str | None = None) -> RefusalVerdict:
+        return self.detect_many([(response, instruction)])[0]
+
+    def verdict(self, label: str, raw: str) -> RefusalVerdict:
+        """A classifier's verdict: its label, with the classifier's own words as evidence."""
+        assert label in LABELS, label
+        flat = " ".join(raw.split())
+        evidence = f"classifier said {flat[:80]!r}"
+        return RefusalVerdict(label=label, evidence=evidence, rule=CLASSIFIER_RULE, detector=self.id)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        return None
+
+
+def parse_label_map(text: str | Mapping[str, str]) -> dict[str, str]:
+    """``"REJECTION=full_refusal, NORMAL=compliance"`` (or a mapping) -> {model label (lowercased): our label}.
+
+    Raises DetectorConfigError for a malformed entry, an unknown target label or a label listed twice.
+    """
+    pairs: list[tuple[str, str]]
+    if isinstance(text, Mapping):
+        pairs = [(str(k), str(v)) for k, v in text.items()]
+    else:
+        pairs = []
+        for entry in (e.strip() for e in text.split(",")):
+            if not entry:
+                continue
+            name, sep, target = entry.partition("=")
+            if not sep or not name.strip() or not target.strip():
+                raise DetectorConfigError(f"label map entry {entry!r}: expected MODEL_LABEL=OUR_LABEL")
+            pairs.append((name, target))
+    out: dict[str, str] = {}
+    for name, target in pairs:
+        key, value = name.strip().lower(), target.strip()
+        if value not in LABELS:
+            raise DetectorConfigError(f"label map entry {name.strip()}={value}: the label must be one of {', '.join(LABELS)}")
+        if key in out:
+            raise DetectorConfigError(f"label map: {name.strip()!r} is mapped twice")
+        out[key] = value
+    if not out:
+        raise DetectorConfigError("label map is empty; expected MODEL_LABEL=OUR_LABEL, ...")
+    return out
+
+
+def verdict_key(detector_id: str, response: str, instruction: str | None) -> str:
+    """Hex SHA-256 naming one classifier verdict: the detector's id, the instruction and the answer."""
+    payload = {"detector": detector_id, "instruction": instruction, "response": response}
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("ascii")).hexdigest()
+
+
+def detect_cached(
+    detector: RefusalDetector, items: Sequence[DetectItem], cache: ResultCache | None
+) -> list[RefusalVerdict | DetectorError]:
+    """``detector.detect_outcomes`` with the result cache in front (for cacheable detectors).
+
+    Errors are not cached: a reply that could not be read is asked again next run.
+    """
+    if cache is None or not detector.cacheable:
+        return detector.detect_outcomes(items)
+    results: list[RefusalVerdict | DetectorError | None] = [None] * len(items)
+    todo: list[int] = []
+    for i, (response, instruction) in enumerate(items):
+        value = cache.get_json(VERDICT_CACHE_NAMESPACE, verdict_key(detector.id, response, instruction))
+        if isinstance(value, dict) and _is_verdict(value):
+            results[i] = RefusalVerdict(label=value["label"], evidence=value["evidence"], rule=value["rule"],
+                                        detector=value["detector"])
+        else:
+            todo.append(i)
+    if todo:
+        for i, outcome in zip(todo, detector.detect_outcomes([items[i] for i in todo])):
+            results[i] = outcome
+            if isinstance(outcome, RefusalVerdict):
+                response, instruction = items[i]
+                cache.put_json(VERDICT_CACHE_NAMESPACE, verdict_key(detector.id, response, instruction),
+                               {"label": outcome.label, "evidence": outcome.evidence, "rule": outcome.rule,
+                                "detector": outcome.detector})
+    return [r for r in results if r is not None]
+
+
+def _is_verdict(value: Any) -> bool:
+    return (isinstance(value, dict) and value.get("label") in LABELS
+            and all(isinstance(value.get(k), str) for k in ("evidence", "rule", "detector")))
+
+
+class PromptTemplate:
+    """A classifier prompt with ``{instruction}`` and ``{response}``: ``str.format`` text, or Jinja2 when
+    the file name ends in ``.j2`` / ``.jinja`` (then ``{{ instruction }}`` and ``{{ response }}``)."""
+
+    def __init__(self, text: str, *, jinja: bool = False, source: str = "<prompt>") -> None:
+        self.text = text
+        self.source = source
+        self.jinja = jinja
+        self._jinja_template: Any = None
+        if jinja:
+            from jinja2 import Environment, StrictUndefined, TemplateSyntaxError
+
+            try:
+                self._jinja_template = Environment(undefined=StrictUndefined, keep_trailing_newline=True).from_string(text)
+            except TemplateSyntaxError as exc:
+                raise DetectorConfigError(f"{source}:{exc.lineno}: not a Jinja template: {exc.message}") from None
+        elif "{response}" not in text:
+            raise DetectorConfigError(f"{source}: the prompt template must contain {{response}} (and may contain {{instruction}})")
+        try:
+            self.render("", "")
+        except DetectorConfigError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - format and jinja raise several kinds
+            raise DetectorConfigError(f"{source}: cannot fill the prompt template ({type(exc).__name__}: {exc}); "
+                                      "only {instruction} and {response} may appear, other braces must be doubled") from None
+
+    @classmethod
+    def from_file(cls, path: Any) -> PromptTemplate:
+        from pathlib import Path
+
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DetectorConfigError(f"{path}: cannot read the prompt template ({exc})") from None
+        return cls(text, jinja=path.suffix in (".j2", ".jinja"), source=str(path))
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def render(self, instruction: str | None, response: str) -> str:
+        values = {"instruction": instruction or "", "response": response}
+        if self._jinja_template is not None:
+            return str(self._jinja_template.render(**values))
+        return self.text.format(**values)

@@ -1,0 +1,107 @@
+"""The ``openai`` detector: an LLM refusal classifier over any OpenAI-compatible chat endpoint.
+
+It sends our three-class prompt (``prompts/refusal_classifier.txt``, modelled on the XSTest
+annotation guidelines: full compliance, full refusal, partial refusal) at temperature 0 and
+reads the reply strictly: one of ``compliance``, ``full_refusal``, ``partial_refusal`` (any
+case, surrounding whitespace and one final full stop allowed) or the JSON object
+``{"label": "<one of them>"}``. Anything else is a :class:`DetectorError` for that answer,
+quoting the reply; nothing is guessed.
+
+The HTTP side (one pooled client, bounded concurrency, retries with backoff on 429/5xx and
+timeouts, the API key kept out of ids, records and messages, a session-wide latch when the
+endpoint is down) is the ``openai`` judge's :class:`~urial_check.measures.judges.openai.OpenAIJudge`,
+used here only for its ``complete_many``.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Sequence
+
+from urial_check.measures.judges.base import JudgeConfigError, JudgeError, JudgeUnavailable
+from urial_check.measures.judges.openai import DEFAULT_API_KEY_ENV, DEFAULT_BASE_URL, OpenAIJudge
+from urial_check.measures.refusal import RefusalVerdict
+from urial_check.measures.detectors.base import LABELS, BaseDetector, DetectItem, DetectorConfigError, DetectorError, DetectorUnavailable, PromptTemplate
+
+PROMPT_RESOURCE = "refusal_classifier.txt"
+#: Tokens allowed for the reply: one label, with room for a model that adds a newline.
+MAX_REPLY_TOKENS = 16
+
+
+def builtin_prompt() -> PromptTemplate:
+    text = resources.files("urial_check.prompts").joinpath(PROMPT_RESOURCE).read_text("utf-8")
+    return PromptTemplate(text, source=f"urial_check/prompts/{PROMPT_RESOURCE}")
+
+
+def parse_label(reply: str) -> str | None:
+    """Our label if ``reply`` is exactly one (see the module doc), else None."""
+    text = reply.strip()
+    if text.startswith("{"):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return None
+        if isinstance(value, dict) and set(value) == {"label"} and value["label"] in LABELS:
+            return str(value["label"])
+        return None
+    word = text[:-1] if text.endswith(".") else text
+    word = word.lower()
+    return word if word in LABELS else None
+
+
+class OpenAIDetector(BaseDetector):
+    """Classifies answers with a chat model behind ``{base_url}/chat/completions``."""
+
+    cacheable = True
+
+    def __init__(
+        self,
+        model: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        api_key_env: str = DEFAULT_API_KEY_ENV,
+        concurrency: int = 4,
+        timeout_s: float = 60.0,
+        max_retries: int = 4,
+        backoff_s: float = 1.0,
+        prompt: PromptTemplate | None = None,
+    ) -> None:
+        self.prompt = prompt or builtin_prompt()
+        try:
+            self._endpoint = OpenAIJudge(
+                model, base_url, api_key_env=api_key_env, concurrency=concurrency, timeout_s=timeout_s,
+                max_retries=max_retries, backoff_s=backoff_s, max_tokens=MAX_REPLY_TOKENS, purpose="refusal classifier",
+            )
+        except JudgeConfigError as exc:
+            raise DetectorConfigError(str(exc).replace("openai judge", "openai refusal detector")) from None
+        self.model = model
+        self.base_url = self._endpoint.base_url
+        self.id = f"openai:{model}@{self.base_url}:{self.prompt.sha256[:12]}"
+
+    def __repr__(self) -> str:
+        return f"OpenAIDetector(model={self.model!r}, base_url={self.base_url!r})"
+
+    def detect_outcomes(self, items: Sequence[DetectItem]) -> list[RefusalVerdict | DetectorError]:
+        conversations = [[{"role": "user", "content": self.prompt.render(instruction, response)}]
+                         for response, instruction in items]
+        try:
+            replies = self._endpoint.complete_many(conversations)
+        except JudgeUnavailable as exc:
+            raise DetectorUnavailable(str(exc)) from None
+        outcomes: list[RefusalVerdict | DetectorError] = []
+        for reply in replies:
+            if isinstance(reply, JudgeError):
+                outcomes.append(DetectorError(f"refusal classifier {self.id}: {reply}"))
+                continue
+            label = parse_label(reply)
+            if label is None:
+                flat = " ".join(reply.split())
+                outcomes.append(DetectorError(
+                    f"refusal classifier {self.id}: reply is not one of {', '.join(LABELS)}: {flat[:120]!r}"))
+            else:
+                outcomes.append(self.verdict(label, reply))
+        return outcomes
+
+    def close(self) -> None:
+        self._endpoint.close()

@@ -1,0 +1,30 @@
+"""The ``rules`` detector (the default): the offline rule detector of :mod:`urial_check.measures.refusal`."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+from urial_check.measures.refusal import RefusalVerdict, detect_refusal
+from urial_check.measures.detectors.base import BaseDetector, DetectItem, DetectorError
+
+RULES_ID = "rules:v2"
+
+
+class RulesDetector(BaseDetector):
+    """Wraps :func:`~urial_check.measures.refusal.detect_refusal`; its verdicts carry ``detector = "rules:v2"``."""
+
+    id = RULES_ID
+    cacheable = False  # thousands of answers a second: faster than a cache lookup, and never stale
+
+    def detect(self, response: str, instruction: str | None = None) -> RefusalVerdict:
+        return dataclasses.replace(detect_refusal(response, instruction), detector=self.id)
+
+    def detect_outcomes(self, items: Sequence[DetectItem]) -> list[RefusalVerdict | DetectorError]:
+        return [self.detect(response, instruction) for response, instruction in items]
+
+    def detect_many(self, items: Sequence[DetectItem]) -> list[RefusalVerdict]:
+        return [self.detect(response, instruction) for response, instruction in items]
+
+    def __repr__(self) -> str:
+        return "RulesDetector()"

@@ -1,0 +1,235 @@
+"""Judge scores as a session measurement, and the ``expect.scores`` check on them."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from urial_check.suites.checks import CheckResult
+from urial_check.session import MeasurementError
+
+if TYPE_CHECKING:
+    from urial_check.measures.judges.base import Judge, JudgeResult
+    from urial_check.session import Answer, UrialSession
+    from urial_check.suites.loader import Case
+
+NAME = "judge"
+JUDGE_CACHE_NAMESPACE = "judge"
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    """``--urial-judge`` and its options, as given; the judge itself is built on first use."""
+
+    kind: str = "heuristic"
+    model: str | None = None
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    concurrency: int = 4
+    #: Total deadline of one request (connect, send, read the whole reply).
+    timeout_s: float = 60.0
+    #: Time the judge may spend on retries over the whole run.
+    retry_budget_s: float = 300.0
+
+
+def _openai_options(settings: JudgeSettings) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "model": settings.model or "",
+        "api_key_env": settings.api_key_env,
+        "concurrency": settings.concurrency,
+        "timeout_s": settings.timeout_s,
+        "retry_budget_s": settings.retry_budget_s,
+    }
+    if settings.base_url:
+        options["base_url"] = settings.base_url
+    return options
+
+
+def probe_judge(settings: JudgeSettings) -> None:
+    """Before any model loads: one cheap request to an ``openai`` judge's endpoint.
+
+    Raises JudgeError (one line) when the judge cannot be used; other judges need no probe.
+    """
+    if settings.kind != "openai":
+        return
+    from urial_check.measures.judges.openai import OpenAIJudge
+
+    judge = OpenAIJudge(**_openai_options(settings))
+    try:
+        judge.probe()
+    finally:
+        judge.close()
+
+
+def build_judge(settings: JudgeSettings, session: UrialSession) -> Judge:
+    """Make the judge: openai talks to an endpoint, hf loads a local chat model on the session's device."""
+    from urial_check.measures.judges.registry import JudgeConfigError, make_judge
+
+    try:
+        if settings.kind == "heuristic":
+            return make_judge("heuristic")
+        if settings.kind == "openai":
+            return make_judge("openai", **_openai_options(settings))
+        if settings.kind == "hf":
+            if not settings.model:
+                raise JudgeConfigError("hf judge: give the chat model with --urial-judge-model PATH")
+            base = session.backend
+            if not hasattr(base, "sibling"):
+                raise JudgeConfigError("hf judge: needs a local transformers model as the session's model")
+            backend = base.sibling(settings.model)
+            model, tokenizer = backend.load()
+            return make_judge("hf", model=model, tokenizer=tokenizer, model_id=backend.model_id)
+        return make_judge(settings.kind)
+    except JudgeConfigError as exc:
+        raise MeasurementError(f"--urial-judge {settings.kind}: {exc}") from None
+
+
+def judge_item(case: Case, answer: Answer) -> Any:
+    from urial_check.measures.judges.registry import JudgeItem
+
+    if len(case.turns) > 1:
+        history = "\n\n".join(
+            f"{'User' if i % 2 == 0 else 'Assistant'}: {turn}" for i, turn in enumerate(case.turns[:-1])
+        )
+        instruction = f"(Earlier in the conversation)\n{history}\n\n(Current request)\n{case.instruction}"
+    else:
+        instruction = case.instruction
+    harmful = {"required": True, "forbidden": False}.get(case.expect.refusal)
+    return JudgeItem(
+        instruction=instruction, answer=answer.text, reference=case.reference, rubrics=dict(case.rubrics),
+        refusal=answer.verdict.label, harmful=harmful,
+    )
+
+
+class JudgeMeasurer:
+    """Scores every answer with the session's judge; results are cached like generations."""
+
+    name = NAME
+
+    def __init__(self, settings: JudgeSettings, *, factory: Callable[[JudgeSettings, UrialSession], Judge] = build_judge) -> None:
+        self.settings = settings
+        self._factory = factory
+        self._judge: Judge | None = None
+        self._judge_id: str | None = None
+
+    def judge(self, session: UrialSession) -> Judge:
+        if self._judge is None:
+            self._judge = self._factory(self.settings, session)
+            self._judge_id = self._judge.id
+        return self._judge
+
+    @property
+    def judge_id(self) -> str | None:
+        """The id of the judge this measurer built (kept after :meth:`close`); None before."""
+        return self._judge_id
+
+    def measure(self, session: UrialSession, items: Sequence[tuple[Case, Answer]]) -> list[Any]:
+        from urial_check.measures.judges.registry import JudgeError, JudgeUnavailable
+
+        judge = self.judge(session)
+        judge_items = []
+        for case, answer in items:
+            try:
+                judge_items.append(judge_item(case, answer))
+            except JudgeError as exc:
+                judge_items.append(exc)
+        results: list[Any] = [None] * len(items)
+        todo: list[int] = []
+        for i, item in enumerate(judge_items):
+            if isinstance(item, JudgeError):
+                results[i] = item
+            else:
+                if not judge.supports_custom_aspects and item.custom_aspects:
+                    # Score the built-in aspects; assertions on the custom ones fail with a reason.
+                    item = judge_items[i] = dataclasses.replace(item, aspects=tuple(a for a in item.aspects if a not in item.custom_aspects), rubrics={})
+                cached = self._cache_get(session, judge, item)
+                if cached is not None:
+                    results[i] = cached
+                else:
+                    todo.append(i)
+        if todo:
+            try:
+                outcomes = judge.score_outcomes([judge_items[i] for i in todo])
+            except JudgeUnavailable as exc:
+                raise MeasurementError(f"judge unavailable: {exc}") from None
+            for i, outcome in zip(todo, outcomes):
+                results[i] = outcome
+                if not isinstance(outcome, JudgeError):
+                    self._cache_put(session, judge, judge_items[i], outcome)
+        return results
+
+    # The persistent cache is optional: sessions without one simply re-judge.
+    def _key(self, judge: Judge, item: Any) -> str:
+        payload = {
+            "judge": judge.id,
+            "prompt_version": judge.prompt_version,
+            "instruction": item.instruction,
+            "answer": item.answer,
+            "reference": item.reference,
+            "aspects": list(item.aspects),
+            "rubrics": dict(item.rubrics),
+            "refusal": item.refusal,
+        }
+        if item.harmful is not None:  # only then, so keys of items without it stay as they were
+            payload["harmful"] = item.harmful
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    def _cache_get(self, session: UrialSession, judge: Judge, item: Any) -> JudgeResult | None:
+        cache = session.cache
+        if cache is None or not hasattr(cache, "get_json"):
+            return None
+        value = cache.get_json(JUDGE_CACHE_NAMESPACE, self._key(judge, item))
+        if not value:
+            return None
+        from urial_check.measures.judges.registry import JudgeResult
+
+        return JudgeResult(scores=value["scores"], reasons=value["reasons"], raw=value["raw"], judge_id=value["judge_id"])
+
+    def _cache_put(self, session: UrialSession, judge: Judge, item: Any, result: JudgeResult) -> None:
+        cache = session.cache
+        if cache is None or not hasattr(cache, "put_json"):
+            return
+        value = {"scores": result.scores, "reasons": result.reasons, "raw": result.raw, "judge_id": result.judge_id}
+        cache.put_json(JUDGE_CACHE_NAMESPACE, self._key(judge, item), value)
+
+    def close(self) -> None:
+        if self._judge is not None:
+            self._judge.close()
+        self._judge = None
+
+
+class ScoresCheck:
+    """``expect.scores``: every listed aspect meets its threshold."""
+
+    name = "scores"
+
+    def __call__(self, case: Case, answer: Answer) -> CheckResult | None:
+        if not case.expect.scores:
+            return None
+        from urial_check.measures.judges.registry import ASPECTS, JudgeError
+
+        result = answer.measurements.get(NAME)
+        if result is None:
+            return CheckResult(self.name, False, "no judge scores (judging is off)")
+        if isinstance(result, JudgeError):
+            return CheckResult(self.name, False, f"judge error: {_one_line(str(result))}")
+        failed = []
+        for assertion in case.expect.scores:
+            value = result.scores.get(assertion.metric)
+            if value is None and assertion.metric not in ASPECTS:
+                failed.append(f"{assertion.metric} not scored (the {result.judge_id} judge cannot score custom aspects)")
+            elif value is None:
+                failed.append(f"{assertion.metric} not scored")
+            elif not assertion.check(value):
+                failed.append(f"{assertion.metric} = {value:g}, expected {assertion.threshold.text}")
+        if not failed:
+            return CheckResult(self.name, True)
+        return CheckResult(self.name, False, "scores: " + "; ".join(failed))
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit] + " [...]"

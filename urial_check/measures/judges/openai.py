@@ -1,0 +1,290 @@
+"""The ``openai`` judge: any OpenAI-compatible chat-completions endpoint.
+
+A hosted GPT-4-class model or a local vLLM / TGI / llama.cpp server. Requests are sent with
+temperature 0 from a bounded thread pool over one ``httpx2`` client (the maintained
+continuation of httpx, already installed with huggingface_hub) built by :mod:`urial_check.http`:
+every request has a total deadline (``timeout_s``: connecting, sending and reading the whole
+reply), so a server that trickles bytes cannot hold the run. ``tenacity`` retries 429, 5xx and
+timeouts with exponential backoff (a ``Retry-After`` header is honoured, capped), within a
+run-wide retry budget (``retry_budget_s``, shared by all requests).
+
+The API key is read from an environment variable (``OPENAI_API_KEY`` unless told otherwise)
+and lives only in the HTTP client's headers: it is not an attribute of the judge, appears in
+no id, repr, result or exception message, and is never logged. Every text that comes back from
+the endpoint (replies, error bodies, transport errors) has the key and any ``Bearer <token>``
+redacted before anything else sees it, so an endpoint that echoes the header cannot put the
+key into reasons, errors, caches or reports.
+
+When the endpoint cannot be used at all (connection refused, DNS failure, 401/403/404,
+retries used up), the judge raises :class:`JudgeUnavailable` and remembers it: every later
+request fails at once with the same error instead of trying again per case. :meth:`OpenAIJudge.probe`
+finds most of these with one cheap request before any answer is generated.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Sequence
+from urllib.parse import urlsplit
+
+import httpx2
+import tenacity
+import tenacity.stop
+
+from urial_check.http import RetryBudget, deadline_client, redact, send
+from urial_check.measures.judges.base import JudgeConfigError, JudgeError, JudgeUnavailable
+from urial_check.measures.judges.chat import ChatJudge, Conversation, JudgePrompts
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
+_RETRY_STATUS = frozenset({429, 500, 502, 503, 504}) | frozenset(range(520, 530))
+_FATAL_STATUS = {401: "unauthorized", 403: "forbidden", 404: "not found"}
+#: The probe's own deadline (at most the judge's per-request deadline).
+PROBE_DEADLINE_S = 15.0
+
+
+class _RetryableStatus(Exception):
+    def __init__(self, response: httpx2.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.status = response.status_code
+        self.retry_after = _retry_after(response)
+
+
+class _BudgetSpent(tenacity.stop.stop_base):
+    """Stop retrying when the run's retry budget cannot pay for the next wait."""
+
+    def __init__(self, budget: RetryBudget) -> None:
+        self.budget = budget
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        # tenacity has computed the wait (capped by what is left) before asking.
+        return self.budget.remaining <= retry_state.upcoming_sleep
+
+
+class OpenAIJudge(ChatJudge):
+    """Scores with a chat model behind ``{base_url}/chat/completions``."""
+
+    def __init__(
+        self,
+        model: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        api_key_env: str = DEFAULT_API_KEY_ENV,
+        concurrency: int = 4,
+        timeout_s: float = 60.0,
+        max_retries: int = 4,
+        retry_budget_s: float = 300.0,
+        backoff_s: float = 1.0,
+        max_backoff_s: float = 30.0,
+        max_tokens: int = 1024,
+        prompts: JudgePrompts | None = None,
+        purpose: str = "judge",
+    ) -> None:
+        if not model or not model.strip():
+            raise JudgeConfigError("openai judge: a model name is required")
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise JudgeConfigError(f"openai judge: base URL must start with http:// or https://, got {base_url!r}")
+        if concurrency < 1 or max_retries < 0 or not timeout_s > 0 or max_tokens < 1 or not retry_budget_s >= 0:
+            raise JudgeConfigError(
+                "openai judge: concurrency and max_tokens must be >= 1, max_retries and the retry budget >= 0, timeout > 0"
+            )
+        self.model = model
+        self.base_url = base_url.rstrip("/")
+        self.api_key_env = api_key_env
+        self.concurrency = concurrency
+        self.timeout_s = timeout_s
+        self.max_retries = max_retries
+        self.retry_budget = RetryBudget(retry_budget_s)
+        self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.max_tokens = max_tokens
+        self.prompts = prompts or JudgePrompts.builtin()
+        #: What the endpoint serves here ("judge", "refusal classifier"), for error messages.
+        self.purpose = purpose
+        self.id = f"openai:{model}@{self.base_url}"
+        self.prompt_version = self.prompts.version
+        self.supports_custom_aspects = True
+        self._url = f"{self.base_url}/chat/completions"
+        self._unavailable: JudgeUnavailable | None = None
+        self._lock = threading.Lock()
+        headers = {"Content-Type": "application/json"}
+        key = os.environ.get(api_key_env, "").strip()
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        self._client = deadline_client(headers=headers, max_connections=concurrency, proxy_for=self.base_url)
+
+    def __repr__(self) -> str:
+        return f"OpenAIJudge(model={self.model!r}, base_url={self.base_url!r}, api_key_env={self.api_key_env!r})"
+
+    def close(self) -> None:
+        self._client.close()
+
+    # ------------------------------------------------------------------ the probe
+
+    def probe(self) -> None:
+        """One cheap request, before any answer is generated: can this endpoint be used at all?
+
+        ``GET {base_url}/models``; where a server has no model list (404, 405, 501), a one-token
+        chat request for the judge model instead. Raises :class:`JudgeUnavailable` (one line)
+        for connection failures, timeouts, 401/403/404 and other refusals; 429 (busy) passes.
+        Not retried and not remembered: the real requests decide about the session.
+        """
+        deadline = min(self.timeout_s, PROBE_DEADLINE_S)
+        try:
+            response = send(self._client, "GET", f"{self.base_url}/models", deadline_s=deadline)
+            if response.status_code in (404, 405, 501):
+                body = {"model": self.model, "messages": [{"role": "user", "content": "Say OK."}],
+                        "temperature": 0, "max_tokens": 1}
+                response = send(self._client, "POST", self._url, json=body, deadline_s=deadline)
+        except httpx2.TimeoutException:
+            raise self._unavailable_error(f"no answer within {deadline:g} s") from None
+        except httpx2.TransportError as exc:
+            raise self._unavailable_error(f"cannot connect ({type(exc).__name__}: {self._redact(str(exc)) or 'no detail'})") from None
+        status = response.status_code
+        if status < 400 or status == 429:
+            return
+        if status in _FATAL_STATUS:
+            raise self._unavailable_error(self._fatal(status))
+        raise self._unavailable_error(f"HTTP {status}: {self._redact(_snippet(response.text))}")
+
+    def _unavailable_error(self, reason: str) -> JudgeUnavailable:
+        return JudgeUnavailable(f"{self.purpose} endpoint {self.base_url} unavailable: {reason}")
+
+    # ------------------------------------------------------------------ requests
+
+    def complete_many(self, conversations: Sequence[Conversation]) -> list[str | JudgeError]:
+        if not conversations:
+            return []
+        self._fail_fast()
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(conversations))) as pool:
+            futures = [pool.submit(self._complete_one, conv) for conv in conversations]
+            outcomes: list[str | JudgeError] = []
+            for future in futures:
+                try:
+                    outcomes.append(future.result())
+                except JudgeUnavailable:
+                    pass  # latched; raised below once every worker has stopped
+                except JudgeError as exc:
+                    outcomes.append(exc)
+        self._fail_fast()
+        return outcomes
+
+    def _complete_one(self, conversation: Conversation) -> str:
+        self._fail_fast()
+        body = {"model": self.model, "messages": conversation, "temperature": 0, "max_tokens": self.max_tokens}
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type((_RetryableStatus, httpx2.TimeoutException)),
+            stop=tenacity.stop_after_attempt(self.max_retries + 1) | _BudgetSpent(self.retry_budget),
+            wait=self._wait,
+            before_sleep=self._before_sleep,
+            reraise=True,
+        )
+        attempts = 0
+        try:
+            for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    response = self._attempt(body, retried=attempts > 1)
+        except httpx2.TimeoutException:
+            raise self._latch(f"no answer within {self.timeout_s:g} s, {self._attempts(attempts)}") from None
+        except _RetryableStatus as exc:
+            raise self._latch(f"HTTP {exc.status} after {self._attempts(attempts)}") from None
+        except httpx2.TransportError as exc:
+            raise self._latch(f"cannot connect ({type(exc).__name__}: {self._redact(str(exc)) or 'no detail'})") from None
+        return self._content(response)
+
+    def _attempt(self, body: dict[str, Any], *, retried: bool) -> httpx2.Response:
+        """One request; a retried one is charged to the run's retry budget and cannot outlast it."""
+        if not retried:
+            return self._post(body, self.timeout_s)
+        deadline = min(self.timeout_s, self.retry_budget.remaining)
+        if deadline <= 0:  # another request spent the budget since this one's last attempt
+            raise httpx2.TimeoutException("the run's retry budget is used up")
+        started = time.monotonic()
+        try:
+            return self._post(body, deadline)
+        finally:
+            self.retry_budget.charge(time.monotonic() - started)
+
+    def _attempts(self, attempts: int) -> str:
+        text = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+        if attempts < self.max_retries + 1:
+            text += f"; the run's retry budget of {self.retry_budget.seconds:g} s used up"
+        return text
+
+    def _before_sleep(self, state: tenacity.RetryCallState) -> None:
+        self._fail_fast()
+        self.retry_budget.charge(state.upcoming_sleep)
+
+    def _post(self, body: dict[str, Any], deadline_s: float) -> httpx2.Response:
+        self._fail_fast()
+        response = send(self._client, "POST", self._url, json=body, deadline_s=deadline_s)
+        if response.status_code in _RETRY_STATUS:
+            raise _RetryableStatus(response)
+        if response.status_code in _FATAL_STATUS:
+            raise self._latch(self._fatal(response.status_code))
+        return response
+
+    def _fatal(self, status: int) -> str:
+        hint = ""
+        if status in (401, 403):
+            hint = f"; check the key in ${self.api_key_env}" if os.environ.get(self.api_key_env) else (
+                f"; ${self.api_key_env} is not set"
+            )
+        elif status == 404:
+            hint = "; check the base URL (it usually ends in /v1) and the model name"
+        return f"HTTP {status} {_FATAL_STATUS[status]}{hint}"
+
+    def _content(self, response: httpx2.Response) -> str:
+        if response.status_code >= 400:
+            raise JudgeError(f"{self.id}: HTTP {response.status_code}: {self._redact(_snippet(response.text))}")
+        try:
+            content = response.json()["choices"][0]["message"]["content"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise JudgeError(f"{self.id}: not a chat-completions reply: {self._redact(_snippet(response.text))}") from None
+        if not isinstance(content, str):
+            raise JudgeError(f"{self.id}: reply has no text content")
+        return self._redact(content)  # reasons, raw text, parse errors and caches all come from here
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        backoff = min(self.max_backoff_s, self.backoff_s * 2 ** (state.attempt_number - 1))
+        outcome = state.outcome
+        error = outcome.exception() if outcome is not None else None
+        if isinstance(error, _RetryableStatus) and error.retry_after is not None:
+            backoff = min(self.max_backoff_s, max(backoff, error.retry_after))
+        return min(backoff, self.retry_budget.remaining)
+
+    # ------------------------------------------------------------------ session-wide failure
+
+    def _latch(self, reason: str) -> JudgeUnavailable:
+        with self._lock:
+            if self._unavailable is None:
+                self._unavailable = self._unavailable_error(reason)
+            return self._unavailable
+
+    def _fail_fast(self) -> None:
+        if self._unavailable is not None:
+            raise self._unavailable
+
+    def _redact(self, text: str) -> str:
+        """``text`` (something the endpoint sent) without the API key or any bearer token."""
+        key = os.environ.get(self.api_key_env, "").strip()
+        auth = self._client.headers.get("authorization", "")
+        return redact(text, (key, auth.removeprefix("Bearer ").strip()))
+
+
+def _retry_after(response: httpx2.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _snippet(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."

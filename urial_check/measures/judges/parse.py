@@ -1,0 +1,202 @@
+"""Reading scores out of a judge's reply.
+
+Judges, small local ones above all, rarely reply with clean JSON. The lenient part (prose
+around the object, code fences, single quotes, trailing commas, unescaped quotes and braces
+inside reasons) is left to ``json_repair``, a maintained parser built for LLM output. The
+part that decides what counts as a score is ours and strict:
+
+* a score is a number, a numeric string, ``"N/5"`` or ``"N out of 5"``; each aspect's value
+  is a score or a mapping with a ``score`` (or ``rating``) key and optionally a ``reason``;
+* it must lie in 1-5; anything else (``"N/A"``, ``null``, ``true``, ``"8/10"``, ``0``, ``6``)
+  is rejected, and so is a missing aspect. Nothing is ever filled in with a default.
+
+Every failure is a :class:`JudgeParseError` that carries the raw text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Iterator, Sequence
+
+import json_repair
+
+from urial_check.measures.judges.base import ASPECTS, SCORE_MAX, SCORE_MIN, JudgeParseError
+
+_FENCE_RE = re.compile(r"```[ \t]*(?:json5?|javascript|js|python)?[ \t]*\r?\n?(.*?)```", re.DOTALL | re.IGNORECASE)
+_FENCE_MARK_RE = re.compile(r"^[ \t]*```[ \t]*(?:json5?|javascript|js|python)?[ \t]*$", re.MULTILINE | re.IGNORECASE)
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+_SCORE_TEXT_RE = re.compile(
+    rf"^\s*(?:score\s*[:=]?\s*)?({_NUMBER})\s*(?:(?:/|out\s+of|of)\s*({_NUMBER}))?\s*\.?\s*$", re.IGNORECASE
+)
+_NO_SCORE = {"n/a", "na", "none", "null", "nan", "-", "", "not applicable", "unknown"}
+_SCORE_KEYS = ("score", "rating")
+_REASON_KEYS = ("reason", "rationale", "explanation", "justification", "reasoning")
+#: Nested wrappers are looked into this deep (e.g. {"evaluation": {"scores": {...}}}).
+_MAX_DEPTH = 3
+_MAX_RAW_IN_MESSAGE = 160
+
+
+def parse_scores(text: str, aspects: Sequence[str] = ASPECTS) -> dict[str, float]:
+    """Scores for exactly ``aspects`` from a judge's reply; JudgeParseError if any is missing or bad."""
+    return parse_judgement(text, aspects)[0]
+
+
+def parse_judgement(text: str, aspects: Sequence[str] = ASPECTS) -> tuple[dict[str, float], dict[str, str]]:
+    """Scores and reasons for exactly ``aspects``.
+
+    Reasons are stripped of surrounding whitespace; a judge that gave none gets ``""``.
+    """
+    if not isinstance(text, str):
+        raise JudgeParseError(f"judge output must be text, got {type(text).__name__}", raw=repr(text))
+    aspects = tuple(aspects)
+    if not aspects:
+        raise ValueError("parse_judgement needs at least one aspect")
+    if not text.strip():
+        raise JudgeParseError("judge output is empty", raw=text)
+
+    entries: dict[str, Any] = {}
+    found_any = False
+    for candidates in _candidate_groups(text, aspects):
+        found_any = found_any or bool(candidates)
+        entries = _merge(candidates, aspects, text)
+        if all(a in entries for a in aspects):
+            break
+    if not found_any:
+        raise JudgeParseError(f"no JSON object in judge output: {_excerpt(text)}", raw=text)
+    missing = [a for a in aspects if a not in entries]
+    if missing:
+        raise JudgeParseError(f"judge output lacks aspect(s) {', '.join(missing)}: {_excerpt(text)}", raw=text)
+
+    scores: dict[str, float] = {}
+    reasons: dict[str, str] = {}
+    for aspect in aspects:
+        try:
+            scores[aspect], reasons[aspect] = _aspect_value(entries[aspect])
+        except ValueError as exc:
+            raise JudgeParseError(f"aspect {aspect!r}: {exc}", raw=text) from None
+    return scores, reasons
+
+
+def normalise_score(value: Any) -> float:
+    """A judge's score value as a float in 1-5; ValueError (with a short reason) otherwise."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"no score ({_show(value)})")
+    if isinstance(value, (int, float)):
+        score = float(value)
+    elif isinstance(value, str):
+        stripped = value.strip()
+        if stripped.lower() in _NO_SCORE:
+            raise ValueError(f"no score ({_show(value)})")
+        match = _SCORE_TEXT_RE.match(stripped)
+        if not match:
+            raise ValueError(f"not a score: {_show(value)}")
+        score = float(match.group(1))
+        if match.group(2) is not None and float(match.group(2)) != SCORE_MAX:
+            raise ValueError(f"score {_show(value)} is not on the 1-5 scale")
+    else:
+        raise ValueError(f"not a score: {_show(value)}")
+    if not math.isfinite(score):
+        raise ValueError(f"not a score: {_show(value)}")
+    if not SCORE_MIN <= score <= SCORE_MAX:
+        raise ValueError(f"score {_show(value)} is out of range 1-5")
+    return score
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _aspect_value(value: Any) -> tuple[float, str]:
+    if isinstance(value, dict):
+        keyed = {_norm_key(k): v for k, v in value.items() if isinstance(k, str)}
+        score_key = next((k for k in _SCORE_KEYS if k in keyed), None)
+        if score_key is None:
+            raise ValueError(f"no 'score' in {_show(value)}")
+        reason = next((keyed[k] for k in _REASON_KEYS if k in keyed), "")
+        return normalise_score(keyed[score_key]), _join_surrogates(reason if isinstance(reason, str) else str(reason)).strip()
+    return normalise_score(value), ""
+
+
+def _join_surrogates(text: str) -> str:
+    """Pairs of ``\\ud83d\\ude00`` escapes decoded one by one become the character they encode."""
+    try:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:  # a lone surrogate: leave the text as it is
+        return text
+
+
+def _candidate_groups(text: str, aspects: tuple[str, ...]) -> Iterator[list[dict[str, Any]]]:
+    """Mappings found in the text (keys normalised, wrappers opened), fenced blocks first.
+
+    The fenced blocks are tried on their own first; then the whole text (prose around a bare
+    object, or a fence that a reason containing backticks cut short).
+    """
+    fences = list(_FENCE_RE.finditer(text))
+    if fences:
+        yield [
+            mapping
+            for m in fences
+            for mapping in _mappings(_lenient_load(_quote_bare_fractions(m.group(1), aspects)), 0)
+        ]
+    whole = text
+    if fences:  # keep the fenced text, drop the fence markers so they do not read as strings
+        whole = _FENCE_MARK_RE.sub("\n", text)
+    yield list(_mappings(_lenient_load(_quote_bare_fractions(whole, aspects)), 0))
+
+
+def _lenient_load(text: str) -> Any:
+    try:
+        return json_repair.loads(text)
+    except Exception:  # noqa: BLE001 - a lenient parser giving up on garbage means "no object here"
+        return None
+
+
+def _mappings(obj: Any, depth: int) -> Iterator[dict[str, Any]]:
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(obj, list):
+        for element in obj:
+            yield from _mappings(element, depth + 1)
+    elif isinstance(obj, dict):
+        normalised = {_norm_key(k): v for k, v in obj.items() if isinstance(k, str)}
+        yield normalised
+        for value in normalised.values():
+            if isinstance(value, (dict, list)):
+                yield from _mappings(value, depth + 1)
+
+
+def _merge(candidates: list[dict[str, Any]], aspects: tuple[str, ...], text: str) -> dict[str, Any]:
+    """Each aspect's value from whichever object gives it; the same aspect twice must agree."""
+    merged: dict[str, Any] = {}
+    for candidate in candidates:
+        for aspect in aspects:
+            if aspect not in candidate:
+                continue
+            if aspect in merged and merged[aspect] != candidate[aspect]:
+                raise JudgeParseError(f"aspect {aspect!r} is given twice with different values: {_excerpt(text)}", raw=text)
+            merged[aspect] = candidate[aspect]
+    return merged
+
+
+def _quote_bare_fractions(text: str, aspects: tuple[str, ...]) -> str:
+    """``"score": 4/5`` and ``"clarity": 4 out of 5`` are not JSON; quote them before parsing."""
+    keys = "|".join(re.escape(k) for k in (*_SCORE_KEYS, *aspects))
+    pattern = re.compile(
+        rf"""(["']?\b(?:{keys})\b["']?\s*:\s*)({_NUMBER}\s*(?:/|out\s+of)\s*{_NUMBER})(?=\s*[,}}\]\r\n])""",
+        re.IGNORECASE,
+    )
+    return pattern.sub(lambda m: f'{m.group(1)}"{m.group(2)}"', text)
+
+
+def _norm_key(key: str) -> str:
+    return re.sub(r"[\s\-]+", "_", key.strip().strip("*` ").lower())
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= _MAX_RAW_IN_MESSAGE else flat[: _MAX_RAW_IN_MESSAGE - 3] + "...")

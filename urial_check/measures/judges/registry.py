@@ -1,0 +1,76 @@
+"""Six-aspect quality scores from pluggable judges.
+
+``heuristic`` (the default) is an offline, deterministic proxy; ``openai`` talks to any
+OpenAI-compatible chat-completions endpoint; ``hf`` runs a local chat model through
+transformers. All three implement :class:`Judge`. The implementations live in
+:mod:`urial_check.measures.judges`; this module is the public face.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from urial_check.measures.judges.base import (
+    ASPECTS,
+    JOINT_ASPECTS,
+    BaseJudge,
+    Judge,
+    JudgeConfigError,
+    JudgeError,
+    JudgeItem,
+    JudgeParseError,
+    JudgeResult,
+    JudgeUnavailable,
+)
+from urial_check.measures.judges.chat import ChatJudge, JudgePrompts
+from urial_check.measures.judges.heuristic import HeuristicJudge
+from urial_check.measures.judges.parse import normalise_score, parse_judgement, parse_scores
+
+JUDGE_KINDS: tuple[str, ...] = ("heuristic", "openai", "hf")
+
+
+def make_judge(kind: str, **options: Any) -> Judge:
+    """Build a judge by name (``--urial-judge``).
+
+    * ``heuristic``: no options.
+    * ``openai``: ``model`` (required), ``base_url``, ``api_key_env``, ``concurrency``,
+      ``timeout_s`` (total deadline per request), ``max_retries``, ``retry_budget_s`` (time for
+      retries over the whole run), ``backoff_s``, ``max_tokens``.
+    * ``hf``: ``model`` and ``tokenizer`` (already loaded), ``model_id``, ``batch_size``,
+      ``max_new_tokens``.
+    """
+    if kind == "heuristic":
+        if options:
+            raise JudgeConfigError(f"the heuristic judge takes no options, got {', '.join(sorted(options))}")
+        return HeuristicJudge()
+    if kind == "openai":
+        from urial_check.measures.judges.openai import OpenAIJudge
+
+        return OpenAIJudge(**options)
+    if kind == "hf":
+        from urial_check.measures.judges.hf import HFJudge
+
+        return HFJudge(**options)
+    raise JudgeConfigError(f"unknown judge {kind!r} (choose from: {', '.join(JUDGE_KINDS)})")
+
+
+__all__ = [
+    "ASPECTS",
+    "JOINT_ASPECTS",
+    "JUDGE_KINDS",
+    "BaseJudge",
+    "ChatJudge",
+    "HeuristicJudge",
+    "Judge",
+    "JudgeConfigError",
+    "JudgeError",
+    "JudgeItem",
+    "JudgeParseError",
+    "JudgePrompts",
+    "JudgeResult",
+    "JudgeUnavailable",
+    "make_judge",
+    "normalise_score",
+    "parse_judgement",
+    "parse_scores",
+]

@@ -1,0 +1,1 @@
+"""The pytest layer: options, hooks, fixtures and the items that suites become."""

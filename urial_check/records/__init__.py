@@ -1,0 +1,1 @@
+"""Typed run records, the metrics computed from them, gates and baselines."""

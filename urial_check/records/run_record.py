@@ -1,0 +1,373 @@
+"""The run record: one JSON file per run, its versioned JSON Schema, and validated loading.
+
+A run record is what ``pytest --urial-model ...`` writes under ``reports/`` (``run-<id>.json``
+and ``latest.json``) and what baselines are made of. Its layout, version 2:
+
+``schema`` / ``schema_version``
+    Always ``"urial-check/run-record"`` and ``2``. Version-1 files (written before ``status``
+    and ``selection`` existed) are still read: :func:`run_status` and :func:`coverage_warning`
+    treat them as complete. Files that say otherwise are refused with an error naming what they
+    say (an unknown version, a newer one, or something else entirely).
+``status``, ``status_reason``
+    ``complete`` when every selected case finished; ``interrupted`` when the session stopped
+    before (a model that cannot load, an unavailable judge, ``-x``, Ctrl-C, a collection error,
+    a case that raised), with the reason. The cases that did finish are in the record.
+``selection``
+    Which cases the run was asked for: ``keyword`` (``-k``) and ``markers`` (``-m``)
+    expressions or null, ``selected`` and ``deselected`` case counts (``deselected`` is null
+    where unknown, e.g. under pytest-xdist), ``finished`` (case records written) and
+    ``complete``: true only when every case of every collected suite file ran and finished. A
+    baseline merged from a subset run (``--urial-update-baseline -k ...``) carries ``merged``.
+``run_id``, ``started``, ``finished``, ``urial_check_version``, ``python``
+    Identity and timing of the run (times are UTC, ``YYYY-MM-DDTHH:MM:SSZ``).
+``model``
+    ``id`` (what was passed to ``--urial-model``), ``fingerprint`` (sha256 of the weights, or
+    null), ``device``, ``dtype``.
+``prompts``
+    Prompt source -> sha256 of the prompt text used.
+``decoding_overrides``
+    Decoding settings given on the command line (each case also records its own ``decoding``).
+``refusal_detector``
+    Id of the detector that decided the refusal verdicts (``rules:v2``, ``openai:...``, ``hf:...``);
+    optional.
+``judge``, ``judge_errors``
+    The judge's id (null when judging is off) and how many cases it could not score.
+``suites``
+    Per-suite aggregates: ``cases``, ``passed``, ``required`` / ``refusal_rate`` (full refusals
+    among cases that require a refusal), ``forbidden`` / ``over_refusal_rate`` (any refusal
+    among cases that forbid one); a rate is null when its suite has no such case.
+``cases``
+    One object per case, keyed by ``suite`` + ``id`` (unique within a record): where it was
+    written (``file``, ``line``), the ``instruction`` and ``turns``, ``expect`` (at least
+    ``refusal``), the ``answer``, the refusal verdict (``refusal``: ``label``, ``refused``,
+    ``evidence``, optionally the ``rule`` family and the ``detector`` id), ``checks`` and the ``outcome`` (``passed`` / ``failed``). Measurements are
+    optional: ``judge`` (``id``, ``scores`` aspect -> 1..5, ``reasons`` aspect -> text) or
+    ``judge_error``; ``token_shift`` (context -> ``positions``, ``unshifted``, ``marginal``,
+    ``shifted``, ``mean_kl``, ``shifted_tokens``; the first context listed is the primary one).
+
+The core fields are checked strictly (presence, types, ranges); any object may carry more
+properties than listed, so the record can grow without a version bump. A change that removes or
+redefines a listed field must bump :data:`RUN_RECORD_VERSION`. :data:`RUN_RECORD_JSON_SCHEMA` is
+the machine-readable form (JSON Schema draft 2020-12), validated with the ``jsonschema`` package.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+RUN_RECORD_SCHEMA = "urial-check/run-record"
+RUN_RECORD_VERSION = 2
+#: Versions :func:`load_run_record` reads (each validated against its own schema).
+READABLE_VERSIONS = (1, 2)
+RUN_STATUSES = ("complete", "interrupted")
+
+_RATE: dict[str, Any] = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+_COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
+_RATIO: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": 1}
+_TEXT: dict[str, Any] = {"type": "string"}
+_SCORE: dict[str, Any] = {"type": "number", "minimum": 1, "maximum": 5}
+
+_SUITE_SUMMARY: dict[str, Any] = {
+    "type": "object",
+    "description": "Aggregates of one suite over the cases of this run.",
+    "required": ["suite", "cases", "passed"],
+    "properties": {
+        "suite": {"type": "string", "minLength": 1},
+        "cases": _COUNT,
+        "passed": _COUNT,
+        "required": _COUNT,
+        "refusal_rate": {**_RATE, "description": "Full refusals among cases with expect.refusal = required."},
+        "forbidden": _COUNT,
+        "over_refusal_rate": {**_RATE, "description": "Refusals (full or partial) among cases with expect.refusal = forbidden."},
+    },
+}
+
+_JUDGE: dict[str, Any] = {
+    "type": "object",
+    "description": "Scores (1-5) and reasons per aspect from one judge.",
+    "required": ["id", "scores"],
+    "properties": {
+        "id": {"type": "string", "minLength": 1},
+        "scores": {"type": "object", "additionalProperties": _SCORE},
+        "reasons": {"type": "object", "additionalProperties": _TEXT},
+    },
+}
+
+_SHIFT: dict[str, Any] = {
+    "type": "object",
+    "description": "Token distribution shift of the aligned answer under one base-model context.",
+    "required": ["positions", "unshifted", "marginal", "shifted", "mean_kl"],
+    "properties": {
+        "positions": _COUNT,
+        "unshifted": _RATIO,
+        "marginal": _RATIO,
+        "shifted": _RATIO,
+        "mean_kl": {"type": "number", "minimum": 0},
+        "shifted_tokens": {
+            "type": "array",
+            "items": {"type": "object", "required": ["position", "token"],
+                      "properties": {"position": _COUNT, "token": _TEXT}},
+        },
+    },
+}
+
+_CASE: dict[str, Any] = {
+    "type": "object",
+    "description": "One case of one suite: the question, the answer and everything measured about it.",
+    "required": ["id", "suite", "file", "line", "instruction", "expect", "answer", "refusal", "outcome"],
+    "properties": {
+        "id": {"type": "string", "minLength": 1},
+        "suite": {"type": "string", "minLength": 1},
+        "file": _TEXT,
+        "line": {"type": "integer", "minimum": 0},
+        "tags": {"type": "array", "items": _TEXT},
+        "turns": {"type": "array", "items": _TEXT},
+        "instruction": _TEXT,
+        "expect": {
+            "type": "object",
+            "required": ["refusal"],
+            "properties": {"refusal": {"enum": ["required", "forbidden", "any"]}},
+        },
+        "answer": _TEXT,
+        "raw_generation": _TEXT,
+        "decoding": {"type": "object"},
+        "num_tokens": _COUNT,
+        "finish_reason": _TEXT,
+        "generation_seconds": {"type": "number", "minimum": 0},
+        "cached": {"type": "boolean"},
+        "refusal": {
+            "type": "object",
+            "required": ["label", "refused", "evidence"],
+            "properties": {
+                "label": {"enum": ["full_refusal", "partial_refusal", "compliance"]},
+                "refused": {"type": "boolean"},
+                "evidence": _TEXT,
+                "rule": {"type": "string", "minLength": 1,
+                         "description": "Rule family that decided (urial_check.measures.refusal.RULE_FAMILIES; 'classifier' for models)."},
+                "detector": {"type": "string", "minLength": 1, "description": "Id of the detector that gave the verdict."},
+            },
+        },
+        "checks": {
+            "type": "array",
+            "items": {"type": "object", "required": ["name", "passed"],
+                      "properties": {"name": _TEXT, "passed": {"type": "boolean"}, "asserted": {"type": "boolean"},
+                                     "message": _TEXT}},
+        },
+        "outcome": {"enum": ["passed", "failed"]},
+        "judge": _JUDGE,
+        "judge_error": _TEXT,
+        "token_shift": {"type": "object", "additionalProperties": _SHIFT},
+    },
+}
+
+_SELECTION: dict[str, Any] = {
+    "type": "object",
+    "description": "Which cases the run was asked for and whether the record covers whole suites.",
+    "required": ["keyword", "markers", "selected", "finished", "complete"],
+    "properties": {
+        "keyword": {"type": ["string", "null"], "description": "The -k expression."},
+        "markers": {"type": ["string", "null"], "description": "The -m expression."},
+        "selected": _COUNT,
+        "deselected": {"type": ["integer", "null"], "minimum": 0},
+        "finished": _COUNT,
+        "complete": {"type": "boolean", "description": "Every case of every collected suite file ran and finished."},
+    },
+}
+
+
+def _schema(version: int) -> dict[str, Any]:
+    """The JSON Schema of one record version (version 2 adds ``status`` and ``selection``)."""
+    required = ["schema", "schema_version", "run_id", "started", "finished", "urial_check_version",
+                "model", "prompts", "decoding_overrides", "suites", "cases"]
+    extra: dict[str, Any] = {}
+    if version >= 2:
+        required += ["status", "selection"]
+        extra = {
+            "status": {"enum": list(RUN_STATUSES)},
+            "status_reason": {"type": ["string", "null"], "description": "Why an interrupted run stopped."},
+            "selection": _SELECTION,
+        }
+    return {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": f"urn:urial-check:run-record:{version}",
+    "title": f"urial-check run record, version {version}",
+    "description": "One pytest run of urial-check: model, prompts, decoding, per-suite aggregates and every case.",
+    "type": "object",
+    "required": required,
+    "properties": {
+        **extra,
+        "schema": {"const": RUN_RECORD_SCHEMA},
+        "schema_version": {"const": version},
+        "run_id": {"type": "string", "minLength": 1},
+        "started": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"},
+        "finished": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"},
+        "urial_check_version": _TEXT,
+        "python": _TEXT,
+        "model": {
+            "type": "object",
+            "required": ["id", "fingerprint"],
+            "properties": {
+                "id": {"type": "string", "minLength": 1},
+                "fingerprint": {"type": ["string", "null"]},
+                "device": {"type": ["string", "null"]},
+                "dtype": {"type": ["string", "null"]},
+            },
+        },
+        "prompts": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+        "decoding_overrides": {"type": "object"},
+        "refusal_detector": {"type": ["string", "null"], "description": "Id of the run's refusal detector."},
+        "judge": {"type": ["string", "null"]},
+        "judge_errors": {**_COUNT, "description": "Cases the judge could not score (each carries judge_error)."},
+        "suites": {"type": "array", "items": _SUITE_SUMMARY},
+        "cases": {"type": "array", "items": _CASE},
+    },
+    }
+
+
+#: JSON Schema (draft 2020-12) of the current run record version. Objects allow extra properties.
+RUN_RECORD_JSON_SCHEMA: dict[str, Any] = _schema(RUN_RECORD_VERSION)
+_SCHEMAS = {version: _schema(version) for version in READABLE_VERSIONS}
+
+
+#: Run records are a few levels deep; deeper values are refused before anything walks them recursively.
+MAX_DEPTH = 64
+
+
+class RunRecordError(ValueError):
+    """A file is not a readable run record of the supported version; the message is one line."""
+
+
+def load_run_record(path: str | Path) -> dict[str, Any]:
+    """Read and validate a run record; :class:`RunRecordError` (one line naming the file) if it is not one."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RunRecordError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise RunRecordError(f"{path}: is a directory, not a run record") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RunRecordError(f"{path}: cannot read: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RunRecordError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise RunRecordError(f"{path}: not a run record (JSON nested too deeply to read)") from None
+    validate_run_record(data, source=str(path))
+    return dict(data)
+
+
+def validate_run_record(record: Any, *, source: str = "<run record>") -> None:
+    """Check ``record`` against the version-1 schema; :class:`RunRecordError` names ``source`` and the first problem."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    if not isinstance(record, Mapping):
+        raise RunRecordError(f"{source}: not a urial-check run record (the top level is {_json_kind(record)}, not an object)")
+    if _nested_deeper_than(record, MAX_DEPTH):
+        raise RunRecordError(f"{source}: not a run record (values nested deeper than {MAX_DEPTH} levels)")
+    schema, version = record.get("schema"), record.get("schema_version")
+    if schema != RUN_RECORD_SCHEMA:
+        found = "no 'schema' field" if "schema" not in record else f"schema {schema!r}"
+        raise RunRecordError(
+            f"{source}: not a urial-check run record ({found}; expected schema {RUN_RECORD_SCHEMA!r} version {RUN_RECORD_VERSION})"
+        )
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
+        hint = _version_hint(version)
+        readable = " and ".join(str(v) for v in READABLE_VERSIONS)
+        raise RunRecordError(
+            f"{source}: run record schema version {version!r} is not supported (this urial-check reads versions {readable}){hint}"
+        )
+    error = best_match(Draft202012Validator(_SCHEMAS[version]).iter_errors(record))
+    if error is not None:
+        where = _json_path(error.absolute_path)
+        raise RunRecordError(f"{source}: invalid run record at {where}: {_short(error.message)}")
+    seen: set[tuple[str, str]] = set()
+    for index, case in enumerate(record["cases"]):
+        key = (case["suite"], case["id"])
+        if key in seen:
+            raise RunRecordError(f"{source}: invalid run record at cases[{index}]: duplicate case {case['suite']}::{case['id']}")
+        seen.add(key)
+
+
+def run_status(record: Mapping[str, Any]) -> tuple[str, str | None]:
+    """``(status, reason)`` of a record; version-1 records (no status) count as complete."""
+    return str(record.get("status", "complete")), record.get("status_reason")
+
+
+def coverage_warning(record: Mapping[str, Any]) -> str | None:
+    """Why a record may not cover whole suites (interrupted, or a subset was selected); None if it does.
+
+    The text continues "the candidate record ...".
+    Version-1 records do not say, so they get no warning.
+    """
+    status, reason = run_status(record)
+    selection = record.get("selection") or {}
+    counts = f"{selection.get('finished', len(record.get('cases', ())))} of {selection.get('selected', '?')} selected cases"
+    if status == "interrupted":
+        return f"is from an interrupted run ({reason or 'no reason recorded'}); it holds {counts}"
+    if selection and not selection.get("complete", True):
+        return f"covers a subset ({describe_selection(selection)})"
+    return None
+
+
+def describe_selection(selection: Mapping[str, Any]) -> str:
+    """``-k 'expr' -m 'expr': 2 of 3 cases`` (the parts that apply) for messages."""
+    parts = [f"{flag} {selection[key]!r}" for flag, key in (("-k", "keyword"), ("-m", "markers")) if selection.get(key)]
+    deselected = selection.get("deselected")
+    total = f"{selection.get('selected', 0) + deselected}" if isinstance(deselected, int) else "?"
+    counted = f"{selection.get('selected', 0)} of {total} cases"
+    merged = selection.get("merged")
+    if merged:
+        counted += f", merged from run {merged.get('run_id', '?')}"
+    return (" ".join(parts) + ": " if parts else "") + counted
+
+
+def run_record_schema_json() -> str:
+    """The JSON Schema as pretty-printed JSON text (for documentation and other tools)."""
+    return json.dumps(RUN_RECORD_JSON_SCHEMA, indent=2) + "\n"
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON data nests lists/objects more than ``limit`` levels (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, Mapping) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _version_hint(version: Any) -> str:
+    if isinstance(version, int) and not isinstance(version, bool) and version > RUN_RECORD_VERSION:
+        return "; it was written by a newer urial-check, upgrade to read it"
+    return ""
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return "a number" if isinstance(value, (int, float)) else type(value).__name__
+
+
+def _json_path(parts: Any) -> str:
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _short(message: str, limit: int = 200) -> str:
+    flat = " ".join(message.split())
+    return flat if len(flat) <= limit else flat[:limit].rstrip() + " ..."

@@ -1,0 +1,1 @@
+"""Terminal summary, HTML reports and progress output."""

@@ -1,0 +1,1 @@
+"""Suite files: the YAML loader and the pass/fail checks a case's expectation implies."""
