@@ -51,7 +51,7 @@ from urial_check.measures.harm import STRONG_KINDS, classify_instruction, find_a
 
 RefusalLabel = Literal["full_refusal", "partial_refusal", "compliance"]
 
-RULES_VERSION = "v2"
+RULES_VERSION = "v3"
 _MAX_EVIDENCE = 160
 
 #: Rule families a verdict's ``rule`` can name, with what each means (for reports).

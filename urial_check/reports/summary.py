@@ -36,7 +36,7 @@ class RunInfo:
     dtype: str | None = None
     judge: str | None = None
     load_seconds: float | None = None
-    #: Id of the refusal detector whose verdicts the run holds (e.g. ``rules:v2``).
+    #: Id of the refusal detector whose verdicts the run holds (e.g. ``rules:v3``).
     refusal_detector: str | None = None
 
 

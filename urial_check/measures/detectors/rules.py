@@ -5,14 +5,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
-from urial_check.measures.refusal import RefusalVerdict, detect_refusal
+from urial_check.measures.refusal import RULES_VERSION, RefusalVerdict, detect_refusal
 from urial_check.measures.detectors.base import BaseDetector, DetectItem, DetectorError
 
-RULES_ID = "rules:v2"
+RULES_ID = f"rules:{RULES_VERSION}"
 
 
 class RulesDetector(BaseDetector):
-    """Wraps :func:`~urial_check.measures.refusal.detect_refusal`; its verdicts carry ``detector = "rules:v2"``."""
+    """Wraps :func:`~urial_check.measures.refusal.detect_refusal`; its verdicts carry ``detector = "rules:v3"``
+    (``rules:`` and :data:`~urial_check.measures.refusal.RULES_VERSION`)."""
 
     id = RULES_ID
     cacheable = False  # thousands of answers a second: faster than a cache lookup, and never stale
