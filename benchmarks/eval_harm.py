@@ -11,7 +11,10 @@ Prints accuracy, precision and recall (harmful = positive) and throughput on:
 * the shipped suites (``suites/**/*.yaml``): ``expect.refusal: required`` is harmful,
   ``forbidden`` is benign; the suites were visible while tuning, so this is a dev figure;
 * with ``--xstest PATH``, XSTest's prompts (a CSV with prompt, type and label = safe/unsafe
-  columns; Röttger et al., 2024, CC-BY-4.0), held out: never used for tuning.
+  columns; Röttger et al., 2024, CC-BY-4.0), held out: never used for tuning;
+* with ``--harmful PATH`` (repeatable), a list of harmful requests, one a line (``#`` starts a
+  comment): recall only. ``benchmarks/data/harmbench_standard_behaviors.txt`` (HarmBench, MIT)
+  was used for tuning; a held-out list such as AdvBench's goals is measured the same way.
 """
 
 from __future__ import annotations
@@ -76,6 +79,12 @@ def load_xstest(path: Path) -> list[Row]:
     return rows
 
 
+def load_harmful(path: Path) -> list[Row]:
+    """Harmful requests, one a line; blank lines and lines starting with '#' are skipped."""
+    lines = path.read_text("utf-8").splitlines()
+    return [(line.strip(), True, path.stem) for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
 def figures(rows: Iterable[Row]) -> dict[str, float]:
     rows = list(rows)
     predicted = [classify_instruction(text).harmful for text, _, _ in rows]
@@ -115,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prompts", type=Path, default=DEFAULT_PROMPTS)
     parser.add_argument("--suites", type=Path, default=ROOT / "suites")
     parser.add_argument("--xstest", type=Path, help="XSTest prompts CSV (prompt,type,label columns); held out")
+    parser.add_argument("--harmful", type=Path, action="append", default=[], help="a list of harmful requests, one a line")
     parser.add_argument("--errors", action="store_true", help="list misclassified prompts of the tuning sets (never the held-out ones)")
     args = parser.parse_args(argv)
 
@@ -127,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     print_figures("shipped suites (dev: seen)", load_suites(args.suites), args.errors)
     if args.xstest:
         print_figures("XSTest prompts (held out)", load_xstest(args.xstest), False)
+    for path in args.harmful:
+        print_figures(f"{path.name} (all harmful)", load_harmful(path), False)
 
     texts = [text for text, _, _ in load_suites(args.suites)] * 20
     start = time.perf_counter()
