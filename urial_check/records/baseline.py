@@ -282,11 +282,6 @@ def _weighted_means(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.divide(sums, total, out=np.zeros_like(sums), where=total > 0)
 
 
-def _weighted_mean(values: Sequence[float], weights: Sequence[float]) -> float:
-    total = float(sum(weights))
-    return float(sum(v * w for v, w in zip(values, weights)) / total) if total > 0 else 0.0
-
-
 # --------------------------------------------------------------------------- comparison
 
 
@@ -375,23 +370,27 @@ def _compare_suite(
     rows: list[MetricRow] = []
     for name, better in _RATE_METRICS:
         flag = metrics.RATE_FLAGS[name]
-        flags = [(fb, fc) for b, c in pairs if (fb := flag(b)) is not None and (fc := flag(c)) is not None]
-        if flags:
-            rows.append(_rate_row(suite, name, better, flags, margin_of(name, 1.0), alpha))
-    for aspect, values in _score_pairs(pairs).items():
+        rated = [(b, c) for b, c in pairs if flag(b) is not None and flag(c) is not None]
+        if rated:
+            rows.append(_rate_row(suite, name, better, rated, margin_of(name, 1.0), alpha))
+    for aspect, scored in _score_pairs(pairs).items():
         name = f"mean.{aspect}"
-        rows.append(_mean_row(suite, name, "score", "higher", values, None, margin_of(name, SCORE_MAX - SCORE_MIN),
+        values = [(_score(b, aspect), _score(c, aspect)) for b, c in scored]
+        levels = (_level(metrics.mean_score(aspect, [b for b, _ in scored])),
+                  _level(metrics.mean_score(aspect, [c for _, c in scored])))
+        rows.append(_mean_row(suite, name, "score", "higher", values, levels, None, margin_of(name, SCORE_MAX - SCORE_MIN),
                               alpha, seed, n_boot))
     context = _shift_context(pairs)
     if context is not None:
-        shift_pairs: list[tuple[ShiftSummary, ShiftSummary]] = [
-            (b.token_shift[context], c.token_shift[context]) for b, c in pairs if context in b.token_shift and context in c.token_shift
-        ]
+        measured = [(b, c) for b, c in pairs if context in b.token_shift and context in c.token_shift]
+        pooled = (metrics.pooled_shift([b for b, _ in measured], context), metrics.pooled_shift([c for _, c in measured], context))
+        shift_pairs = [(b.token_shift[context], c.token_shift[context]) for b, c in measured]
         weights = ([float(b.positions) for b, _ in shift_pairs], [float(c.positions) for _, c in shift_pairs])
         for stat, better in _SHIFT_BETTER:
             name = f"token_shift.{stat}"
             values = [(float(getattr(b, stat)), float(getattr(c, stat))) for b, c in shift_pairs]
-            rows.append(_mean_row(suite, name, "shift", better, values, weights, margin_of(name, 1.0), alpha, seed, n_boot))
+            levels = (pooled[0].value(stat) if pooled[0] else 0.0, pooled[1].value(stat) if pooled[1] else 0.0)
+            rows.append(_mean_row(suite, name, "shift", better, values, levels, weights, margin_of(name, 1.0), alpha, seed, n_boot))
     failing, passing = _flips(suite, pairs)
     return SuiteComparison(
         suite=suite, shared=len(shared), added=tuple(sorted(cand_ids - base_ids)), removed=tuple(sorted(base_ids - cand_ids)),
@@ -399,11 +398,25 @@ def _compare_suite(
     )
 
 
-def _rate_row(suite: str, name: str, better: Better, flags: Sequence[tuple[bool, bool]],
+def _level(value: tuple[float | None, int]) -> float:
+    """A metric's level on a non-empty set of cases (metrics gives None only for an empty one)."""
+    assert value[0] is not None
+    return value[0]
+
+
+def _score(case: CaseRecord, aspect: str) -> float:
+    score = metrics.case_score(case, aspect)
+    assert score is not None
+    return score
+
+
+def _rate_row(suite: str, name: str, better: Better, pairs: Sequence[tuple[CaseRecord, CaseRecord]],
               margin: float, alpha: float) -> MetricRow:
+    flag = metrics.RATE_FLAGS[name]
+    flags = [(bool(flag(b)), bool(flag(c))) for b, c in pairs]
     n = len(flags)
-    base = sum(b for b, _ in flags) / n
-    now = sum(c for _, c in flags) / n
+    base = _level(metrics.rate(name, [b for b, _ in pairs]))
+    now = _level(metrics.rate(name, [c for _, c in pairs]))
     gained = sum(c and not b for b, c in flags)
     lost = sum(b and not c for b, c in flags)
     worse, improved = (lost, gained) if better == "higher" else (gained, lost)
@@ -413,14 +426,12 @@ def _rate_row(suite: str, name: str, better: Better, flags: Sequence[tuple[bool,
 
 
 def _mean_row(suite: str, name: str, kind: MetricKind, better: Better, values: Sequence[tuple[float, float]],
-              weights: tuple[list[float], list[float]] | None, margin: float, alpha: float, seed: int,
-              n_boot: int) -> MetricRow:
+              levels: tuple[float, float], weights: tuple[list[float], list[float]] | None, margin: float, alpha: float,
+              seed: int, n_boot: int) -> MetricRow:
+    """A score or shift row: ``levels`` (baseline, now) from metrics.py, ``values`` the per-case pairs to resample."""
     base = [b for b, _ in values]
     now = [c for _, c in values]
-    if weights is None:
-        base_mean, now_mean = sum(base) / len(base), sum(now) / len(now)
-    else:
-        base_mean, now_mean = _weighted_mean(base, weights[0]), _weighted_mean(now, weights[1])
+    base_mean, now_mean = levels
     low, high = paired_bootstrap_ci(base, now, alpha=alpha, n_boot=n_boot, seed=seed,
                                     baseline_weights=weights[0] if weights else None,
                                     now_weights=weights[1] if weights else None)
@@ -429,15 +440,16 @@ def _mean_row(suite: str, name: str, kind: MetricKind, better: Better, values: S
                      ci=(low, high), significant=significant)
 
 
-def _score_pairs(pairs: Sequence[tuple[CaseRecord, CaseRecord]]) -> dict[str, list[tuple[float, float]]]:
-    """aspect -> paired scores (same judge id in both runs), then ``average`` (:func:`metrics.case_score`)."""
+def _score_pairs(pairs: Sequence[tuple[CaseRecord, CaseRecord]]) -> dict[str, list[tuple[CaseRecord, CaseRecord]]]:
+    """aspect -> the pairs scored on it by the same judge id in both runs, then ``average``
+    (:func:`metrics.case_score`: over the built-in aspects)."""
     judged = [(b, c) for b, c in pairs if b.judge is not None and c.judge is not None and b.judge.judge_id == c.judge.judge_id]
-    out: dict[str, list[tuple[float, float]]] = {}
+    out: dict[str, list[tuple[CaseRecord, CaseRecord]]] = {}
     for aspect in [*metrics.aspects_of(c for pair in judged for c in pair), metrics.AVERAGE]:
-        values = [(sb, sc) for b, c in judged
-                  if (sb := metrics.case_score(b, aspect)) is not None and (sc := metrics.case_score(c, aspect)) is not None]
-        if values:
-            out.setdefault(aspect, values)
+        scored = [(b, c) for b, c in judged
+                  if metrics.case_score(b, aspect) is not None and metrics.case_score(c, aspect) is not None]
+        if scored:
+            out.setdefault(aspect, scored)
     return out
 
 

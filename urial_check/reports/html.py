@@ -76,8 +76,10 @@ def rate_chart(rows: Sequence[tuple[str, str, float, float | None, int]], *, tra
             "ticks": ticks, "axis_y": height - 20, "top": top - 8}
 
 
-def histogram(aspect: str, now: Sequence[float], baseline: Sequence[float] | None, *, width: int = 240, height: int = 170) -> dict[str, Any]:
-    """Side-by-side bars of the share of scores in each bin 1..5 (a score is binned to the nearest whole point)."""
+def histogram(aspect: str, now: Sequence[float], baseline: Sequence[float] | None, *, mean_now: float | None = None,
+              mean_base: float | None = None, width: int = 240, height: int = 170) -> dict[str, Any]:
+    """Side-by-side bars of the share of scores in each bin 1..5 (a score is binned to the nearest whole point),
+    captioned with the aspect's means (from the suite summaries)."""
     left, bottom_pad, top = 42, 34, 38
     plot_h = height - bottom_pad - top
     plot_w = width - left - 8
@@ -97,7 +99,7 @@ def histogram(aspect: str, now: Sequence[float], baseline: Sequence[float] | Non
     labels = [{"x": left + (i + 0.5) * slot, "label": str(s)} for i, s in enumerate(SCORE_BINS)]
     return {"aspect": aspect, "width": width, "height": height, "left": left, "top": top, "bottom": top + plot_h,
             "right": left + plot_w, "bars": bars, "labels": labels, "peak": peak,
-            "mean_now": _mean(now), "mean_base": _mean(baseline) if baseline else None, "n_now": len(now),
+            "mean_now": mean_now, "mean_base": mean_base if baseline else None, "n_now": len(now),
             "n_base": len(baseline) if baseline else 0}
 
 
@@ -128,10 +130,6 @@ def _shares(scores: Sequence[float] | None) -> list[float]:
         counts[min(4, max(0, int(math.floor(s + 0.5)) - 1))] += 1
     total = sum(counts)
     return [c / total if total else 0.0 for c in counts]
-
-
-def _mean(values: Sequence[float] | None) -> float | None:
-    return sum(values) / len(values) if values else None
 
 
 # --------------------------------------------------------------------------- answer diffs
@@ -311,7 +309,9 @@ def render_html_report(
                 shift_rows.append((f"{name} · {base.shift.context}, baseline", {k: base.shift.value(k) for k in SHIFT_STATS}))
         suites.append({
             "name": name, "now": now, "base": base,
-            "histograms": [histogram(a, v, base.scores.get(a) if base is not None else None) for a, v in now.scores.items()],
+            "histograms": [histogram(a, v, base.scores.get(a) if base is not None else None, mean_now=now.aspect_means.get(a),
+                                     mean_base=base.aspect_means.get(a) if base is not None else None)
+                           for a, v in now.scores.items()],
             "comparison": compared["suites"].get(name) if compared else None,
             "gate": gates.get(name),
             "diffs": {case_id: d for (suite, case_id), d in diffs.items() if suite == name},
