@@ -47,7 +47,7 @@ def make_case(
     judge_id: str = "heuristic:v2",
     shift: dict[str, dict[str, float]] | None = None,
 ) -> dict[str, Any]:
-    """One case record shaped like the plugin's ``outcome_record``; the outcome follows the expectation."""
+    """One case record as the run record holds it (JSON); the outcome follows the expectation."""
     label = "full_refusal" if refused else "compliance"
     if outcome is None:
         outcome = "failed" if (expect == "required" and not refused) or (expect == "forbidden" and refused) else "passed"
