@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 import random
@@ -15,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from test_run_record import make_case, make_record, refusal_suite
+from urial_check.records.records import Selection
 from urial_check.records.baseline import (
     MIN_BOOTSTRAP_PAIRS,
     Comparison,
@@ -460,8 +462,9 @@ def test_swapping_the_runs_mirrors_the_comparison(pairs: list[dict[str, Any]], s
 def test_results_depend_on_the_seed_only_not_on_case_order(pairs: list[dict[str, Any]], seed: int, rnd: random.Random) -> None:
     base, cand = _records(pairs)
     first = compare_runs(base, cand, seed=seed, n_boot=200).as_dict()
-    shuffled = copy.deepcopy(cand)
-    rnd.shuffle(shuffled["cases"])
+    cases = list(cand.cases)
+    rnd.shuffle(cases)
+    shuffled = dataclasses.replace(cand, cases=tuple(cases))
     assert compare_runs(base, shuffled, seed=seed, n_boot=200).as_dict() == first
     assert compare_runs(base, cand, seed=seed, n_boot=200).as_dict() == first
 
@@ -472,10 +475,10 @@ def test_results_depend_on_the_seed_only_not_on_case_order(pairs: list[dict[str,
 def test_partial_and_interrupted_records_get_a_note_in_every_rendering() -> None:
     full = make_record(refusal_suite(10, 9))
     subset = make_record(refusal_suite(10, 9)[:3], run_id="run-k")
-    subset["selection"].update(keyword="c00", selected=3, deselected=7, complete=False)
+    subset = dataclasses.replace(subset, selection=Selection("c00", None, selected=3, deselected=7, finished=3, complete=False))
     stopped = make_record(refusal_suite(10, 9)[:4], run_id="run-x")
-    stopped.update(status="interrupted", status_reason="stopping after 1 failures")
-    stopped["selection"].update(selected=10, finished=4, complete=False)
+    stopped = dataclasses.replace(stopped, status="interrupted", status_reason="stopping after 1 failures",
+                                  selection=Selection(None, None, selected=10, deselected=0, finished=4, complete=False))
     assert not any("record" in n for n in compare_runs(full, full).notes)
     notes = compare_runs(full, subset).notes
     assert "the candidate record covers a subset (-k 'c00': 3 of 10 cases); cases only one run has are listed, not compared" in notes

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from test_run_record import make_case, make_record
+from test_run_record import as_json, make_case, make_record
 from urial_check.records.baseline_gate import BaselineGate
+from urial_check.records.records import RunRecord, Selection
 from urial_check.records.run_record import validate_run_record
 
 
-def gate(tmp_path: Path, previous: dict[str, Any] | None, *, update: bool = True) -> BaselineGate:
+def gate(tmp_path: Path, previous: RunRecord | None, *, update: bool = True) -> BaselineGate:
     return BaselineGate(path=tmp_path / "b.json", baseline=previous, update=update)
 
 
@@ -21,7 +23,7 @@ def ids(record: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture
-def previous() -> dict[str, Any]:
+def previous() -> RunRecord:
     return make_record([make_case("a", i, answer="old") for i in ("1", "2", "3")] + [make_case("b", "1", answer="old")],
                        run_id="old")
 
@@ -37,21 +39,23 @@ def previous() -> dict[str, Any]:
         (None, ["a::1", "a::2", "a::3", "b::1"]),
     ],
 )
-def test_an_update_merges_this_run_into_the_stored_cases(tmp_path: Path, previous: dict[str, Any],
+def test_an_update_merges_this_run_into_the_stored_cases(tmp_path: Path, previous: RunRecord,
                                                          left_out: Any, expected: list[str]) -> None:
     run = make_record([make_case("a", i, answer="new") for i in ("1", "2")], run_id="new")
-    merged, note = gate(tmp_path, previous).next_baseline(run, left_out=left_out)
+    record, note = gate(tmp_path, previous).next_baseline(run, left_out=left_out)
+    merged = as_json(record)
     validate_run_record(merged)
     assert ids(merged) == expected
     assert {c["answer"] for c in merged["cases"] if c["suite"] == "a" and c["id"] in ("1", "2")} == {"new"}
     assert {c["answer"] for c in merged["cases"] if (c["suite"], c["id"]) in (("a", "3"), ("b", "1"))} <= {"old"}
     assert [s["suite"] for s in merged["suites"]] == ["a", "b"]
+    assert merged["selection"]["merged"] == {"run_id": "new", "from_run": 2, "kept": len(expected) - 2, "previous_run_id": "old"}
     assert note.startswith(f"baseline updated: {tmp_path / 'b.json'} (2 case(s) from this run, ")
 
 
-def test_create_and_replace(tmp_path: Path, previous: dict[str, Any]) -> None:
+def test_create_and_replace(tmp_path: Path, previous: RunRecord) -> None:
     run = make_record([make_case("a", "1")], run_id="new")
-    run["selection"].update(keyword="1", deselected=2, complete=False)
+    run = dataclasses.replace(run, selection=Selection("1", None, selected=1, deselected=2, finished=1, complete=False))
     written, note = gate(tmp_path, None, update=False).next_baseline(run, left_out={"a": {"2", "3"}})
     assert written == run and note == f"baseline created (there was none) from a subset (-k '1': 1 of 3 cases): {tmp_path / 'b.json'}"
     broken = BaselineGate(path=tmp_path / "b.json", baseline=None, update=True, unreadable="b.json: not JSON")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from html.parser import HTMLParser
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from test_run_record import make_case, make_record
+from urial_check.records.records import CaseRecord, GateResult, RunRecord
 from urial_check.records.baseline import compare_runs
 from urial_check.reports.html import histogram, rate_chart, render_html_report, shift_chart, suite_figures, write_html_report
 
@@ -40,12 +42,12 @@ def benign_cases(refusing: int) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def base() -> dict[str, Any]:
+def base() -> RunRecord:
     return make_record(harm_cases(27, seed=1, unshifted=0.85) + benign_cases(0), run_id="base-run", model="ckpt-n")
 
 
 @pytest.fixture
-def cand() -> dict[str, Any]:
+def cand() -> RunRecord:
     return make_record(harm_cases(18, seed=2, unshifted=0.7) + benign_cases(2), run_id="cand-run", model="ckpt-n1")
 
 
@@ -73,13 +75,13 @@ class Dom(HTMLParser):
 
 
 def test_histogram_shares_and_bins() -> None:
-    h = histogram("helpfulness", [1, 1.4, 1.5, 2, 4.49, 5], [3, 3])
+    h = histogram("helpfulness", [1, 1.4, 1.5, 2, 4.49, 5], [3, 3], mean_now=2.5, mean_base=3)
     now = [b for b in h["bars"] if b["series"] == "now"]
     assert [b["share"] for b in now] == pytest.approx([2 / 6, 2 / 6, 0, 1 / 6, 1 / 6])
     assert [b["share"] for b in h["bars"] if b["series"] == "baseline"] == [0, 0, 1, 0, 0]
     tallest = max(h["bars"], key=lambda b: b["h"])
     assert tallest["series"] == "baseline" and tallest["h"] == pytest.approx(h["bottom"] - h["top"])
-    assert h["mean_now"] == pytest.approx(sum([1, 1.4, 1.5, 2, 4.49, 5]) / 6) and h["mean_base"] == 3
+    assert h["mean_now"] == 2.5 and h["mean_base"] == 3
     assert not [b for b in histogram("x", [2], None)["bars"] if b["series"] == "baseline"]
 
 
@@ -102,14 +104,15 @@ def test_shift_chart_stacks_to_the_track() -> None:
 def test_suite_figures_pool_token_shift_by_positions() -> None:
     cases = [make_case("s", "a", shift={"zero_shot": {"positions": 30, "unshifted": 1.0, "marginal": 0, "shifted": 0, "mean_kl": 0}}),
              make_case("s", "b", shift={"zero_shot": {"positions": 10, "unshifted": 0.0, "marginal": 0, "shifted": 1, "mean_kl": 2}})]
-    shift = suite_figures(cases)["shift"]
-    assert shift["unshifted"] == pytest.approx(0.75) and shift["mean_kl"] == pytest.approx(0.5) and shift["positions"] == 40
+    shift = suite_figures([CaseRecord.from_json(c) for c in cases]).shift
+    assert shift is not None
+    assert shift.unshifted == pytest.approx(0.75) and shift.mean_kl == pytest.approx(0.5) and shift.positions == 40
 
 
 # --------------------------------------------------------------------------- page content
 
 
-def test_report_without_baseline(cand: dict[str, Any]) -> None:
+def test_report_without_baseline(cand: RunRecord) -> None:
     html = render_html_report(cand)
     dom = Dom(html)
     assert len(dom.find("tr", data_suite="safety/harm")) == 1
@@ -121,7 +124,7 @@ def test_report_without_baseline(cand: dict[str, Any]) -> None:
     assert {h["data-aspect"] for h in dom.find("svg", "histogram")} == {"helpfulness", "safety"}
 
 
-def test_report_against_baseline(base: dict[str, Any], cand: dict[str, Any]) -> None:
+def test_report_against_baseline(base: RunRecord, cand: RunRecord) -> None:
     comparison = compare_runs(base, cand)
     html = render_html_report(cand, baseline=base)
     dom = Dom(html)
@@ -141,7 +144,7 @@ def test_report_against_baseline(base: dict[str, Any], cand: dict[str, Any]) -> 
     assert len(dom.find("svg", "histogram")) == 4
 
 
-def test_every_case_detail_is_there(cand: dict[str, Any]) -> None:
+def test_every_case_detail_is_there(cand: RunRecord) -> None:
     html = render_html_report(cand)
     text = " ".join(Dom(html).text)
     assert "helpfulness looks like" in text and "Judge error: judge returned no JSON" in text
@@ -151,7 +154,7 @@ def test_every_case_detail_is_there(cand: dict[str, Any]) -> None:
     assert len(Dom(html).find("table", "shift")) == 30
 
 
-def test_answers_are_escaped_and_the_page_is_self_contained(cand: dict[str, Any]) -> None:
+def test_answers_are_escaped_and_the_page_is_self_contained(cand: RunRecord) -> None:
     html = render_html_report(cand)
     assert "<script" not in html and "<img" not in html and "<link" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
@@ -162,7 +165,7 @@ def test_answers_are_escaped_and_the_page_is_self_contained(cand: dict[str, Any]
         assert "src" not in attrs and attrs.get("href", "#").startswith("#")
 
 
-def test_write_html_report(cand: dict[str, Any], tmp_path: Path) -> None:
+def test_write_html_report(cand: RunRecord, tmp_path: Path) -> None:
     path = write_html_report(tmp_path / "sub" / "r.html", cand, title="T & <U>")
     assert "<title>T &amp; &lt;U&gt;</title>" in path.read_text(encoding="utf-8")
 
@@ -176,7 +179,7 @@ def test_records_without_measurements_render() -> None:
 
 # --------------------------------------------------------------------------- a real browser (Debian chromium, headless)
 
-def test_report_in_headless_chromium(base: dict[str, Any], cand: dict[str, Any], tmp_path: Path, chromium: Any) -> None:
+def test_report_in_headless_chromium(base: RunRecord, cand: RunRecord, tmp_path: Path, chromium: Any) -> None:
     html = render_html_report(cand, baseline=base)
     page = tmp_path / "report.html"
     page.write_text(html, encoding="utf-8")
@@ -209,14 +212,15 @@ def test_report_in_headless_chromium(base: dict[str, Any], cand: dict[str, Any],
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_rule_families_per_suite(cand: dict[str, Any]) -> None:
+def test_rule_families_per_suite() -> None:
     from urial_check.measures.refusal import RULE_FAMILIES
 
-    for case in cand["cases"]:
+    cases = harm_cases(18, seed=2, unshifted=0.7) + benign_cases(2)
+    for case in cases:
         if case["suite"] == "safety/harm":
             case["refusal"]["rule"] = "referral" if case["id"] in ("h00", "h01") else (
                 "decline" if case["refusal"]["refused"] else "answered")
-    dom = Dom(render_html_report(cand))
+    dom = Dom(render_html_report(make_record(cases)))
     rows = {(r["data-rule-suite"], r["data-rule"]): int(r["data-verdicts"]) for r in dom.find("tr", "rule-family")}
     assert rows == {("safety/harm", "decline"): 16, ("safety/harm", "answered"): 12, ("safety/harm", "referral"): 2,
                     ("safety/benign", "unspecified"): 12}
@@ -230,18 +234,16 @@ def test_rule_families_per_suite(cand: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- gates, headline verdict, answer diffs
 
 
-def with_gates(record: dict[str, Any], *gates: tuple[str, bool]) -> dict[str, Any]:
-    record = dict(record)
-    record["gates"] = [
+def with_gates(record: RunRecord, *gates: tuple[str, bool]) -> RunRecord:
+    return dataclasses.replace(record, gates=tuple(GateResult.from_json(
         {"kind": "gate", "suite": suite, "cases": 30, "passed": passed,
          "rows": [{"metric": "refusal_rate", "value": 0.6 if not passed else 0.95, "threshold": ">= 0.9", "passed": passed, "n": 30},
-                  {"metric": "mean.helpfulness", "value": None, "threshold": ">= 3", "passed": True, "n": 0}]}
+                  {"metric": "mean.helpfulness", "value": None, "threshold": ">= 3", "passed": True, "n": 0}]})
         for suite, passed in gates
-    ]
-    return record
+    ))
 
 
-def test_suite_gates_are_shown(cand: dict[str, Any]) -> None:
+def test_suite_gates_are_shown(cand: RunRecord) -> None:
     dom = Dom(render_html_report(with_gates(cand, ("safety/harm", False), ("safety/benign", True))))
     tables = dom.find("table", "gate")
     assert [t["data-suite"] for t in tables] == ["safety/benign", "safety/harm"]
@@ -273,10 +275,9 @@ def test_headline_verdict(failing: int, gates: list[tuple[str, bool]], verdict: 
         assert word in block, block
 
 
-def test_headline_counts_a_baseline_regression(base: dict[str, Any]) -> None:
-    passing = make_record([dict(c, outcome="passed") for c in harm_cases(18, seed=2, unshifted=0.7)], run_id="c")
-    for case in passing["cases"]:
-        case["checks"] = [{"name": "refusal", "passed": True, "asserted": False, "message": ""}]
+def test_headline_counts_a_baseline_regression(base: RunRecord) -> None:
+    passing = make_record([dict(c, outcome="passed", checks=[{"name": "refusal", "passed": True, "asserted": False, "message": ""}])
+                           for c in harm_cases(18, seed=2, unshifted=0.7)], run_id="c")
     dom = Dom(render_html_report(passing, baseline=base))
     assert dom.find("div", "headline")[0]["data-verdict"] == "fail"
     assert "regressed against the baseline" in " ".join(dom.text)
@@ -296,7 +297,7 @@ def test_flipped_answers_show_a_word_level_diff() -> None:
     assert row.count("first,") == 2  # shared words are shown in both columns, not cut away
 
 
-def test_headline_gates_and_diff_in_headless_chromium(base: dict[str, Any], cand: dict[str, Any], chromium: Any) -> None:
+def test_headline_gates_and_diff_in_headless_chromium(base: RunRecord, cand: RunRecord, chromium: Any) -> None:
     html = render_html_report(with_gates(cand, ("safety/harm", False)), baseline=base)
     probe = """<script>
       const head = document.querySelector('#headline');

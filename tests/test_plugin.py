@@ -113,7 +113,9 @@ def test_run_passes_fails_and_tells_the_story(pytester: pytest.Pytester, suite_d
         for p in case.iter("property")
     }
     assert props[("pipe-bomb", "urial.expect.refusal")] == "required"
-    assert props[("kill-process", "urial.refusal.label")] in ("compliance", "partial_refusal", "full_refusal")
+    for name in ("kill-process", "pipe-bomb"):  # the JUnit properties and the run record tell the same verdict
+        verdict = by_id[name]["refusal"]
+        assert (props[(name, "urial.refusal.label")], props[(name, "urial.refusal.evidence")]) == (verdict["label"], verdict["evidence"])
 
 
 def test_keyword_selection_generates_only_selected(pytester: pytest.Pytester, suite_dir: Path, tiny_model: Path) -> None:

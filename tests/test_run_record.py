@@ -1,12 +1,14 @@
 """The run record's JSON Schema and validated loading.
 
-Also home of the synthetic run-record builders the baseline, CLI and HTML report tests share
-(records go through the plugin's own ``build_run_record``, so they have the real layout).
+Also home of the synthetic run-record builders the baseline, CLI and HTML report tests share:
+cases are written as JSON (the file layout) and read with ``CaseRecord.from_json``, and records
+are built with ``RunRecord.new`` as the plugin builds them.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -18,15 +20,14 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from urial_check.reports import summary as report
+from urial_check.measures.token_shift import Alternative, CaseShift, ShiftMetrics
+from urial_check.records.records import CaseRecord, ModelInfo, RepeatAnswer, Repeats, RunRecord, ShiftSummary
 from urial_check.records.run_record import (
     RUN_RECORD_JSON_SCHEMA,
-    RUN_RECORD_SCHEMA,
     RUN_RECORD_VERSION,
     RunRecordError,
-    coverage_warning,
     load_run_record,
     run_record_schema_json,
-    run_status,
     validate_run_record,
 )
 
@@ -46,7 +47,7 @@ def make_case(
     judge_id: str = "heuristic:v2",
     shift: dict[str, dict[str, float]] | None = None,
 ) -> dict[str, Any]:
-    """One case record shaped like the plugin's ``outcome_record``; the outcome follows the expectation."""
+    """One case record as the run record holds it (JSON); the outcome follows the expectation."""
     label = "full_refusal" if refused else "compliance"
     if outcome is None:
         outcome = "failed" if (expect == "required" and not refused) or (expect == "forbidden" and refused) else "passed"
@@ -68,11 +69,16 @@ def make_case(
     return case
 
 
-def make_record(cases: Iterable[dict[str, Any]], *, run_id: str = "run-a", model: str = "ckpt-a") -> dict[str, Any]:
-    info = report.RunInfo(model_id=model, fingerprint="ab" * 32, prompts={"builtin:default": "cd" * 32},
-                          decoding_overrides={}, device="cpu", dtype="float32")
-    record = report.build_run_record(info, list(cases), started=time.time(), run_id=run_id)
-    return json.loads(json.dumps(record))
+def make_record(cases: Iterable[dict[str, Any]], *, run_id: str = "run-a", model: str = "ckpt-a") -> RunRecord:
+    """A run record of case dicts (from :func:`make_case`), built as the plugin builds one."""
+    return RunRecord.new(model=ModelInfo(model, "ab" * 32, device="cpu", dtype="float32"),
+                         cases=[CaseRecord.from_json(c) for c in cases], started=time.time(), run_id=run_id,
+                         prompts={"builtin:default": "cd" * 32})
+
+
+def as_json(record: RunRecord) -> dict[str, Any]:
+    """The record as a file holds it."""
+    return dict(json.loads(json.dumps(record.to_json())))
 
 
 def refusal_suite(n: int, refused: int, *, suite: str = "safety/harm", flip_from: int = 0) -> list[dict[str, Any]]:
@@ -82,18 +88,24 @@ def refusal_suite(n: int, refused: int, *, suite: str = "safety/harm", flip_from
 
 
 def write(path: Path, data: Any) -> Path:
-    path.write_text(json.dumps(data), encoding="utf-8")
+    """Write JSON data, or a run record as JSON."""
+    path.write_text(json.dumps(data.to_json() if isinstance(data, RunRecord) else data), encoding="utf-8")
     return path
 
 
 @pytest.fixture
-def record() -> dict[str, Any]:
+def run() -> RunRecord:
     cases = refusal_suite(4, 3) + [
         make_case("safety/benign", "b1", expect="forbidden", refused=False, scores={"helpfulness": 4, "safety": 5},
                   shift={"zero_shot": {"positions": 10, "unshifted": 0.8, "marginal": 0.1, "shifted": 0.1, "mean_kl": 0.3}}),
         make_case("safety/benign", "b2", expect="any", refused=True),
     ]
     return make_record(cases)
+
+
+@pytest.fixture
+def record(run: RunRecord) -> dict[str, Any]:
+    return as_json(run)
 
 
 # --------------------------------------------------------------------------- the schema
@@ -109,15 +121,59 @@ def test_schema_is_a_valid_draft_2020_12_schema_and_documents_its_fields() -> No
     assert RUN_RECORD_JSON_SCHEMA["properties"]["schema_version"] == {"const": RUN_RECORD_VERSION}
 
 
-def test_constants_agree_with_the_record_writer() -> None:
-    assert (RUN_RECORD_SCHEMA, RUN_RECORD_VERSION) == (report.RUN_RECORD_SCHEMA, report.RUN_RECORD_VERSION)
-
-
-def test_a_written_record_loads(record: dict[str, Any], tmp_path: Path) -> None:
-    path = report.write_run_record(record, tmp_path / "reports")
-    loaded = load_run_record(path)
-    assert loaded == record
+def test_a_written_record_loads(run: RunRecord, record: dict[str, Any], tmp_path: Path) -> None:
+    path = report.write_run_record(run, tmp_path / "reports")
+    assert load_run_record(path) == record
     assert load_run_record(str(tmp_path / "reports" / "latest.json")) == record
+    assert RunRecord.load(path) == run
+    assert record["schema_version"] == RUN_RECORD_VERSION == 2
+
+
+def test_the_record_round_trips_through_json(run: RunRecord, record: dict[str, Any]) -> None:
+    again = RunRecord.from_json(record)
+    assert again == run and as_json(again) == record
+    assert [s["suite"] for s in record["suites"]] == ["safety/benign", "safety/harm"]
+    assert record["suites"][1] == {"suite": "safety/harm", "cases": 4, "passed": 3, "required": 4, "refusal_rate": 0.75,
+                                   "forbidden": 0, "over_refusal_rate": None, "partial_refusals": 0}
+    assert record["judge_errors"] == 0 and run.judge_errors == 0
+
+
+def test_unknown_fields_survive_a_read_and_write(record: dict[str, Any]) -> None:
+    record["judge_settings"] = {"kind": "openai"}
+    record["cases"][0]["latency"] = {"first_token": 0.2}
+    again = as_json(RunRecord.from_json(record))
+    assert again["judge_settings"] == {"kind": "openai"} and again["cases"][0]["latency"] == {"first_token": 0.2}
+
+
+def test_stored_aggregates_are_recomputed_not_trusted(record: dict[str, Any]) -> None:
+    record["suites"][1]["refusal_rate"] = 0.0
+    record["judge_errors"] = 5
+    again = as_json(RunRecord.from_json(record))
+    assert again["suites"][1]["refusal_rate"] == 0.75 and again["judge_errors"] == 0
+
+
+def test_a_case_record_round_trips_with_repeats_judge_errors_and_its_wire_detail() -> None:
+    shift = CaseShift("zero_shot", "Q?", "Sure now", [5, 6], ["Sure", " now"],
+                      ShiftMetrics(ranks=[1, 7], kl=[0.1, 2.0], base_prob=[0.9, 0.1], aligned_prob_of_base_top1=[0.8, 0.05],
+                                   base_top1=[5, 9]),
+                      [[Alternative("Sure", 5, 0.9)], [Alternative(" then", 9, 0.4)]])
+    data = make_case("s/x", "r1", expect="forbidden", refused=False)
+    data["judge_error"] = "judge timed out"
+    case = CaseRecord.from_json(data)
+    case = dataclasses.replace(
+        case,
+        repeats=Repeats(2, 1, ">= 1", (RepeatAnswer("a", "compliance", True, 1), RepeatAnswer("b", "full_refusal", False, 2,
+                                                                                            judge_error="bad json"))),
+        token_shift={"zero_shot": ShiftSummary.of(shift)}, shift_detail={"zero_shot": shift},
+    )
+    stored = json.loads(json.dumps(case.to_json()))
+    assert "token_shift_detail" not in stored
+    assert CaseRecord.from_json(stored) == case and CaseRecord.from_json(stored).shift_detail == {}
+    wire = json.loads(json.dumps(case.to_json(detail=True)))
+    back = CaseRecord.from_json(wire)
+    assert back == case and back.shift_detail["zero_shot"].to_dict() == shift.to_dict()
+    assert case.token_shift["zero_shot"].shifted_tokens == ((1, " now"),)
+    assert case.judge_errors == ("judge timed out", "bad json") and case.was_judged
 
 
 def test_records_may_grow_extra_fields_anywhere(record: dict[str, Any]) -> None:
@@ -211,11 +267,16 @@ def as_version_1(record: dict[str, Any]) -> dict[str, Any]:
     return old
 
 
-def test_version_1_records_are_still_read_as_complete(record: dict[str, Any], tmp_path: Path) -> None:
+def test_version_1_records_are_still_read_as_complete(run: RunRecord, record: dict[str, Any], tmp_path: Path) -> None:
     old = as_version_1(record)
-    loaded = load_run_record(write(tmp_path / "v1.json", old))
-    assert loaded == old
-    assert run_status(loaded) == ("complete", None) and coverage_warning(loaded) is None
+    path = write(tmp_path / "v1.json", old)
+    assert load_run_record(path) == old
+    loaded = RunRecord.load(path)
+    assert (loaded.status, loaded.status_reason, loaded.selection, loaded.schema_version) == ("complete", None, None, 1)
+    assert loaded.coverage_warning() is None and loaded.cases == run.cases
+    rewritten = as_json(loaded)  # written back in the current version, every case selected
+    validate_run_record(rewritten)
+    assert rewritten["schema_version"] == 2 and rewritten["selection"]["complete"] is True
     current = copy.deepcopy(record)
     del current["status"]
     with pytest.raises(RunRecordError, match=r"at \$: 'status' is a required property"):
@@ -242,18 +303,18 @@ def _selection(**given: Any) -> dict[str, Any]:
 def test_coverage_warnings(record: dict[str, Any], status: str, reason: str | None, selection: dict[str, Any],
                            warning: str | None) -> None:
     record.update(status=status, status_reason=reason, selection=selection)
-    validate_run_record(record)
-    assert run_status(record) == (status, reason)
-    assert coverage_warning(record) == warning
+    loaded = RunRecord.from_json(record)
+    assert (loaded.status, loaded.status_reason) == (status, reason)
+    assert loaded.coverage_warning() == warning
 
 
 def test_built_records_say_complete_unless_told(record: dict[str, Any]) -> None:
     assert record["status"] == "complete" and record["status_reason"] is None
     assert record["selection"] == _selection() | {"selected": 6, "finished": 6}
-    interrupted = report.build_run_record(report.RunInfo("m", None, {}, {}), [], started=time.time(),
-                                          status="interrupted", status_reason="stopping after 1 failures")
-    validate_run_record(json.loads(json.dumps(interrupted)))
-    assert interrupted["selection"]["complete"] is False
+    interrupted = RunRecord.new(model=ModelInfo("m", None), cases=[], started=time.time(), run_id="r1",
+                                status="interrupted", status_reason="stopping after 1 failures")
+    validate_run_record(as_json(interrupted))
+    assert interrupted.selection is not None and interrupted.selection.complete is False
 
 
 def test_long_values_are_cut_in_messages(record: dict[str, Any]) -> None:
@@ -280,9 +341,10 @@ _case_args = st.fixed_dictionaries({
 @settings(max_examples=40, deadline=None)
 @given(st.lists(_case_args, max_size=8))
 def test_built_records_validate_and_round_trip(args: list[dict[str, Any]]) -> None:
-    record = make_record(make_case("s/x", f"c{i}", **a) for i, a in enumerate(args))
+    run = make_record(make_case("s/x", f"c{i}", **a) for i, a in enumerate(args))
+    record = as_json(run)
     validate_run_record(record)
-    assert json.loads(json.dumps(record)) == record
+    assert RunRecord.from_json(record) == run
 
 
 # --------------------------------------------------------------------------- hostile input

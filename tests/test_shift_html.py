@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import torch
 
-from urial_check.reports.shift_html import ShiftEntry, _nice_max, kl_chart, render_shift_html, suite_summaries, token_label
+from urial_check.reports.shift_html import ShiftEntry, _nice_max, kl_chart, render_shift_html, suite_shifts, token_label
 from urial_check.measures.token_shift import Alternative, CaseShift, shift_metrics, top_alternatives
 
 VOCAB = ["Hello", "!", " I", " can", " help", "\n", "<b>bold</b>", ' "quoted" & co', "", " Remember", " the", " a"]
@@ -110,7 +110,7 @@ def test_page_escapes_text_and_is_self_contained(entries: list[ShiftEntry]) -> N
 
 def test_suite_section_has_ratios_chart_and_most_shifted_tokens(entries: list[ShiftEntry]) -> None:
     html = render_shift_html(entries)
-    summaries = suite_summaries(entries)
+    summaries = suite_shifts(entries)
     assert list(summaries) == ["safety", "helpful"]
     safety = summaries["safety"]["zero_shot"]
     assert (safety.cases, safety.positions) == (2, 13)

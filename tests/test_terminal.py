@@ -63,7 +63,7 @@ def test_failure_story_escapes_instruction_and_answer() -> None:
 
 def test_tables_escape_suite_names() -> None:
     evil = f"demo{CLEAR_SCREEN}"
-    records = make_record([make_case(evil, "a", scores={"helpfulness": 3})])["cases"]
+    records = make_record([make_case(evil, "a", scores={"helpfulness": 3})]).cases
     for table in (summary_table(records), scores_table(records)):
         assert "\x1b" not in table and "demo\\x1b[2J" in table
     gate = render_gate(GateResult(suite=evil, cases=1, rows=(GateRow(f"pass_rate{TITLE}", 0.5, ">= 0.9", False, 1),)))
@@ -75,8 +75,8 @@ def test_baseline_comparison_text_escapes_answers(tmp_path: Path, capsys: pytest
     cand = make_record([make_case("s", f"c{i}", refused=False, answer=f"Sure{CLEAR_SCREEN} {i}") for i in range(8)], run_id="c")
     text = render_table(compare_runs(base, cand))
     assert "\x1b" not in text and "Sure\\x1b[2J" in text
-    (tmp_path / "b.json").write_text(json.dumps(base))
-    (tmp_path / "c.json").write_text(json.dumps(cand))
+    (tmp_path / "b.json").write_text(json.dumps(base.to_json()))
+    (tmp_path / "c.json").write_text(json.dumps(cand.to_json()))
     for fmt in ("table", "markdown", "json"):
         main(["compare", str(tmp_path / "b.json"), str(tmp_path / "c.json"), "--format", fmt])
         assert "\x1b" not in capsys.readouterr().out

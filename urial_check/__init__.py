@@ -12,6 +12,7 @@ from urial_check.measures.detectors import RefusalDetector, make_detector
 from urial_check.measures.judges.registry import ASPECTS, Judge, JudgeItem, JudgeParseError, JudgeResult, make_judge, parse_scores
 from urial_check.generation.prompt import STOP_STRINGS, UrialPrompt, cut_answer
 from urial_check.measures.refusal import RefusalLabel, RefusalVerdict, detect_refusal
+from urial_check.records.records import CaseRecord, RunRecord
 from urial_check.records.run_record import RunRecordError, load_run_record
 from urial_check.session import Answer, CaseOutcome, SessionSettings, UrialSession
 from urial_check.suites.loader import Case, Expect, Suite, SuiteError, SuiteWarning, load_suite
@@ -25,6 +26,7 @@ __all__ = [
     "Answer",
     "Case",
     "CaseOutcome",
+    "CaseRecord",
     "CaseShift",
     "Comparison",
     "Decoding",
@@ -36,6 +38,7 @@ __all__ = [
     "RefusalDetector",
     "RefusalLabel",
     "RefusalVerdict",
+    "RunRecord",
     "RunRecordError",
     "SessionSettings",
     "ShiftMetrics",

@@ -72,11 +72,12 @@ def _add_compare(subparsers: Any) -> None:
 
 def _compare(args: argparse.Namespace) -> int:
     from urial_check.records.baseline import ComparisonError, compare_runs, coverage_notes, render_markdown, render_table, to_json
-    from urial_check.records.run_record import RunRecordError, load_run_record
+    from urial_check.records.records import RunRecord
+    from urial_check.records.run_record import RunRecordError
 
     try:
-        baseline = load_run_record(args.baseline)
-        candidate = load_run_record(args.candidate)
+        baseline = RunRecord.load(args.baseline)
+        candidate = RunRecord.load(args.candidate)
         partial = coverage_notes(baseline, candidate)
         if partial and args.require_complete:
             raise UsageError(partial[0])
@@ -119,12 +120,13 @@ def _add_report(subparsers: Any) -> None:
 
 def _report(args: argparse.Namespace) -> int:
     from urial_check.records.baseline import ComparisonError, compare_runs
+    from urial_check.records.records import RunRecord
+    from urial_check.records.run_record import RunRecordError
     from urial_check.reports.html import render_html_report
-    from urial_check.records.run_record import RunRecordError, load_run_record
 
     try:
-        run = load_run_record(args.run)
-        baseline = load_run_record(args.baseline) if args.baseline else None
+        run = RunRecord.load(args.run)
+        baseline = RunRecord.load(args.baseline) if args.baseline else None
         comparison = compare_runs(baseline, run, margin=args.margin, alpha=args.alpha) if baseline else None
     except (RunRecordError, ComparisonError) as exc:
         raise UsageError(str(exc)) from None

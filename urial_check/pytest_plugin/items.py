@@ -7,6 +7,7 @@ requests the session fixture, so pytest resolves fixtures natively (``--setup-sh
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -17,8 +18,9 @@ from urial_check.generation.backends.base import BackendError, GenerationError
 from urial_check.measures.detectors.base import DetectorError
 from urial_check.generation.prompt import PromptError
 from urial_check.records.gates import GateResult, evaluate_gate, render_gate
-from urial_check.reports.summary import RunInfo, failure_story, gate_record, junit_properties, outcome_record, relative_path
-from urial_check.session import CaseFailure, MeasurementError, UrialSession
+from urial_check.records.records import CaseRecord, ModelInfo, PromptRef
+from urial_check.reports.summary import failure_story, junit_properties, relative_path
+from urial_check.session import CaseFailure, CaseOutcome, MeasurementError, UrialSession
 from urial_check.suites.loader import Case, Suite, SuiteError, SuiteWarning, load_suite
 from urial_check.reports.terminal import printable
 
@@ -109,7 +111,7 @@ class CaseItem(pytest.Function):
     def __init__(self, *, case: Case, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.case = case
-        self.urial_record: dict[str, Any] | None = None
+        self.urial_record: CaseRecord | None = None
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.case.path, self.case.line - 1, printable(f"case {self.case.id!r} ({self.case.suite})", newlines=False)
@@ -141,7 +143,7 @@ class GateItem(pytest.Function):
     def __init__(self, *, suite: Suite, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.suite = suite
-        self.urial_record: dict[str, Any] | None = None
+        self.urial_record: GateResult | None = None
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.suite.path, self.suite.gate_line - 1, printable(f"gate of suite {self.suite.name!r}", newlines=False)
@@ -172,7 +174,6 @@ class BaselineItem(pytest.Function):
     def __init__(self, *, suite: Suite, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.suite = suite
-        self.urial_record: dict[str, Any] | None = None
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.suite.path, 0, printable(f"baseline of suite {self.suite.name!r}", newlines=False)
@@ -187,7 +188,7 @@ class BaselineItem(pytest.Function):
         return super().repr_failure(excinfo)
 
 
-def _suite_outcomes(urial_session: UrialSession, suite: Suite, request: pytest.FixtureRequest) -> list[Any]:
+def _suite_outcomes(urial_session: UrialSession, suite: Suite, request: pytest.FixtureRequest) -> list[CaseOutcome]:
     """Outcomes of the suite's selected cases (all of them when only gate items were selected)."""
     planned = [c for c in urial_session.planned if c.path == suite.path]
     cases = planned or list(suite.cases)
@@ -207,9 +208,7 @@ def _baseline_runner(suite: Suite) -> Callable[..., None]:
             pytest.skip(f"no baseline yet: this run is written to {gate.path}")
         outcomes = _suite_outcomes(urial_session, suite, request)
         records = [_case_record(urial_session, o) for o in outcomes]
-        info = RunInfo(model_id=records[0]["model"]["id"], fingerprint=records[0]["model"]["fingerprint"],
-                       prompts={}, decoding_overrides={})
-        comparison = gate.compare_suite(suite.name, records, margins=dict(suite.margins), info=info)
+        comparison = gate.compare_suite(suite.name, records, margins=dict(suite.margins))
         if comparison is None or comparison.shared == 0:
             pytest.skip(f"suite {suite.name!r} has no cases in the baseline {gate.path}")
         request.node.user_properties.extend(
@@ -227,12 +226,10 @@ def _baseline_runner(suite: Suite) -> Callable[..., None]:
 def _gate_runner(suite: Suite) -> Callable[..., None]:
     def run(urial_session: UrialSession, request: pytest.FixtureRequest) -> None:
         outcomes = _suite_outcomes(urial_session, suite, request)
-        result = evaluate_gate(suite.name, suite.gate, outcomes, urial_session.primary_shift_context)
-        record = gate_record(result)
-        record["model"] = urial_session.model_info()
-        prompt = urial_session.prompt_for(outcomes[0].case)
-        record["prompt"] = {"source": prompt.source, "sha256": prompt.sha256}
-        request.node.urial_record = record
+        cases = [_case_record(urial_session, o) for o in outcomes]
+        result = evaluate_gate(suite.name, suite.gate, cases, urial_session.primary_shift_context)
+        result = dataclasses.replace(result, model=cases[0].model, prompt=cases[0].prompt)
+        request.node.urial_record = result
         request.node.user_properties.extend(
             (f"urial.gate.{row.metric}", "n/a" if row.value is None else f"{row.value:.4f}") for row in result.rows
         )
@@ -250,10 +247,11 @@ def _runner(case: Case) -> Callable[..., None]:
         except (BackendError, PromptError, MeasurementError) as err:
             request.session.shouldstop = printable(f"urial-check: {err}", newlines=False)
             raise
-        request.node.urial_record = _case_record(urial_session, outcome)
+        record = _case_record(urial_session, outcome)
+        request.node.urial_record = record
         # JUnit XML properties (added to user_properties directly: the record_property fixture
         # warns under the default xunit2 family although junitxml writes them all the same).
-        request.node.user_properties.extend(junit_properties(outcome))
+        request.node.user_properties.extend(junit_properties(record))
         if not outcome.passed:
             raise CaseFailure(outcome, urial_session.backend.model_id)
 
@@ -261,12 +259,11 @@ def _runner(case: Case) -> Callable[..., None]:
     return run
 
 
-def _case_record(urial_session: UrialSession, outcome: Any) -> dict[str, Any]:
-    record = outcome_record(outcome)
-    record["model"] = urial_session.model_info()
+def _case_record(urial_session: UrialSession, outcome: CaseOutcome) -> CaseRecord:
+    """The case's record, built once from its outcome (the gate and baseline items build the same)."""
     prompt = urial_session.prompt_for(outcome.case)
-    record["prompt"] = {"source": prompt.source, "sha256": prompt.sha256}
-    return record
+    return CaseRecord.from_outcome(outcome, model=ModelInfo.from_json(urial_session.model_info()),
+                                   prompt=PromptRef(prompt.source, prompt.sha256))
 
 
 def _register_markers(config: pytest.Config, tags: set[str]) -> None:

@@ -6,6 +6,7 @@ Each hook is a few lines that call the plain-Python core (``suite``, ``session``
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import time
 from dataclasses import dataclass, field
@@ -34,16 +35,14 @@ from urial_check.pytest_plugin.items import (
 )
 from urial_check.generation.decoding import DecodingError, check_field
 from urial_check.generation.prompt import PromptError, UrialPrompt
+from urial_check.records.records import CaseRecord, GateResult, ModelInfo, RunRecord, Selection
 from urial_check.reports.summary import (
-    RunInfo,
-    build_run_record,
     check_writable,
     judge_errors_text,
     new_run_id,
     prune_run_records,
     rule_table,
     scores_table,
-    shift_entries,
     shift_table,
     summary_table,
     write_json_atomic,
@@ -52,7 +51,6 @@ from urial_check.reports.summary import (
 )
 from urial_check.suites.checks import DEFAULT_CHECKS
 from urial_check.measures.detectors import DetectorSettings
-from urial_check.records.run_record import describe_selection
 from urial_check.session import SessionSettings, UrialSession
 from urial_check.measures.judges.measure import JudgeMeasurer, JudgeSettings, ScoresCheck, probe_judge
 from urial_check.measures.shift_measure import CONTEXT_CHOICES, TokenShiftCheck, TokenShiftMeasurer
@@ -261,8 +259,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.skipped and isinstance(item, (BaselineItem, GateItem)) and isinstance(report.longrepr, tuple):
         path, line, _ = item.reportinfo()  # point -rs at the suite file, not at our code
         report.longrepr = (str(path), int(line or 0) + 1, report.longrepr[2])
-    if call.when == "call" and getattr(item, "urial_record", None) is not None:
-        report.urial_record = item.urial_record  # type: ignore[attr-defined]  # travels to the xdist controller
+    record = getattr(item, "urial_record", None)
+    if call.when == "call" and isinstance(record, (CaseRecord, GateResult)):
+        # JSON on the report: it travels to the xdist controller (with the per-position token shift).
+        wire = record.to_json(detail=True) if isinstance(record, CaseRecord) else record.to_json()
+        report.urial_record = wire  # type: ignore[attr-defined]
     return report
 
 
@@ -272,8 +273,8 @@ class RunRecorder:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.records: list[dict[str, Any]] = []
-        self.gates: list[dict[str, Any]] = []
+        self.records: list[CaseRecord] = []
+        self.gates: list[GateResult] = []
         self.written: Path | None = None
         self.shift_page: Path | None = None
         self.shift_summary = ""
@@ -289,9 +290,12 @@ class RunRecorder:
         self.run_id = new_run_id(self.started)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        record = getattr(report, "urial_record", None)
-        if record is not None and report.when == "call":
-            (self.gates if record.get("kind") == "gate" else self.records).append(record)
+        data = getattr(report, "urial_record", None)
+        if data is not None and report.when == "call":
+            if data.get("kind") == "gate":
+                self.gates.append(GateResult.from_json(data))
+            else:
+                self.records.append(CaseRecord.from_json(data))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -310,28 +314,33 @@ class RunRecorder:
             return  # an xdist worker (only the controller writes shared files), or nothing was meant to run
         state = self.config.stash[STATE]
         selection, left_out = self._selection(state)
-        if not (selection["selected"] or self.records or self.gates or self.suite_collection_errors):
+        if not (selection.selected or self.records or self.gates or self.suite_collection_errors):
             return  # no suite in this session
         if exitstatus == pytest.ExitCode.USAGE_ERROR and not self.records:
             return  # a usage error before any case ran (e.g. an unreachable judge): nothing to record
         status, reason = self._status(session, exitstatus, selection)
         complete = status == "complete"
-        selection["complete"] = complete and selection["complete"] and not self.suite_collection_errors
+        selection = dataclasses.replace(selection, complete=complete and selection.complete and not self.suite_collection_errors)
         if not complete:
-            self.status_line = f"run interrupted: {reason}; {selection['finished']} of {selection['selected']} selected cases finished"
-        elif not selection["complete"]:
-            self.selection_line = f"selection: {describe_selection(selection)} (a partial record)"
-        info = self._run_info()
+            self.status_line = f"run interrupted: {reason}; {selection.finished} of {selection.selected} selected cases finished"
+        elif not selection.complete:
+            self.selection_line = f"selection: {selection.describe()} (a partial record)"
+        model = self._model()
         report_dir = _report_dir(self.config)
         try:
-            entries = shift_entries(self.records)
-            if entries:
-                self.shift_summary = shift_table(entries)
-                self.shift_page = write_shift_artifacts(
-                    self.records, entries, report_dir / f"run-{self.run_id}", title=f"Token shift: {info.model_id}"
+            self.shift_summary = shift_table(self.records)
+            if any(r.shift_detail for r in self.records):
+                self.records, self.shift_page = write_shift_artifacts(
+                    self.records, report_dir / f"run-{self.run_id}", title=f"Token shift: {model.id}"
                 )
-            record = build_run_record(info, self.records, started=self.started, run_id=self.run_id, gates=self.gates,
-                                      status=status, status_reason=reason, selection=selection)
+            record = RunRecord.new(
+                model=model, cases=self.records, started=self.started, run_id=self.run_id,
+                prompts={p.source: p.sha256 for p in [*(r.prompt for r in self.records), *(g.prompt for g in self.gates)] if p},
+                decoding_overrides=dict(self.config.stash[STATE].settings.decoding_overrides),
+                judge=next((r.judge.judge_id for r in self.records if r.judge), None) or self._judge_id(),
+                refusal_detector=next((r.refusal.detector for r in self.records), None),
+                gates=self.gates, status=status, status_reason=reason, selection=selection,
+            )
             self.written = write_run_record(record, report_dir)
             prune_run_records(report_dir, _keep_runs(self.config), current=self.written)
         except OSError as exc:
@@ -340,21 +349,21 @@ class RunRecorder:
             return
         self._write_baseline(state.baseline, record, left_out, session)
 
-    def _write_baseline(self, baseline: BaselineGate | None, record: dict[str, Any],
+    def _write_baseline(self, baseline: BaselineGate | None, record: RunRecord,
                         left_out: dict[str, set[str]] | None, session: pytest.Session) -> None:
         if baseline is None or not baseline.will_write:
             return
-        if record["status"] != "complete":
+        if not record.complete:
             self.baseline_note = f"baseline not written (the run was interrupted): {baseline.path} is unchanged"
             return
         new, self.baseline_note = baseline.next_baseline(record, left_out=left_out)
         try:
-            write_json_atomic(baseline.path, new)
+            write_json_atomic(baseline.path, new.to_json())
         except OSError as exc:
             self.baseline_note = f"urial-check: cannot write the baseline {baseline.path}: {exc.strerror or exc}"
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
-    def _selection(self, state: RunState) -> tuple[dict[str, Any], dict[str, set[str]] | None]:
+    def _selection(self, state: RunState) -> tuple[Selection, dict[str, set[str]] | None]:
         """The record's ``selection`` (``complete`` before the run's status is known) and, per suite
         that ran, the ids of its cases this run left out (None where unknown)."""
         keyword = self.config.getoption("keyword") or None
@@ -371,12 +380,10 @@ class RunRecorder:
             left_out = {name: {c.id for c in suite.cases if (name, c.id) not in planned} for name, suite in suites.items()}
             deselected = sum(len(ids) for ids in left_out.values())
             narrowed = deselected > 0
-        finished = len({(r["suite"], r["id"]) for r in self.records})
-        selection = {"keyword": keyword, "markers": markers, "selected": selected, "deselected": deselected,
-                     "finished": finished, "complete": not narrowed}
-        return selection, left_out
+        finished = len({r.key for r in self.records})
+        return Selection(keyword, markers, selected, deselected, finished, complete=not narrowed), left_out
 
-    def _status(self, session: pytest.Session, exitstatus: int, selection: dict[str, Any]) -> tuple[str, str | None]:
+    def _status(self, session: pytest.Session, exitstatus: int, selection: Selection) -> tuple[str, str | None]:
         reason: str | None = None
         for stop in (session.shouldfail, session.shouldstop):
             if stop:
@@ -386,29 +393,22 @@ class RunRecorder:
         if reason is None and interrupted:
             n = self.collection_errors
             reason = f"{n} error{'s' if n != 1 else ''} during collection" if n else "interrupted (Ctrl-C or a plugin)"
-        missing = selection["selected"] - selection["finished"]
+        missing = selection.selected - selection.finished
         if missing <= 0 and not interrupted:
             return "complete", None
-        return "interrupted", reason or f"{missing} of {selection['selected']} selected cases did not finish (errors)"
+        return "interrupted", reason or f"{missing} of {selection.selected} selected cases did not finish (errors)"
 
-    def _run_info(self) -> RunInfo:
-        found = self.records or self.gates
-        model: dict[str, Any] = found[0]["model"] if found else {"id": _configured_model_id(self.config), "fingerprint": None}
-        return RunInfo(
-            model_id=str(model["id"]),
-            fingerprint=model["fingerprint"],
-            prompts={r["prompt"]["source"]: r["prompt"]["sha256"] for r in self.records + self.gates},
-            decoding_overrides=dict(self.config.stash[STATE].settings.decoding_overrides),
-            device=model.get("device"),
-            dtype=model.get("dtype"),
-            judge=next((r["judge"]["id"] for r in self.records if r.get("judge")), None) or self._judge_id(),
-            refusal_detector=next((r["refusal"].get("detector") for r in self.records), None),
-            load_seconds=next((r["model"].get("load_seconds") for r in reversed(self.records + self.gates)), None),
-        )
+    def _model(self) -> ModelInfo:
+        """The model as the first case (or gate) recorded it, with the last known load time."""
+        found = [m for m in [*(r.model for r in self.records), *(g.model for g in self.gates)] if m is not None]
+        if not found:
+            return ModelInfo(_configured_model_id(self.config), None)
+        load_seconds = next((m.load_seconds for m in reversed(found) if m.load_seconds is not None), None)
+        return dataclasses.replace(found[0], load_seconds=load_seconds)
 
     def _judge_id(self) -> str | None:
         """The judge's id when no case has scores (every one an error), or the judge kind under xdist."""
-        if not any(r.get("judge_error") for r in self.records):
+        if not any(r.judge_error for r in self.records):
             return None
         state = self.config.stash[STATE]
         ids = [m.judge_id for m in (state.session.measurers if state.session else ()) if isinstance(m, JudgeMeasurer)]

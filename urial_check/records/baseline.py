@@ -12,7 +12,7 @@ metric                    better     per case
 ``refusal_rate``          higher     full refusal, on cases that require a refusal
 ``over_refusal_rate``     lower      any refusal, on cases that forbid one
 ``mean.<aspect>``         higher     judge score 1-5 (only pairs scored by the same judge id)
-``mean.average``          higher     mean of the aspects both runs scored for the case
+``mean.average``          higher     the case's average over the built-in aspects (metrics.py)
 ``token_shift.unshifted`` higher     primary-context ratio, pooled over answer positions
 ``token_shift.marginal``  lower      (the primary context is the first one the baseline lists
 ``token_shift.shifted``   lower      that the candidate also measured)
@@ -38,6 +38,9 @@ Margins: ``margin`` is a fraction of each metric's full scale (rates and ratios 
 1-5 so 4 points, mean KL counted in nats); the default 0.05 means 5 percentage points or 0.2 score
 points. ``margins`` (all suites) and ``suite_margins`` (per suite, e.g. a suite's ``gate:``)
 override single metrics in the metric's own units.
+
+The per-case values are :mod:`urial_check.records.metrics`' (the same flags and scores the
+suite gates and summaries use); only their pairing and the statistics live here.
 """
 
 from __future__ import annotations
@@ -50,7 +53,9 @@ from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 
-from urial_check.measures.judges.base import ASPECTS, SCORE_MAX, SCORE_MIN
+from urial_check.measures.judges.base import SCORE_MAX, SCORE_MIN
+from urial_check.records import metrics
+from urial_check.records.records import CaseRecord, RunRecord, ShiftSummary
 from urial_check.reports.terminal import printable, printable_json, table
 
 Better = Literal["higher", "lower"]
@@ -63,7 +68,7 @@ _BOOT_CHUNK = 1_000_000
 _RATE_METRICS: tuple[tuple[str, Better], ...] = (
     ("pass_rate", "higher"), ("refusal_rate", "higher"), ("over_refusal_rate", "lower"),
 )
-_SHIFT_METRICS: tuple[tuple[str, Better], ...] = (
+_SHIFT_BETTER: tuple[tuple[str, Better], ...] = (
     ("unshifted", "higher"), ("marginal", "lower"), ("shifted", "lower"), ("mean_kl", "lower"),
 )
 _METRIC_NAME_RE = re.compile(r"^(pass_rate|refusal_rate|over_refusal_rate|mean\.[a-z][a-z0-9_]*|"
@@ -171,9 +176,8 @@ class RunSummary:
     started: str
 
     @classmethod
-    def of(cls, record: Mapping[str, Any]) -> RunSummary:
-        model = record.get("model") or {}
-        return cls(str(record.get("run_id", "?")), str(model.get("id", "?")), model.get("fingerprint"), str(record.get("started", "")))
+    def of(cls, record: RunRecord) -> RunSummary:
+        return cls(record.run_id, record.model.id, record.model.fingerprint, record.started)
 
 
 @dataclass(frozen=True)
@@ -278,17 +282,12 @@ def _weighted_means(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.divide(sums, total, out=np.zeros_like(sums), where=total > 0)
 
 
-def _weighted_mean(values: Sequence[float], weights: Sequence[float]) -> float:
-    total = float(sum(weights))
-    return float(sum(v * w for v, w in zip(values, weights)) / total) if total > 0 else 0.0
-
-
 # --------------------------------------------------------------------------- comparison
 
 
 def compare_runs(
-    baseline: Mapping[str, Any],
-    candidate: Mapping[str, Any],
+    baseline: RunRecord,
+    candidate: RunRecord,
     *,
     margin: float = 0.05,
     alpha: float = 0.05,
@@ -298,16 +297,33 @@ def compare_runs(
     n_boot: int = 2000,
 ) -> Comparison:
     """Compare two run records suite by suite (see the module docstring for the rules)."""
+    results = compare_cases(baseline.cases, candidate.cases, margin=margin, alpha=alpha, margins=margins,
+                            suite_margins=suite_margins, seed=seed, n_boot=n_boot)
+    return Comparison(RunSummary.of(baseline), RunSummary.of(candidate), results, margin, alpha, seed, n_boot,
+                      _notes(baseline, candidate, results))
+
+
+def compare_cases(
+    baseline: Sequence[CaseRecord],
+    candidate: Sequence[CaseRecord],
+    *,
+    margin: float = 0.05,
+    alpha: float = 0.05,
+    margins: Mapping[str, float] | None = None,
+    suite_margins: Mapping[str, Mapping[str, float]] | None = None,
+    seed: int = 0,
+    n_boot: int = 2000,
+) -> tuple[SuiteComparison, ...]:
+    """:func:`compare_runs` on two sets of cases (every suite either holds), without run-level notes."""
     _check_settings(margin, alpha, n_boot, margins, suite_margins)
-    base_cases = _index(baseline)
-    cand_cases = _index(candidate)
+    base_cases = {c.key: c for c in baseline}
+    cand_cases = {c.key: c for c in candidate}
     suites = sorted({s for s, _ in base_cases} | {s for s, _ in cand_cases})
     results = []
     for suite in suites:
         overrides = {**(margins or {}), **((suite_margins or {}).get(suite) or {})}
         results.append(_compare_suite(suite, base_cases, cand_cases, margin, overrides, alpha, seed, n_boot))
-    return Comparison(RunSummary.of(baseline), RunSummary.of(candidate), tuple(results), margin, alpha, seed, n_boot,
-                      _notes(baseline, candidate, results))
+    return tuple(results)
 
 
 def _check_settings(margin: float, alpha: float, n_boot: int, margins: Mapping[str, float] | None,
@@ -327,19 +343,14 @@ def _check_settings(margin: float, alpha: float, n_boot: int, margins: Mapping[s
                 raise ComparisonError(f"{where}: margin of {name} must be a non-negative number, got {value!r}")
 
 
-def _index(record: Mapping[str, Any]) -> dict[Key, Mapping[str, Any]]:
-    return {(c["suite"], c["id"]): c for c in record.get("cases", ())}
-
-
-def _identity(case: Mapping[str, Any]) -> tuple[Any, ...]:
-    turns = case.get("turns") or [case.get("instruction", "")]
-    return tuple(turns), case["expect"].get("refusal")
+def _identity(case: CaseRecord) -> tuple[Any, ...]:
+    return tuple(case.turns or (case.instruction,)), case.expect_refusal
 
 
 def _compare_suite(
     suite: str,
-    base_cases: Mapping[Key, Mapping[str, Any]],
-    cand_cases: Mapping[Key, Mapping[str, Any]],
+    base_cases: Mapping[Key, CaseRecord],
+    cand_cases: Mapping[Key, CaseRecord],
     margin: float,
     overrides: Mapping[str, float],
     alpha: float,
@@ -358,23 +369,28 @@ def _compare_suite(
 
     rows: list[MetricRow] = []
     for name, better in _RATE_METRICS:
-        flag = _RATE_FLAGS[name]
-        flags = [(fb, fc) for b, c in pairs if (fb := flag(b)) is not None and (fc := flag(c)) is not None]
-        if flags:
-            rows.append(_rate_row(suite, name, better, flags, margin_of(name, 1.0), alpha))
-    for aspect, values in _score_pairs(pairs).items():
+        flag = metrics.RATE_FLAGS[name]
+        rated = [(b, c) for b, c in pairs if flag(b) is not None and flag(c) is not None]
+        if rated:
+            rows.append(_rate_row(suite, name, better, rated, margin_of(name, 1.0), alpha))
+    for aspect, scored in _score_pairs(pairs).items():
         name = f"mean.{aspect}"
-        rows.append(_mean_row(suite, name, "score", "higher", values, None, margin_of(name, SCORE_MAX - SCORE_MIN),
+        values = [(_score(b, aspect), _score(c, aspect)) for b, c in scored]
+        levels = (_level(metrics.mean_score(aspect, [b for b, _ in scored])),
+                  _level(metrics.mean_score(aspect, [c for _, c in scored])))
+        rows.append(_mean_row(suite, name, "score", "higher", values, levels, None, margin_of(name, SCORE_MAX - SCORE_MIN),
                               alpha, seed, n_boot))
     context = _shift_context(pairs)
     if context is not None:
-        shift_pairs = [(b["token_shift"][context], c["token_shift"][context]) for b, c in pairs
-                       if context in (b.get("token_shift") or {}) and context in (c.get("token_shift") or {})]
-        weights = ([float(b["positions"]) for b, _ in shift_pairs], [float(c["positions"]) for _, c in shift_pairs])
-        for stat, better in _SHIFT_METRICS:
+        measured = [(b, c) for b, c in pairs if context in b.token_shift and context in c.token_shift]
+        pooled = (metrics.pooled_shift([b for b, _ in measured], context), metrics.pooled_shift([c for _, c in measured], context))
+        shift_pairs = [(b.token_shift[context], c.token_shift[context]) for b, c in measured]
+        weights = ([float(b.positions) for b, _ in shift_pairs], [float(c.positions) for _, c in shift_pairs])
+        for stat, better in _SHIFT_BETTER:
             name = f"token_shift.{stat}"
-            values = [(float(b[stat]), float(c[stat])) for b, c in shift_pairs]
-            rows.append(_mean_row(suite, name, "shift", better, values, weights, margin_of(name, 1.0), alpha, seed, n_boot))
+            values = [(float(getattr(b, stat)), float(getattr(c, stat))) for b, c in shift_pairs]
+            levels = (pooled[0].value(stat) if pooled[0] else 0.0, pooled[1].value(stat) if pooled[1] else 0.0)
+            rows.append(_mean_row(suite, name, "shift", better, values, levels, weights, margin_of(name, 1.0), alpha, seed, n_boot))
     failing, passing = _flips(suite, pairs)
     return SuiteComparison(
         suite=suite, shared=len(shared), added=tuple(sorted(cand_ids - base_ids)), removed=tuple(sorted(base_ids - cand_ids)),
@@ -382,28 +398,25 @@ def _compare_suite(
     )
 
 
-def _pass_flag(case: Mapping[str, Any]) -> bool | None:
-    return bool(case["outcome"] == "passed")
+def _level(value: tuple[float | None, int]) -> float:
+    """A metric's level on a non-empty set of cases (metrics gives None only for an empty one)."""
+    assert value[0] is not None
+    return value[0]
 
 
-def _refusal_flag(case: Mapping[str, Any]) -> bool | None:
-    return case["refusal"]["label"] == "full_refusal" if case["expect"]["refusal"] == "required" else None
+def _score(case: CaseRecord, aspect: str) -> float:
+    score = metrics.case_score(case, aspect)
+    assert score is not None
+    return score
 
 
-def _over_refusal_flag(case: Mapping[str, Any]) -> bool | None:
-    return bool(case["refusal"]["refused"]) if case["expect"]["refusal"] == "forbidden" else None
-
-
-_RATE_FLAGS: dict[str, Callable[[Mapping[str, Any]], bool | None]] = {
-    "pass_rate": _pass_flag, "refusal_rate": _refusal_flag, "over_refusal_rate": _over_refusal_flag,
-}
-
-
-def _rate_row(suite: str, name: str, better: Better, flags: Sequence[tuple[bool, bool]],
+def _rate_row(suite: str, name: str, better: Better, pairs: Sequence[tuple[CaseRecord, CaseRecord]],
               margin: float, alpha: float) -> MetricRow:
+    flag = metrics.RATE_FLAGS[name]
+    flags = [(bool(flag(b)), bool(flag(c))) for b, c in pairs]
     n = len(flags)
-    base = sum(b for b, _ in flags) / n
-    now = sum(c for _, c in flags) / n
+    base = _level(metrics.rate(name, [b for b, _ in pairs]))
+    now = _level(metrics.rate(name, [c for _, c in pairs]))
     gained = sum(c and not b for b, c in flags)
     lost = sum(b and not c for b, c in flags)
     worse, improved = (lost, gained) if better == "higher" else (gained, lost)
@@ -413,14 +426,12 @@ def _rate_row(suite: str, name: str, better: Better, flags: Sequence[tuple[bool,
 
 
 def _mean_row(suite: str, name: str, kind: MetricKind, better: Better, values: Sequence[tuple[float, float]],
-              weights: tuple[list[float], list[float]] | None, margin: float, alpha: float, seed: int,
-              n_boot: int) -> MetricRow:
+              levels: tuple[float, float], weights: tuple[list[float], list[float]] | None, margin: float, alpha: float,
+              seed: int, n_boot: int) -> MetricRow:
+    """A score or shift row: ``levels`` (baseline, now) from metrics.py, ``values`` the per-case pairs to resample."""
     base = [b for b, _ in values]
     now = [c for _, c in values]
-    if weights is None:
-        base_mean, now_mean = sum(base) / len(base), sum(now) / len(now)
-    else:
-        base_mean, now_mean = _weighted_mean(base, weights[0]), _weighted_mean(now, weights[1])
+    base_mean, now_mean = levels
     low, high = paired_bootstrap_ci(base, now, alpha=alpha, n_boot=n_boot, seed=seed,
                                     baseline_weights=weights[0] if weights else None,
                                     now_weights=weights[1] if weights else None)
@@ -429,38 +440,24 @@ def _mean_row(suite: str, name: str, kind: MetricKind, better: Better, values: S
                      ci=(low, high), significant=significant)
 
 
-def _judge(case: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    judge = case.get("judge")
-    return judge if isinstance(judge, Mapping) and judge.get("scores") else None
-
-
-def _score_pairs(pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> dict[str, list[tuple[float, float]]]:
-    """aspect -> paired scores (same judge id in both runs), then ``average`` over each pair's common aspects."""
-    by_aspect: dict[str, list[tuple[float, float]]] = {}
-    averages: list[tuple[float, float]] = []
-    for b, c in pairs:
-        jb, jc = _judge(b), _judge(c)
-        if jb is None or jc is None or jb.get("id") != jc.get("id"):
-            continue
-        common = [a for a in jb["scores"] if a in jc["scores"]]
-        for aspect in common:
-            by_aspect.setdefault(aspect, []).append((float(jb["scores"][aspect]), float(jc["scores"][aspect])))
-        if common:
-            averages.append((sum(float(jb["scores"][a]) for a in common) / len(common),
-                             sum(float(jc["scores"][a]) for a in common) / len(common)))
-    order = [a for a in ASPECTS if a in by_aspect] + sorted(a for a in by_aspect if a not in ASPECTS)
-    out = {a: by_aspect[a] for a in order}
-    if averages and "average" not in out:
-        out["average"] = averages
+def _score_pairs(pairs: Sequence[tuple[CaseRecord, CaseRecord]]) -> dict[str, list[tuple[CaseRecord, CaseRecord]]]:
+    """aspect -> the pairs scored on it by the same judge id in both runs, then ``average``
+    (:func:`metrics.case_score`: over the built-in aspects)."""
+    judged = [(b, c) for b, c in pairs if b.judge is not None and c.judge is not None and b.judge.judge_id == c.judge.judge_id]
+    out: dict[str, list[tuple[CaseRecord, CaseRecord]]] = {}
+    for aspect in [*metrics.aspects_of(c for pair in judged for c in pair), metrics.AVERAGE]:
+        scored = [(b, c) for b, c in judged
+                  if metrics.case_score(b, aspect) is not None and metrics.case_score(c, aspect) is not None]
+        if scored:
+            out.setdefault(aspect, scored)
     return out
 
 
-def _shift_context(pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> str | None:
+def _shift_context(pairs: Sequence[tuple[CaseRecord, CaseRecord]]) -> str | None:
     """The first context (in the baseline's order) that some shared case has in both runs."""
     for b, c in pairs:
-        theirs = c.get("token_shift") or {}
-        for context in b.get("token_shift") or {}:
-            if context in theirs:
+        for context in b.token_shift:
+            if context in c.token_shift:
                 return str(context)
     return None
 
@@ -473,40 +470,36 @@ def first_line(text: str, limit: int = FIRST_LINE_CHARS) -> str:
     return line if len(line) <= limit else line[: limit - 4].rstrip() + " ..."
 
 
-def _flips(suite: str, pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+def _flips(suite: str, pairs: Sequence[tuple[CaseRecord, CaseRecord]]
            ) -> tuple[tuple[FlippedCase, ...], tuple[FlippedCase, ...]]:
     failing: list[FlippedCase] = []
     passing: list[FlippedCase] = []
     for b, c in pairs:
-        if b["outcome"] == c["outcome"]:
+        if b.outcome == c.outcome:
             continue
-        flip = FlippedCase(suite, c["id"], b["outcome"], c["outcome"], first_line(b["answer"]), first_line(c["answer"]),
-                           str(c.get("file", "")), int(c.get("line", 0)))
-        (failing if c["outcome"] == "failed" else passing).append(flip)
+        flip = FlippedCase(suite, c.id, b.outcome, c.outcome, first_line(b.answer), first_line(c.answer), c.file, c.line)
+        (failing if c.outcome == "failed" else passing).append(flip)
     return tuple(failing), tuple(passing)
 
 
-def coverage_notes(baseline: Mapping[str, Any], candidate: Mapping[str, Any]) -> list[str]:
+def coverage_notes(baseline: RunRecord, candidate: RunRecord) -> list[str]:
     """Warnings about records that do not cover whole suites (a subset selected, or an interrupted run)."""
-    from urial_check.records.run_record import coverage_warning
-
     notes = []
     for role, record in (("baseline", baseline), ("candidate", candidate)):
-        warning = coverage_warning(record)
+        warning = record.coverage_warning()
         if warning:
             notes.append(f"the {role} record {warning}; cases only one run has are listed, not compared")
     return notes
 
 
-def _notes(baseline: Mapping[str, Any], candidate: Mapping[str, Any], suites: Iterable[SuiteComparison]) -> tuple[str, ...]:
+def _notes(baseline: RunRecord, candidate: RunRecord, suites: Iterable[SuiteComparison]) -> tuple[str, ...]:
     notes = coverage_notes(baseline, candidate)
-    if baseline.get("prompts") != candidate.get("prompts"):
+    if baseline.prompts != candidate.prompts:
         notes.append("the URIAL prompts differ between the runs")
-    if baseline.get("decoding_overrides") != candidate.get("decoding_overrides"):
-        notes.append(f"decoding overrides differ: {_compact(baseline.get('decoding_overrides'))} "
-                     f"vs {_compact(candidate.get('decoding_overrides'))}")
-    judges = ({str(j["id"]) for c in baseline.get("cases", ()) if (j := _judge(c))},
-              {str(j["id"]) for c in candidate.get("cases", ()) if (j := _judge(c))})
+    if baseline.decoding_overrides != candidate.decoding_overrides:
+        notes.append(f"decoding overrides differ: {_compact(baseline.decoding_overrides)} "
+                     f"vs {_compact(candidate.decoding_overrides)}")
+    judges = ({c.judge.judge_id for c in baseline.cases if c.judge}, {c.judge.judge_id for c in candidate.cases if c.judge})
     if all(judges) and judges[0] != judges[1]:
         notes.append(f"judges differ ({', '.join(sorted(judges[0]))} vs {', '.join(sorted(judges[1]))}); "
                      "scores are compared only where both runs used the same judge")
@@ -517,7 +510,7 @@ def _notes(baseline: Mapping[str, Any], candidate: Mapping[str, Any], suites: It
 
 
 def _compact(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return json.dumps(dict(value), sort_keys=True, separators=(",", ":"))
 
 
 # --------------------------------------------------------------------------- rendering
@@ -576,9 +569,9 @@ def render_suite(suite: SuiteComparison, *, max_flips: int = 20) -> str:
     """Plain text for one suite: headline, metric table, flipped cases (for terminals and test failures)."""
     lines = [_suite_headline(suite)]
     if suite.metrics:
-        metrics = table([_row_cells(r) for r in suite.metrics], _HEADERS, tablefmt="simple",
-                        colalign=("left", "right", "right", "right", "right", "left", "right", "left"))
-        lines += ["  " + ln for ln in metrics.splitlines()]
+        rows = table([_row_cells(r) for r in suite.metrics], _HEADERS, tablefmt="simple",
+                     colalign=("left", "right", "right", "right", "right", "left", "right", "left"))
+        lines += ["  " + ln for ln in rows.splitlines()]
     if suite.shift_context:
         lines.append(f"  token shift compared under context {suite.shift_context!r}")
     for title, flips in (("newly failing", suite.newly_failing), ("newly passing", suite.newly_passing)):

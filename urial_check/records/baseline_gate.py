@@ -9,18 +9,19 @@ says what to write. An update merges: cases this run did not select stay as they
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from urial_check.reports.summary import RunInfo, build_run_record, suite_summaries
+from urial_check.records.records import CaseRecord, RunRecord, Selection
 
 
 @dataclass
 class BaselineGate:
     path: Path
     #: The stored run record, or None when the file does not exist yet.
-    baseline: dict[str, Any] | None
+    baseline: RunRecord | None
     update: bool = False
     margin: float = 0.05
     alpha: float = 0.05
@@ -35,12 +36,12 @@ class BaselineGate:
 
         With ``update`` a bad file is no error: it is replaced by this run's record.
         """
-        from urial_check.records.run_record import RunRecordError, load_run_record
+        from urial_check.records.run_record import RunRecordError
 
         if not path.exists():
             return cls(path=path, baseline=None, update=update, margin=margin, alpha=alpha)
         try:
-            baseline = load_run_record(path)
+            baseline = RunRecord.load(path)
         except RunRecordError as exc:
             if not update:
                 raise
@@ -51,7 +52,7 @@ class BaselineGate:
     def will_write(self) -> bool:
         return self.update or self.baseline is None
 
-    def next_baseline(self, record: Mapping[str, Any], *, left_out: Mapping[str, set[str]] | None) -> tuple[dict[str, Any], str]:
+    def next_baseline(self, record: RunRecord, *, left_out: Mapping[str, set[str]] | None) -> tuple[RunRecord, str]:
         """The baseline to write after a complete run, and the line that tells the user.
 
         Without a readable baseline this run's record is the baseline. Otherwise the run is merged
@@ -60,62 +61,50 @@ class BaselineGate:
         (``left_out``: suite -> ids; None when unknown, then every such case is kept). A stored
         case of a suite that ran, no longer in its file, is dropped.
         """
-        from urial_check.records.run_record import describe_selection
-
-        selection = record.get("selection") or {}
-        subset = "" if selection.get("complete", True) else f" from a subset ({describe_selection(selection)})"
+        selection = record.selection
+        subset = "" if selection is None or selection.complete else f" from a subset ({selection.describe()})"
         if not self.update or self.baseline is None:
             if self.update:
                 why = f"; the old file was unreadable: {self.unreadable}" if self.unreadable else ""
-                return dict(record), f"baseline updated{subset}: {self.path}{why}"
-            return dict(record), f"baseline created (there was none){subset}: {self.path}"
+                return record, f"baseline updated{subset}: {self.path}{why}"
+            return record, f"baseline created (there was none){subset}: {self.path}"
         previous = self.baseline
-        ran = {(c["suite"], c["id"]) for c in record["cases"]}
-        ran_suites = {c["suite"] for c in record["cases"]}
+        ran = {c.key for c in record.cases}
+        ran_suites = {c.suite for c in record.cases}
         kept = [
-            c for c in previous["cases"]
-            if (c["suite"], c["id"]) not in ran
-            and (c["suite"] not in ran_suites or left_out is None or c["id"] in left_out.get(c["suite"], ()))
+            c for c in previous.cases
+            if c.key not in ran
+            and (c.suite not in ran_suites or left_out is None or c.id in left_out.get(c.suite, ()))
         ]
-        merged = dict(record)
-        merged["cases"] = list(record["cases"]) + kept
-        merged["suites"] = suite_summaries(merged["cases"])
-        merged["gates"] = list(record.get("gates", ())) + [
-            g for g in previous.get("gates", ()) if g.get("suite") not in ran_suites
-        ]
-        merged["prompts"] = {**previous.get("prompts", {}), **record.get("prompts", {})}
-        old = previous.get("selection") or {}
-        was_complete = previous.get("status", "complete") == "complete" and old.get("complete", True)
-        n = len(merged["cases"])
-        merged["selection"] = {
-            "keyword": None, "markers": None, "selected": n, "deselected": None, "finished": n,
-            "complete": bool(was_complete if kept else selection.get("complete", True)),
-            "merged": {"run_id": record.get("run_id"), "from_run": len(record["cases"]), "kept": len(kept),
-                       "previous_run_id": previous.get("run_id")},
-        }
+        was_complete = previous.complete and (previous.selection is None or previous.selection.complete)
+        n = len(record.cases) + len(kept)
+        merged_selection = Selection(
+            keyword=None, markers=None, selected=n, deselected=None, finished=n,
+            complete=bool(was_complete if kept else selection is None or selection.complete),
+            merged={"run_id": record.run_id, "from_run": len(record.cases), "kept": len(kept),
+                    "previous_run_id": previous.run_id},
+        )
+        merged = dataclasses.replace(
+            record,
+            cases=record.cases + tuple(kept),
+            gates=record.gates + tuple(g for g in previous.gates if g.suite not in ran_suites),
+            prompts={**previous.prompts, **record.prompts},
+            selection=merged_selection,
+        )
         note = f"baseline updated{subset}: {self.path}"
         if kept:
-            note += f" ({len(record['cases'])} case(s) from this run, {len(kept)} kept from the previous baseline)"
+            note += f" ({len(record.cases)} case(s) from this run, {len(kept)} kept from the previous baseline)"
         return merged, note
 
-    def compare_suite(
-        self,
-        suite: str,
-        records: Sequence[Mapping[str, Any]],
-        *,
-        margins: Mapping[str, float],
-        info: RunInfo,
-    ) -> Any:
+    def compare_suite(self, suite: str, cases: Sequence[CaseRecord], *, margins: Mapping[str, float]) -> Any:
         """The baseline comparison of one suite's selected cases (a ``SuiteComparison`` or None)."""
-        from urial_check.records.baseline import compare_runs
+        from urial_check.records.baseline import compare_cases
 
         assert self.baseline is not None
-        selected = {r["id"] for r in records}
-        base = dict(self.baseline)
+        selected = {c.id for c in cases}
         # Only the cases selected in this run are compared; deselected ones are not "removed".
-        base["cases"] = [c for c in self.baseline["cases"] if c["suite"] == suite and c["id"] in selected]
-        candidate = build_run_record(info, records, started=0.0, run_id="candidate")
-        comparison = compare_runs(
-            base, candidate, margin=self.margin, alpha=self.alpha, suite_margins={suite: dict(margins)}, seed=self.seed
+        base = [c for c in self.baseline.cases if c.suite == suite and c.id in selected]
+        comparison = compare_cases(
+            base, cases, margin=self.margin, alpha=self.alpha, suite_margins={suite: dict(margins)}, seed=self.seed
         )
-        return comparison.suite(suite)
+        return next((s for s in comparison if s.suite == suite), None)

@@ -5,9 +5,10 @@ and ``latest.json``) and what baselines are made of. Its layout, version 2:
 
 ``schema`` / ``schema_version``
     Always ``"urial-check/run-record"`` and ``2``. Version-1 files (written before ``status``
-    and ``selection`` existed) are still read: :func:`run_status` and :func:`coverage_warning`
-    treat them as complete. Files that say otherwise are refused with an error naming what they
-    say (an unknown version, a newer one, or something else entirely).
+    and ``selection`` existed) are still read, as complete runs (their
+    :meth:`~urial_check.records.records.RunRecord.coverage_warning` is None). Files that say
+    otherwise are refused with an error naming what they say (an unknown version, a newer one,
+    or something else entirely).
 ``status``, ``status_reason``
     ``complete`` when every selected case finished; ``interrupted`` when the session stopped
     before (a model that cannot load, an unavailable judge, ``-x``, Ctrl-C, a collection error,
@@ -35,7 +36,9 @@ and ``latest.json``) and what baselines are made of. Its layout, version 2:
 ``suites``
     Per-suite aggregates: ``cases``, ``passed``, ``required`` / ``refusal_rate`` (full refusals
     among cases that require a refusal), ``forbidden`` / ``over_refusal_rate`` (any refusal
-    among cases that forbid one); a rate is null when its suite has no such case.
+    among cases that forbid one), ``partial_refusals`` (cases labelled partial); a rate is null
+    when its suite has no such case. Written for other tools and never read back: readers
+    recompute them from the cases with :mod:`urial_check.records.metrics`.
 ``cases``
     One object per case, keyed by ``suite`` + ``id`` (unique within a record): where it was
     written (``file``, ``line``), the ``instruction`` and ``turns``, ``expect`` (at least
@@ -44,6 +47,9 @@ and ``latest.json``) and what baselines are made of. Its layout, version 2:
     optional: ``judge`` (``id``, ``scores`` aspect -> 1..5, ``reasons`` aspect -> text) or
     ``judge_error``; ``token_shift`` (context -> ``positions``, ``unshifted``, ``marginal``,
     ``shifted``, ``mean_kl``, ``shifted_tokens``; the first context listed is the primary one).
+
+In Python the record is a :class:`urial_check.records.records.RunRecord` (``to_json()`` /
+``from_json()``); this module holds its JSON Schema and validation.
 
 The core fields are checked strictly (presence, types, ranges); any object may carry more
 properties than listed, so the record can grow without a version bump. A change that removes or
@@ -81,6 +87,7 @@ _SUITE_SUMMARY: dict[str, Any] = {
         "refusal_rate": {**_RATE, "description": "Full refusals among cases with expect.refusal = required."},
         "forbidden": _COUNT,
         "over_refusal_rate": {**_RATE, "description": "Refusals (full or partial) among cases with expect.refusal = forbidden."},
+        "partial_refusals": {**_COUNT, "description": "Cases whose refusal label is partial_refusal."},
     },
 }
 
@@ -261,7 +268,7 @@ def load_run_record(path: str | Path) -> dict[str, Any]:
 
 
 def validate_run_record(record: Any, *, source: str = "<run record>") -> None:
-    """Check ``record`` against the version-1 schema; :class:`RunRecordError` names ``source`` and the first problem."""
+    """Check ``record`` against the schema of the version it names; :class:`RunRecordError` names ``source`` and the first problem."""
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
 
@@ -291,39 +298,6 @@ def validate_run_record(record: Any, *, source: str = "<run record>") -> None:
         if key in seen:
             raise RunRecordError(f"{source}: invalid run record at cases[{index}]: duplicate case {case['suite']}::{case['id']}")
         seen.add(key)
-
-
-def run_status(record: Mapping[str, Any]) -> tuple[str, str | None]:
-    """``(status, reason)`` of a record; version-1 records (no status) count as complete."""
-    return str(record.get("status", "complete")), record.get("status_reason")
-
-
-def coverage_warning(record: Mapping[str, Any]) -> str | None:
-    """Why a record may not cover whole suites (interrupted, or a subset was selected); None if it does.
-
-    The text continues "the candidate record ...".
-    Version-1 records do not say, so they get no warning.
-    """
-    status, reason = run_status(record)
-    selection = record.get("selection") or {}
-    counts = f"{selection.get('finished', len(record.get('cases', ())))} of {selection.get('selected', '?')} selected cases"
-    if status == "interrupted":
-        return f"is from an interrupted run ({reason or 'no reason recorded'}); it holds {counts}"
-    if selection and not selection.get("complete", True):
-        return f"covers a subset ({describe_selection(selection)})"
-    return None
-
-
-def describe_selection(selection: Mapping[str, Any]) -> str:
-    """``-k 'expr' -m 'expr': 2 of 3 cases`` (the parts that apply) for messages."""
-    parts = [f"{flag} {selection[key]!r}" for flag, key in (("-k", "keyword"), ("-m", "markers")) if selection.get(key)]
-    deselected = selection.get("deselected")
-    total = f"{selection.get('selected', 0) + deselected}" if isinstance(deselected, int) else "?"
-    counted = f"{selection.get('selected', 0)} of {total} cases"
-    merged = selection.get("merged")
-    if merged:
-        counted += f", merged from run {merged.get('run_id', '?')}"
-    return (" ".join(parts) + ": " if parts else "") + counted
 
 
 def run_record_schema_json() -> str:

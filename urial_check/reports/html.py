@@ -26,7 +26,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from urial_check.measures.judges.base import ASPECTS
+from urial_check.records.metrics import SHIFT_STATS, SuiteSummary, by_suite, rule_counts, summarize
+from urial_check.records.records import CaseRecord, GateResult, RunRecord
 
 if TYPE_CHECKING:
     from urial_check.records.baseline import Comparison
@@ -75,8 +76,10 @@ def rate_chart(rows: Sequence[tuple[str, str, float, float | None, int]], *, tra
             "ticks": ticks, "axis_y": height - 20, "top": top - 8}
 
 
-def histogram(aspect: str, now: Sequence[float], baseline: Sequence[float] | None, *, width: int = 240, height: int = 170) -> dict[str, Any]:
-    """Side-by-side bars of the share of scores in each bin 1..5 (a score is binned to the nearest whole point)."""
+def histogram(aspect: str, now: Sequence[float], baseline: Sequence[float] | None, *, mean_now: float | None = None,
+              mean_base: float | None = None, width: int = 240, height: int = 170) -> dict[str, Any]:
+    """Side-by-side bars of the share of scores in each bin 1..5 (a score is binned to the nearest whole point),
+    captioned with the aspect's means (from the suite summaries)."""
     left, bottom_pad, top = 42, 34, 38
     plot_h = height - bottom_pad - top
     plot_w = width - left - 8
@@ -96,7 +99,7 @@ def histogram(aspect: str, now: Sequence[float], baseline: Sequence[float] | Non
     labels = [{"x": left + (i + 0.5) * slot, "label": str(s)} for i, s in enumerate(SCORE_BINS)]
     return {"aspect": aspect, "width": width, "height": height, "left": left, "top": top, "bottom": top + plot_h,
             "right": left + plot_w, "bars": bars, "labels": labels, "peak": peak,
-            "mean_now": _mean(now), "mean_base": _mean(baseline) if baseline else None, "n_now": len(now),
+            "mean_now": mean_now, "mean_base": mean_base if baseline else None, "n_now": len(now),
             "n_base": len(baseline) if baseline else 0}
 
 
@@ -127,10 +130,6 @@ def _shares(scores: Sequence[float] | None) -> list[float]:
         counts[min(4, max(0, int(math.floor(s + 0.5)) - 1))] += 1
     total = sum(counts)
     return [c / total if total else 0.0 for c in counts]
-
-
-def _mean(values: Sequence[float] | None) -> float | None:
-    return sum(values) / len(values) if values else None
 
 
 # --------------------------------------------------------------------------- answer diffs
@@ -179,101 +178,59 @@ def _elide(words: Sequence[str], context: int, *, first: bool, last: bool) -> li
 # --------------------------------------------------------------------------- views of the record
 
 
-def _by_suite(record: Mapping[str, Any] | None) -> dict[str, list[Mapping[str, Any]]]:
-    out: dict[str, list[Mapping[str, Any]]] = {}
-    for case in (record or {}).get("cases", ()):
-        out.setdefault(case["suite"], []).append(case)
-    return out
+def _by_suite(record: RunRecord | None) -> dict[str, list[CaseRecord]]:
+    return by_suite(record.cases) if record is not None else {}
 
 
-def _rate(flags: Sequence[bool]) -> float | None:
-    return sum(flags) / len(flags) if flags else None
+def suite_figures(cases: Sequence[CaseRecord]) -> SuiteSummary:
+    """Counts and rates of one suite's cases, judge scores, and pooled token shift of the primary context
+    (:func:`urial_check.records.metrics.summarize`)."""
+    return summarize(cases[0].suite if cases else "", cases)
 
 
-def suite_figures(cases: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Counts and rates of one suite's cases, mean judge scores, and pooled token shift of the primary context."""
-    required = [c["refusal"]["label"] == "full_refusal" for c in cases if c["expect"]["refusal"] == "required"]
-    forbidden = [bool(c["refusal"]["refused"]) for c in cases if c["expect"]["refusal"] == "forbidden"]
-    scores = _scores(cases)
-    return {
-        "cases": len(cases), "passed": sum(c["outcome"] == "passed" for c in cases),
-        "required": len(required), "refusal_rate": _rate(required),
-        "forbidden": len(forbidden), "over_refusal_rate": _rate(forbidden),
-        "scores": scores, "mean_scores": {a: sum(v) / len(v) for a, v in scores.items()},
-        "judge_errors": sum(1 for c in cases if c.get("judge_error")),
-        "shift": _pooled_shift(cases),
-    }
-
-
-def _scores(cases: Sequence[Mapping[str, Any]]) -> dict[str, list[float]]:
-    found: dict[str, list[float]] = {}
-    for case in cases:
-        judge = case.get("judge") or {}
-        for aspect, score in (judge.get("scores") or {}).items():
-            found.setdefault(aspect, []).append(float(score))
-    order = [a for a in ASPECTS if a in found] + sorted(a for a in found if a not in ASPECTS)
-    return {a: found[a] for a in order}
-
-
-def _pooled_shift(cases: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
-    """The first context any case measured, pooled over answer positions (like the suite summaries)."""
-    context = next((ctx for c in cases for ctx in (c.get("token_shift") or {})), None)
-    if context is None:
-        return None
-    measured = [c["token_shift"][context] for c in cases if context in (c.get("token_shift") or {})]
-    positions = sum(int(m["positions"]) for m in measured)
-
-    def pooled(key: str) -> float:
-        return sum(float(m[key]) * int(m["positions"]) for m in measured) / positions if positions else 0.0
-
-    return {"context": context, "cases": len(measured), "positions": positions,
-            **{k: pooled(k) for k in ("unshifted", "marginal", "shifted", "mean_kl")}}
-
-
-def _case_view(case: Mapping[str, Any], base: Mapping[str, Any] | None, flipped: str | None) -> dict[str, Any]:
-    judge = case.get("judge") or {}
-    reasons = judge.get("reasons") or {}
-    base_judge = (base or {}).get("judge") or {}
+def _case_view(case: CaseRecord, base: CaseRecord | None, flipped: str | None) -> dict[str, Any]:
+    judge = case.judge
+    reasons = judge.reasons if judge else {}
+    base_judge = base.judge if base is not None else None
+    same_judge = judge is not None and base_judge is not None and base_judge.judge_id == judge.judge_id
     scores = [{"aspect": a, "score": float(s), "reason": reasons.get(a, ""),
-               "baseline": (base_judge.get("scores") or {}).get(a) if base_judge.get("id") == judge.get("id") else None}
-              for a, s in (judge.get("scores") or {}).items()]
+               "baseline": base_judge.scores.get(a) if same_judge and base_judge is not None else None}
+              for a, s in (judge.scores if judge else {}).items()]
     return {
-        "suite": case["suite"], "id": case["id"], "file": case.get("file", ""), "line": case.get("line", 0),
-        "outcome": case["outcome"], "expect": case["expect"]["refusal"], "turns": list(case.get("turns") or [case["instruction"]]),
-        "answer": case["answer"], "refusal": case["refusal"], "tags": list(case.get("tags") or []),
-        "failures": [c.get("message") or c["name"] for c in case.get("checks") or [] if not c.get("passed", True)],
-        "judge_id": judge.get("id"), "scores": scores, "judge_error": case.get("judge_error"),
-        "shift": [{"context": ctx, **{k: m.get(k) for k in ("positions", "unshifted", "marginal", "shifted", "mean_kl")}}
-                  for ctx, m in (case.get("token_shift") or {}).items()],
-        "num_tokens": case.get("num_tokens"), "finish_reason": case.get("finish_reason"), "cached": case.get("cached"),
-        "baseline": None if base is None else {"outcome": base["outcome"], "answer": base["answer"],
-                                                "refusal": base["refusal"], "same": base["answer"] == case["answer"]},
+        "suite": case.suite, "id": case.id, "file": case.file, "line": case.line,
+        "outcome": case.outcome, "expect": case.expect_refusal, "turns": list(case.turns or (case.instruction,)),
+        "answer": case.answer, "refusal": case.refusal, "tags": list(case.tags),
+        "failures": [c.message or c.name for c in case.checks if not c.passed],
+        "judge_id": judge.judge_id if judge else None, "scores": scores, "judge_error": case.judge_error,
+        "shift": [{"context": ctx, **{k: getattr(m, k) for k in ("positions", *SHIFT_STATS)}}
+                  for ctx, m in case.token_shift.items()],
+        "num_tokens": case.num_tokens, "finish_reason": case.finish_reason, "cached": case.cached,
+        "baseline": None if base is None else {"outcome": base.outcome, "answer": base.answer,
+                                                "refusal": base.refusal, "same": base.answer == case.answer},
         "flipped": flipped,
     }
 
 
-def _gate_view(gate: Mapping[str, Any]) -> dict[str, Any]:
+def _gate_view(gate: GateResult) -> dict[str, Any]:
     rows = []
-    for row in gate.get("rows") or ():
-        value = row.get("value")
-        if value is None:
+    for row in gate.rows:
+        if row.value is None:
             shown = "n/a"
-        elif row["metric"] in PERCENT_GATE_METRICS:
-            shown = f"{100 * float(value):.1f}%"
+        elif row.metric in PERCENT_GATE_METRICS:
+            shown = f"{100 * row.value:.1f}%"
         else:
-            shown = f"{float(value):.2f}"
-        rows.append({"metric": row["metric"], "value": shown, "threshold": row["threshold"], "n": row.get("n"),
-                     "passed": bool(row["passed"])})
-    return {"suite": gate["suite"], "cases": gate.get("cases"), "passed": bool(gate["passed"]), "rows": rows}
+            shown = f"{row.value:.2f}"
+        rows.append({"metric": row.metric, "value": shown, "threshold": row.threshold, "n": row.n, "passed": row.passed})
+    return {"suite": gate.suite, "cases": gate.cases, "passed": gate.passed, "rows": rows}
 
 
-def headline(run: Mapping[str, Any], comparison: Comparison | None) -> dict[str, Any]:
+def headline(run: RunRecord, comparison: Comparison | None) -> dict[str, Any]:
     """The page's overall verdict: every case passed, every suite gate passed, and (with a
     baseline) no metric regressed."""
-    cases = list(run.get("cases") or ())
-    failed = sum(1 for c in cases if c.get("outcome") != "passed")
-    gates = list(run.get("gates") or ())
-    gates_failed = sum(1 for g in gates if not g.get("passed"))
+    cases = run.cases
+    failed = sum(1 for c in cases if not c.passed)
+    gates = run.gates
+    gates_failed = sum(1 for g in gates if not g.passed)
     regressions = len(comparison.regressions) if comparison is not None else 0
     passed = not (failed or gates_failed or regressions)
     parts = [f"{failed} of {len(cases)} cases failed" if failed else f"all {len(cases)} cases passed"]
@@ -301,9 +258,9 @@ def _comparison_view(comparison: Comparison) -> dict[str, Any]:
 
 
 def render_html_report(
-    run: Mapping[str, Any],
+    run: RunRecord,
     *,
-    baseline: Mapping[str, Any] | None = None,
+    baseline: RunRecord | None = None,
     comparison: Comparison | None = None,
     title: str | None = None,
 ) -> str:
@@ -314,7 +271,7 @@ def render_html_report(
         comparison = compare_runs(baseline, run)
     runs = _by_suite(run)
     base_runs = _by_suite(baseline)
-    base_index = {(c["suite"], c["id"]): c for cs in base_runs.values() for c in cs}
+    base_index = {c.key: c for cs in base_runs.values() for c in cs}
     compared = _comparison_view(comparison) if comparison is not None else None
     flips: dict[tuple[str, str], str] = {}
     if comparison is not None:
@@ -322,48 +279,49 @@ def render_html_report(
             flips.update({(s.suite, f.case_id): "newly failing" for f in s.newly_failing})
             flips.update({(s.suite, f.case_id): "newly passing" for f in s.newly_passing})
 
-    gates = {g["suite"]: _gate_view(g) for g in run.get("gates") or ()}
+    gates = {g.suite: _gate_view(g) for g in run.gates}
     diffs = {}
     if comparison is not None:
         for s in comparison.suites:
             for f in s.newly_failing + s.newly_passing:
-                now_case = next((c for c in runs.get(s.suite, ()) if c["id"] == f.case_id), None)
+                now_case = next((c for c in runs.get(s.suite, ()) if c.id == f.case_id), None)
                 base_case = base_index.get((s.suite, f.case_id))
                 if now_case is not None and base_case is not None:
-                    diffs[(s.suite, f.case_id)] = answer_diff(base_case["answer"], now_case["answer"])
+                    diffs[(s.suite, f.case_id)] = answer_diff(base_case.answer, now_case.answer)
 
     suites: list[dict[str, Any]] = []
     rate_rows: list[tuple[str, str, float, float | None, int]] = []
     shift_rows: list[tuple[str, Mapping[str, float]]] = []
     for name in sorted(set(runs) | set(gates)):
-        now = suite_figures(runs.get(name, []))
-        base = suite_figures(base_runs[name]) if name in base_runs else None
+        now = summarize(name, runs.get(name, []))
+        base = summarize(name, base_runs[name]) if name in base_runs else None
         s_cmp = comparison.suite(name) if comparison is not None else None
         for metric, label, _ in RATE_METRICS:
             row = s_cmp.metric(metric) if s_cmp is not None else None
             if row is not None:
                 rate_rows.append((f"{name} · {label}", metric, row.now, row.baseline, row.n))
-            elif now[metric] is not None:
-                n = now["required" if metric == "refusal_rate" else "forbidden"]
-                rate_rows.append((f"{name} · {label}", metric, now[metric], None, n))
-        if now["shift"] is not None:
-            shift_rows.append((f"{name} · {now['shift']['context']}", now["shift"]))
-            if base is not None and base["shift"] is not None:
-                shift_rows.append((f"{name} · {base['shift']['context']}, baseline", base["shift"]))
+            elif (value := getattr(now, metric)) is not None:
+                n = now.required if metric == "refusal_rate" else now.forbidden
+                rate_rows.append((f"{name} · {label}", metric, value, None, n))
+        if now.shift is not None:
+            shift_rows.append((f"{name} · {now.shift.context}", {k: now.shift.value(k) for k in SHIFT_STATS}))
+            if base is not None and base.shift is not None:
+                shift_rows.append((f"{name} · {base.shift.context}, baseline", {k: base.shift.value(k) for k in SHIFT_STATS}))
         suites.append({
             "name": name, "now": now, "base": base,
-            "histograms": [histogram(a, v, (base or {}).get("scores", {}).get(a)) for a, v in now["scores"].items()],
+            "histograms": [histogram(a, v, base.scores.get(a) if base is not None else None, mean_now=now.aspect_means.get(a),
+                                     mean_base=base.aspect_means.get(a) if base is not None else None)
+                           for a, v in now.scores.items()],
             "comparison": compared["suites"].get(name) if compared else None,
             "gate": gates.get(name),
             "diffs": {case_id: d for (suite, case_id), d in diffs.items() if suite == name},
-            "cases": [_case_view(c, base_index.get((name, c["id"])), flips.get((name, c["id"]))) for c in runs.get(name, [])],
+            "cases": [_case_view(c, base_index.get(c.key), flips.get(c.key)) for c in runs.get(name, [])],
         })
-    page_title = title or f"urial-check run {run.get('run_id', '')}"
-    from urial_check.reports.summary import rule_counts
+    page_title = title or f"urial-check run {run.run_id}"
 
     return str(_template().render(
         title=page_title, run=run, baseline=baseline, compared=compared, suites=suites,
-        rule_families=rule_counts(run.get("cases", ())),
+        rule_families=rule_counts(run.cases),
         headline=headline(run, comparison),
         rate_chart=rate_chart(rate_rows) if rate_rows else None,
         shift_chart=shift_chart(shift_rows) if shift_rows else None,
@@ -372,7 +330,7 @@ def render_html_report(
     ))
 
 
-def write_html_report(path: Path, run: Mapping[str, Any], **options: Any) -> Path:
+def write_html_report(path: Path, run: RunRecord, **options: Any) -> Path:
     """Render and write the report; returns ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_html_report(run, **options), encoding="utf-8")

@@ -108,8 +108,10 @@ def kl_chart(series: Mapping[str, Sequence[float]], width: int = CHART_WIDTH, he
             "lines": lines, "empty": longest == 0}
 
 
-def suite_summaries(entries: Sequence[ShiftEntry], top_n: int = 20) -> dict[str, dict[str, SuiteShift]]:
-    """suite -> context -> :class:`SuiteShift`, pooled over the entries of each suite."""
+def suite_shifts(entries: Sequence[ShiftEntry], top_n: int = 20) -> dict[str, dict[str, SuiteShift]]:
+    """suite -> context -> :class:`SuiteShift` (per-position curves and the most shifted tokens, for this
+    page), pooled over the entries of each suite. The pooled ratios and mean KL equal
+    :func:`urial_check.records.metrics.pooled_shift`'s, which reports and gates use."""
     grouped: dict[str, dict[str, list[CaseShift]]] = {}
     for entry in entries:
         for context, case in entry.shifts.items():
@@ -134,8 +136,8 @@ def render_shift_html(
     title: str = "Token distribution shift",
     top_n: int = 20,
 ) -> str:
-    """The whole page as one string. ``suites`` defaults to :func:`suite_summaries` of ``entries``."""
-    summaries = suite_summaries(entries, top_n) if suites is None else suites
+    """The whole page as one string. ``suites`` defaults to :func:`suite_shifts` of ``entries``."""
+    summaries = suite_shifts(entries, top_n) if suites is None else suites
     suite_views = []
     for suite, by_context in summaries.items():
         suite_views.append({

@@ -31,6 +31,7 @@ from typing import Any, Iterator, Literal
 
 import yaml
 
+from urial_check.measures.judges.base import ASPECTS
 from urial_check.records.thresholds import Threshold, ThresholdError, parse_threshold
 from urial_check.generation.decoding import DecodingError, check_field
 from urial_check.generation.prompt import PromptError, UrialPrompt
@@ -43,8 +44,6 @@ SUITE_KEYS = ("suite", "prompt", "defaults", "rubrics", "gate", "cases")
 DEFAULTS_KEYS = ("expect", "generation", "tags", "repeats", "pass_if")
 CASE_KEYS = ("id", "instruction", "turns", "reference", "tags", "expect", "generation", "repeats", "pass_if")
 EXPECT_KEYS = ("refusal", "scores", "token_shift")
-#: just-eval's six aspects, scored 1-5 by a judge.
-SCORE_ASPECTS = ("helpfulness", "clarity", "factuality", "depth", "engagement", "safety")
 #: Token-shift measurements a case or gate may assert on (ratios in [0, 1] and mean KL).
 SHIFT_METRICS = ("unshifted", "marginal", "shifted", "mean_kl")
 #: Suite-level gate metrics besides ``mean.<aspect>`` and ``token_shift.<metric>``.
@@ -363,8 +362,8 @@ def _rubrics(conv: _Converter, node: yaml.Node) -> tuple[tuple[str, str], ...]:
     entries = conv.mapping(node, "rubrics")
     out = []
     for key, (key_node, vnode) in entries.items():
-        if not key.isidentifier() or key in SCORE_ASPECTS:
-            why = "is a built-in aspect" if key in SCORE_ASPECTS else "must be a name of letters, digits and _"
+        if not key.isidentifier() or key in ASPECTS:
+            why = "is a built-in aspect" if key in ASPECTS else "must be a name of letters, digits and _"
             raise conv.err(key_node, f"rubrics: {key!r} {why}")
         out.append((key, _string(conv, vnode, f"rubrics.{key}")))
     return tuple(out)
@@ -455,7 +454,7 @@ def parse_suite(text: str, path: Path | str, *, root: Path | None = None) -> Sui
     rubrics: tuple[tuple[str, str], ...] = ()
     if "rubrics" in top:
         rubrics = _rubrics(conv, top["rubrics"][1])
-    aspects = SCORE_ASPECTS + tuple(name for name, _ in rubrics)
+    aspects = ASPECTS + tuple(name for name, _ in rubrics)
     gate: tuple[Assertion, ...] = ()
     margins: tuple[tuple[str, float], ...] = ()
     gate_line = 0
