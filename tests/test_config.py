@@ -238,3 +238,16 @@ def test_a_notebook_session_equals_the_pytest_one(pytester: pytest.Pytester, tin
 def test_option_names_match_the_plugins_options(pytester: pytest.Pytester) -> None:
     options = vars(pytester.parseconfig().option)
     assert {name for name in options if name.startswith("urial_")} == {f"urial_{name}" for name in OPTION_NAMES}
+
+
+def test_the_readme_notebook_example_runs(here: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Using the core from Python"):]
+    block = re.search(r"```python\n(.*?)```", section, re.S)
+    assert block is not None
+    code = block.group(1).replace('"max_new_tokens": 64', '"max_new_tokens": 4')
+    assert '"path/to/model"' in code
+    exec(compile(code.replace('"path/to/model"', repr(str(tiny_model))), "README.md", "exec"), {})
+    assert capsys.readouterr().out.strip()
