@@ -5,6 +5,7 @@ The public API is plain Python and imports neither pytest nor torch: the heavy p
 
 from __future__ import annotations
 
+from urial_check.config import ConfigError, RunConfig, build_session
 from urial_check.records.baseline import Comparison, compare_runs
 from urial_check.records.thresholds import Threshold, ThresholdError, parse_threshold
 from urial_check.generation.decoding import Decoding
@@ -29,6 +30,7 @@ __all__ = [
     "CaseRecord",
     "CaseShift",
     "Comparison",
+    "ConfigError",
     "Decoding",
     "Expect",
     "Judge",
@@ -39,6 +41,7 @@ __all__ = [
     "RefusalLabel",
     "RefusalVerdict",
     "RunRecord",
+    "RunConfig",
     "RunRecordError",
     "SessionSettings",
     "ShiftMetrics",
@@ -52,6 +55,7 @@ __all__ = [
     "UrialSession",
     "__version__",
     "aggregate",
+    "build_session",
     "compare_runs",
     "cut_answer",
     "detect_refusal",

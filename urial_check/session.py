@@ -21,6 +21,7 @@ from urial_check.generation.prompt import STOP_STRINGS, UrialPrompt, cut_answer
 from urial_check.suites.loader import Case
 
 if TYPE_CHECKING:
+    from urial_check.config import RunConfig
     from urial_check.measures.detectors.base import DetectorError, RefusalDetector
     from urial_check.measures.refusal import RefusalVerdict
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class SessionSettings:
-    """Everything a run needs besides the cases. Built from pytest options by the plugin."""
+    """Prompt, decoding overrides, windows and progress of a run (part of :class:`~urial_check.config.RunConfig`)."""
 
     prompt_path: Path | None = None
     #: Decoding settings from the command line; they override suites and cases.
@@ -152,8 +153,11 @@ class UrialSession:
         cache: Any = None,
         progress_guard: Callable[[], ContextManager[Any]] = contextlib.nullcontext,
         detector: DetectorSpec = None,
+        config: RunConfig | None = None,
     ) -> None:
         self.settings = settings
+        #: The run's configuration when the session was built from one (:func:`urial_check.config.build_session`).
+        self.config = config
         self._backend_factory = backend_factory
         self._backend: Backend | None = None
         self.checks = tuple(checks)

@@ -7,18 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generator, Iterator
 
 import pytest
-import yaml
 
-from urial_check.generation.backends.base import BackendError
-from urial_check.generation.backends.loading import resolve_model
-from urial_check.generation.backends.transformers_backend import ModelSettings
+from urial_check.config import OPTION_NAMES, ConfigError, RunConfig, build_session, open_baseline
 from urial_check.records.baseline_gate import BaselineGate
 from urial_check.pytest_plugin.items import (
     BASELINE_MARKER,
@@ -33,11 +29,8 @@ from urial_check.pytest_plugin.items import (
     is_case_nodeid,
     is_suite_file,
 )
-from urial_check.generation.decoding import DecodingError, check_field
-from urial_check.generation.prompt import PromptError, UrialPrompt
 from urial_check.records.records import CaseRecord, GateResult, ModelInfo, RunRecord, Selection
 from urial_check.reports.summary import (
-    check_writable,
     judge_errors_text,
     new_run_id,
     prune_run_records,
@@ -49,25 +42,24 @@ from urial_check.reports.summary import (
     write_run_record,
     write_shift_artifacts,
 )
-from urial_check.suites.checks import DEFAULT_CHECKS
-from urial_check.measures.detectors import DetectorSettings
 from urial_check.session import SessionSettings, UrialSession
-from urial_check.measures.judges.measure import JudgeMeasurer, JudgeSettings, ScoresCheck, probe_judge
-from urial_check.measures.shift_measure import CONTEXT_CHOICES, TokenShiftCheck, TokenShiftMeasurer
+from urial_check.measures.judges.measure import JudgeMeasurer, JudgeSettings, probe_judge
+from urial_check.measures.shift_measure import CONTEXT_CHOICES
 from urial_check.suites.loader import Case
 
 
 @dataclass
 class RunState:
-    """Per-run state kept in ``config.stash``: validated settings, the selected cases, the session."""
+    """Per-run state kept in ``config.stash``: the validated options, the selected cases, the session."""
 
-    settings: SessionSettings
-    model: ModelSettings
-    cache_mode: str = "rw"
-    detector: DetectorSettings = field(default_factory=DetectorSettings)
+    run_config: RunConfig
     baseline: BaselineGate | None = None
     planned: list[Case] = field(default_factory=list)
     session: UrialSession | None = None
+
+    @property
+    def settings(self) -> SessionSettings:
+        return self.run_config.session
 
 
 STATE = pytest.StashKey[RunState]()
@@ -155,11 +147,20 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{CASE_MARKER}: a urial-check suite case")
     config.addinivalue_line("markers", f"{GATE_MARKER}: a urial-check suite gate")
     config.addinivalue_line("markers", f"{BASELINE_MARKER}: a urial-check baseline comparison")
-    # Options are validated now: bad ones are usage errors before collection or any model load.
-    _keep_runs(config)
-    config.stash[STATE] = RunState(settings=_session_settings(config), model=_model_settings(config),
-                                   cache_mode=_cache_mode(config), detector=_detector_settings(config),
-                                   baseline=_baseline_gate(config))
+    # Options are validated now, once: bad ones are usage errors before collection or any model load.
+    stop_early = config.getoption("exitfirst", False) or (config.getoption("maxfail", 0) or 0) > 0
+    try:
+        run_config = RunConfig.from_options(
+            _raw_options(config),
+            invocation_dir=Path(config.invocation_params.dir),
+            root_dir=config.rootpath,
+            windowed=bool(stop_early) or hasattr(config, "workerinput"),
+            progress=config.getoption("verbose", 0) >= 0,
+        )
+        baseline = open_baseline(run_config)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[STATE] = RunState(run_config, baseline=baseline)
     config.pluginmanager.register(RunRecorder(config), "urial-check-recorder")
 
 
@@ -192,42 +193,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 @pytest.fixture(scope="session")
 def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
     """The run's :class:`UrialSession`: model (loaded lazily, once), prompts and answers."""
-    config = request.config
-    state = config.stash[STATE]
-    from urial_check.generation.backends.transformers_backend import TransformersBackend
-
-    model_settings = state.model
-    cache = _open_cache(config, model_settings.cache_dir or _cache_dir(config), state.cache_mode)
-    memo = None
-    if cache is not None:  # --urial-rehash: compute every file's digest anew (and remember it)
-        rehash = config.getoption("urial_rehash") or config.getini("urial_rehash")
-        memo = functools.partial(cache.remember_fingerprint, refresh=True) if rehash else cache.remember_fingerprint
-    aligned = config.getoption("urial_aligned_model")
-    measurers: list[Any] = []
-    primary = None
-    if aligned:
-        template = config.getoption("urial_chat_template")
-        shift = TokenShiftMeasurer(
-            aligned,
-            CONTEXT_CHOICES[config.getoption("urial_shift_context")],
-            batch_size=model_settings.batch_size or 8,
-            chat_template=Path(template).read_text(encoding="utf-8") if template else None,
-            sequential=config.getoption("urial_shift_sequential"),
-        )
-        measurers.append(shift)
-        primary = shift.primary_context
-    judge_settings = _judge_settings(config)
-    if judge_settings is not None:
-        measurers.insert(0, JudgeMeasurer(judge_settings))
-    session = UrialSession(
-        state.settings,
-        lambda: TransformersBackend(model_settings, fingerprint_memo=memo),
-        cache=cache,
-        checks=DEFAULT_CHECKS + (ScoresCheck(), TokenShiftCheck(primary)),
-        measurers=measurers,
-        progress_guard=_uncaptured(config),
-        detector=_detector_factory(state.detector, memo),
-    )
+    state = request.config.stash[STATE]
+    session = build_session(state.run_config, progress_guard=_uncaptured(request.config))
     session.plan(state.planned)
     state.session = session
     try:
@@ -449,96 +416,32 @@ class RunRecorder:
                 terminalreporter.write_line(line)
 
 
+#: Options that have an ini key ``urial_<name>``: the option wins, else the ini value.
+_INI_OPTIONS = frozenset({
+    "model", "report_dir", "keep_runs", "cache", "rehash", "judge", "judge_model", "judge_url", "judge_key_env",
+    "refusal_detector", "refusal_model", "refusal_url", "refusal_label_map", "refusal_template", "refusal_answer_after",
+})
+
+
+def _raw_options(config: pytest.Config) -> dict[str, Any]:
+    """Every urial option's raw value, the command line's or else the ini file's (validated by RunConfig)."""
+    raw: dict[str, Any] = {}
+    for name in OPTION_NAMES:
+        value = config.getoption(f"urial_{name}")
+        if name in _INI_OPTIONS and (value is None if name == "keep_runs" else not value):
+            value = config.getini(f"urial_{name}")  # --urial-keep-runs 0 is a value, not 'not given'
+        raw[name] = value
+    return raw
+
+
 def _configured_model_id(config: pytest.Config) -> str:
     """The model id a record names when no case finished (nothing told us the loaded model's)."""
-    from urial_check.generation.backends.loading import DEFAULT_MODEL_ID
-
-    spec = config.getoption("urial_model") or config.getini("urial_model") or None
-    try:
-        return resolve_model(spec).model_id
-    except BackendError:
-        return spec or DEFAULT_MODEL_ID
+    return config.stash[STATE].run_config.model_id
 
 
 def _keep_runs(config: pytest.Config) -> int:
     """``--urial-keep-runs`` / ``urial_keep_runs``: how many run records to keep (0: all)."""
-    given = config.getoption("urial_keep_runs")
-    raw = given if given is not None else config.getini("urial_keep_runs")
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise pytest.UsageError(f"urial_keep_runs = {raw}: expected a whole number") from None
-    if value < 0:
-        raise pytest.UsageError(f"--urial-keep-runs must be 0 (keep every run) or more, got {value}")
-    return value
-
-
-def _baseline_gate(config: pytest.Config) -> BaselineGate | None:
-    """Load and validate ``--urial-baseline`` now, before collection (a bad file is a usage error)."""
-    from urial_check.records.run_record import RunRecordError
-
-    given = config.getoption("urial_baseline")
-    if not given:
-        if config.getoption("urial_update_baseline"):
-            raise pytest.UsageError("--urial-update-baseline needs --urial-baseline PATH")
-        return None
-    margin, alpha = config.getoption("urial_margin"), config.getoption("urial_alpha")
-    if not margin >= 0:
-        raise pytest.UsageError(f"--urial-margin must be >= 0, got {margin}")
-    if not 0 < alpha < 1:
-        raise pytest.UsageError(f"--urial-alpha must be between 0 and 1, got {alpha}")
-    path = Path(given).expanduser()
-    path = path if path.is_absolute() else Path(config.invocation_params.dir) / path
-    try:
-        gate = BaselineGate.open(path, update=config.getoption("urial_update_baseline"), margin=margin, alpha=alpha)
-    except RunRecordError as exc:
-        raise pytest.UsageError(f"--urial-baseline: {exc}") from None
-    if gate.will_write:
-        try:
-            check_writable(path)
-        except OSError as exc:
-            raise pytest.UsageError(f"--urial-baseline {given}: cannot write {path}: {exc.strerror or exc}") from None
-    return gate
-
-
-def _cache_dir(config: pytest.Config) -> Path:
-    from urial_check.generation.cache import default_cache_dir
-
-    given = config.getoption("urial_cache_dir")
-    return Path(given).expanduser().resolve() if given else default_cache_dir()
-
-
-def _cache_mode(config: pytest.Config) -> str:
-    mode = config.getoption("urial_cache") or config.getini("urial_cache") or "rw"
-    if mode not in ("rw", "ro", "off"):
-        raise pytest.UsageError(f"urial_cache = {mode}: expected rw, ro or off")
-    return str(mode)
-
-
-def _open_cache(config: pytest.Config, directory: Path, mode: str) -> Any:
-    """The session's result cache (None when off); ``--urial-cache-clear`` empties it first."""
-    from urial_check.generation.cache import ResultCache
-
-    if config.getoption("urial_cache_clear"):
-        with ResultCache(directory, "rw") as clearing:
-            clearing.clear()
-    return None if mode == "off" else ResultCache(directory, "ro" if mode == "ro" else "rw")
-
-
-def _model_settings(config: pytest.Config) -> ModelSettings:
-    """Model, device, dtype and batch size from options and ini, checked now (a bad one is a usage error)."""
-    settings = ModelSettings(
-        model=config.getoption("urial_model") or config.getini("urial_model") or None,
-        device=config.getoption("urial_device") or "auto",
-        dtype=config.getoption("urial_dtype") or "auto",
-        batch_size=config.getoption("urial_batch_size"),
-        cache_dir=_cache_dir(config),
-    )
-    try:
-        settings.validate()
-    except BackendError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    return settings
+    return config.stash[STATE].run_config.reports.keep_runs
 
 
 def _uncaptured(config: pytest.Config) -> Any:
@@ -550,70 +453,7 @@ def _uncaptured(config: pytest.Config) -> Any:
 
 
 def _judge_settings(config: pytest.Config) -> JudgeSettings | None:
-    kind = config.getoption("urial_judge") or config.getini("urial_judge") or "heuristic"
-    if kind == "off":
-        return None
-    if kind not in ("heuristic", "openai", "hf"):
-        raise pytest.UsageError(f"urial_judge = {kind}: expected heuristic, openai, hf or off")
-    model = config.getoption("urial_judge_model") or config.getini("urial_judge_model") or None
-    url = config.getoption("urial_judge_url") or config.getini("urial_judge_url") or None
-    if kind in ("openai", "hf") and not model:
-        raise pytest.UsageError(f"--urial-judge {kind} needs --urial-judge-model")
-    if kind == "openai" and not url:
-        raise pytest.UsageError("--urial-judge openai needs --urial-judge-url (an OpenAI-compatible base URL)")
-    key_env = config.getoption("urial_judge_key_env") or config.getini("urial_judge_key_env") or "OPENAI_API_KEY"
-    return JudgeSettings(kind=kind, model=model, base_url=url, api_key_env=key_env)
-
-
-def _detector_settings(config: pytest.Config) -> DetectorSettings:
-    """``--urial-refusal-detector`` and its options, validated now (bad ones are usage errors)."""
-    from urial_check.generation.backends.base import BackendError
-    from urial_check.measures.detectors import DetectorConfigError, parse_label_map
-
-    def option(name: str) -> Any:
-        return config.getoption(f"urial_refusal_{name}") or config.getini(f"urial_refusal_{name}") or None
-
-    kind = option("detector") or "rules"
-    if kind not in ("rules", "openai", "hf"):
-        raise pytest.UsageError(f"urial_refusal_detector = {kind}: expected rules, openai or hf")
-    model, template = option("model"), option("template")
-    label_map: dict[str, str] = {}
-    if option("label_map"):
-        try:
-            label_map = parse_label_map(option("label_map"))
-        except DetectorConfigError as exc:
-            raise pytest.UsageError(f"--urial-refusal-label-map: {exc}") from None
-    if template and not Path(template).is_file():
-        raise pytest.UsageError(f"--urial-refusal-template {template}: no such file")
-    if kind in ("openai", "hf") and not model:
-        raise pytest.UsageError(f"--urial-refusal-detector {kind} needs --urial-refusal-model")
-    url = option("url") or config.getoption("urial_judge_url") or config.getini("urial_judge_url") or None
-    if kind == "openai" and not url:
-        raise pytest.UsageError("--urial-refusal-detector openai needs --urial-refusal-url (or --urial-judge-url)")
-    if kind == "hf":
-        try:
-            resolve_model(model)
-        except BackendError as exc:
-            raise pytest.UsageError(str(exc).replace("--urial-model", "--urial-refusal-model")) from None
-    return DetectorSettings(
-        kind=kind,
-        model=model,
-        base_url=url,
-        api_key_env=config.getoption("urial_judge_key_env") or config.getini("urial_judge_key_env") or "OPENAI_API_KEY",
-        label_map=tuple(sorted(label_map.items())),
-        template=Path(template).resolve() if template else None,
-        answer_after=option("answer_after"),
-        device=config.getoption("urial_device") or "auto",
-        dtype=config.getoption("urial_dtype") or "auto",
-        batch_size=config.getoption("urial_batch_size") or 16,
-    )
-
-
-def _detector_factory(settings: DetectorSettings, memo: Any) -> Any:
-    """Builds the session's refusal detector on first use (an hf model loads only when answers need verdicts)."""
-    from urial_check.measures.detectors import build_detector
-
-    return lambda: build_detector(settings, fingerprint_memo=memo)
+    return config.stash[STATE].run_config.judge
 
 
 def _probe_judge(config: pytest.Config) -> None:
@@ -629,55 +469,4 @@ def _probe_judge(config: pytest.Config) -> None:
 
 
 def _report_dir(config: pytest.Config) -> Path:
-    value = config.getoption("urial_report_dir") or config.getini("urial_report_dir")
-    path = Path(value)
-    return path if path.is_absolute() else config.rootpath / path
-
-
-def _session_settings(config: pytest.Config) -> SessionSettings:
-    """Build and validate the session settings from options; bad values are usage errors."""
-    overrides: dict[str, Any] = {}
-    for item in config.getoption("urial_generation") or []:
-        key, sep, raw = item.partition("=")
-        if not sep:
-            raise pytest.UsageError(f"--urial-generation {item!r}: expected KEY=VALUE")
-        try:
-            value = yaml.safe_load(raw)
-            check_field(key.strip(), value)
-        except (DecodingError, yaml.YAMLError) as exc:
-            raise pytest.UsageError(f"--urial-generation {item!r}: {exc}") from None
-        overrides[key.strip()] = value
-    max_new = config.getoption("urial_max_new_tokens")
-    if max_new is not None:
-        try:
-            check_field("max_new_tokens", max_new)
-        except DecodingError as exc:
-            raise pytest.UsageError(f"--urial-max-new-tokens: {exc}") from None
-        overrides["max_new_tokens"] = max_new
-    prompt = config.getoption("urial_prompt")
-    prompt_path = None
-    if prompt:
-        prompt_path = Path(prompt).expanduser().resolve()
-        try:
-            UrialPrompt.from_file(prompt_path)
-        except PromptError as exc:
-            raise pytest.UsageError(f"--urial-prompt: {exc}") from None
-    batch = config.getoption("urial_batch_size")
-    aligned = config.getoption("urial_aligned_model")
-    if aligned:
-        try:
-            resolve_model(aligned)
-        except BackendError as exc:
-            raise pytest.UsageError(str(exc).replace("--urial-model", "--urial-aligned-model")) from None
-    template = config.getoption("urial_chat_template")
-    if template and not Path(template).is_file():
-        raise pytest.UsageError(f"--urial-chat-template {template}: no such file")
-    _judge_settings(config)
-    stop_early = config.getoption("exitfirst", False) or (config.getoption("maxfail", 0) or 0) > 0
-    window = (batch or 16) if stop_early or hasattr(config, "workerinput") else None
-    return SessionSettings(
-        prompt_path=prompt_path,
-        decoding_overrides=tuple(sorted(overrides.items())),
-        window=window,
-        progress=config.getoption("verbose", 0) >= 0,
-    )
+    return config.stash[STATE].run_config.reports.directory

@@ -10,6 +10,7 @@ from typing import Any, Callable, Sequence
 
 from urial_check.generation.backends.base import BackendError, GenerationRequest, GenerationResult, ResultCallback
 from urial_check.generation.backends.loading import (
+    ModelSource,
     check_device,
     check_dtype,
     check_finite_logits,
@@ -31,14 +32,16 @@ class ModelSettings:
     batch_size: int | None = None
     cache_dir: Path | None = None
 
-    def validate(self) -> None:
-        """Raise a one-line :class:`BackendError` for a setting that cannot work (before any load)."""
+    def validate(self) -> ModelSource | None:
+        """Raise a one-line :class:`BackendError` for a setting that cannot work (before any load).
+
+        Returns the resolved model when one was named (None for the default model).
+        """
         check_device(self.device)
         check_dtype(self.dtype)
         if self.batch_size is not None and self.batch_size < 1:
             raise BackendError("--urial-batch-size must be a positive integer")
-        if self.model:
-            resolve_model(self.model)
+        return resolve_model(self.model) if self.model else None
 
 
 class TransformersBackend:
@@ -49,9 +52,11 @@ class TransformersBackend:
         settings: ModelSettings,
         *,
         fingerprint_memo: Callable[[Path, Callable[[], str]], str] | None = None,
+        source: ModelSource | None = None,
     ) -> None:
         self.settings = settings
-        self.source = resolve_model(settings.model)
+        #: ``source``: the model already resolved from ``settings.model`` (see ``RunConfig``).
+        self.source = source if source is not None else resolve_model(settings.model)
         self.model_id = self.source.model_id
         self._fingerprint_memo = fingerprint_memo
         self._prefix_store: Any = None

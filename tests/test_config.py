@@ -1,0 +1,253 @@
+"""RunConfig: raw options validated once (one-line errors naming the option), and build_session,
+which builds the same session for a notebook as the plugin's ``urial_session`` fixture."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import urial_check.config as config_module
+import urial_check.generation.backends.transformers_backend as backend_module
+from urial_check import RunConfig, build_session
+from urial_check.config import OPTION_NAMES, ConfigError, open_baseline
+from urial_check.generation.backends.loading import DEFAULT_MODEL_ID
+from urial_check.generation.backends.transformers_backend import ModelSettings
+from urial_check.measures.judges.measure import JudgeMeasurer
+from urial_check.measures.shift_measure import TokenShiftMeasurer
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh current folder with a prompt, a chat template and a file that blocks a folder."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "prompt.txt").write_text("# Instruction\n\nBe brief.\n")
+    (tmp_path / "chat.j2").write_text("{{ messages }}")
+    (tmp_path / "blocker").write_text("not a folder")
+    return tmp_path
+
+
+BAD_OPTIONS = [
+    # (options, the option the message names, the message)
+    ({"keep_runs": "many"}, "urial_keep_runs", "urial_keep_runs = many: expected a whole number"),
+    ({"keep_runs": -1}, "--urial-keep-runs", "--urial-keep-runs must be 0 (keep every run) or more, got -1"),
+    ({"generation": ["top_p"]}, "--urial-generation", "--urial-generation 'top_p': expected KEY=VALUE"),
+    ({"generation": ["top_p=7"]}, "--urial-generation", "--urial-generation 'top_p=7': generation.top_p must be a number in (0, 1]*"),
+    ({"generation": {"temperature": -1}}, "--urial-generation", "--urial-generation 'temperature=-1': generation.temperature*"),
+    ({"max_new_tokens": 0}, "--urial-max-new-tokens", "--urial-max-new-tokens: generation.max_new_tokens must be an integer*"),
+    ({"max_new_tokens": "lots"}, "--urial-max-new-tokens", "--urial-max-new-tokens lots: expected a whole number"),
+    ({"prompt": "missing.txt"}, "--urial-prompt", "--urial-prompt: *missing.txt: cannot read prompt file*"),
+    ({"shift_context": "neither"}, "--urial-shift-context", "--urial-shift-context neither: expected both, urial, zero_shot"),
+    ({"aligned_model": "./nope"}, "--urial-aligned-model", "--urial-aligned-model ./nope: no such file or folder*"),
+    ({"chat_template": "missing.j2"}, "--urial-chat-template", "--urial-chat-template missing.j2: no such file"),
+    ({"shift_sequential": "maybe"}, "--urial-shift-sequential", "--urial-shift-sequential maybe: expected true or false"),
+    ({"judge": "oracle"}, "urial_judge", "urial_judge = oracle: expected heuristic, openai, hf or off"),
+    ({"judge": "openai"}, "--urial-judge-model", "--urial-judge openai needs --urial-judge-model"),
+    ({"judge": "openai", "judge_model": "m"}, "--urial-judge-url",
+     "--urial-judge openai needs --urial-judge-url (an OpenAI-compatible base URL)"),
+    ({"judge": "hf"}, "--urial-judge-model", "--urial-judge hf needs --urial-judge-model"),
+    ({"device": "gpu"}, "--urial-device", "--urial-device gpu: expected auto, cpu, cuda, cuda:N or mps"),
+    ({"dtype": "nonsense"}, "--urial-dtype", "--urial-dtype nonsense: expected auto, float32, bfloat16 or float16"),
+    ({"batch_size": 0}, "--urial-batch-size", "--urial-batch-size must be a positive integer"),
+    ({"batch_size": "two"}, "--urial-batch-size", "--urial-batch-size two: expected a whole number"),
+    ({"model": "nowhere/model-folder"}, "--urial-model", "--urial-model nowhere/model-folder: no such file or folder*"),
+    ({"cache": "sometimes"}, "urial_cache", "urial_cache = sometimes: expected rw, ro or off"),
+    ({"rehash": "often"}, "--urial-rehash", "--urial-rehash often: expected true or false"),
+    ({"refusal_detector": "regex"}, "urial_refusal_detector", "urial_refusal_detector = regex: expected rules, openai or hf"),
+    ({"refusal_detector": "openai"}, "--urial-refusal-model", "--urial-refusal-detector openai needs --urial-refusal-model"),
+    ({"refusal_detector": "openai", "refusal_model": "m"}, "--urial-refusal-url",
+     "--urial-refusal-detector openai needs --urial-refusal-url (or --urial-judge-url)"),
+    ({"refusal_detector": "hf", "refusal_model": "nowhere/at/all"}, "--urial-refusal-model",
+     "--urial-refusal-model nowhere/at/all: no such file or folder*"),
+    ({"refusal_label_map": "REJECTION"}, "--urial-refusal-label-map",
+     "--urial-refusal-label-map: label map entry 'REJECTION': expected MODEL_LABEL=OUR_LABEL"),
+    ({"refusal_template": "missing.txt"}, "--urial-refusal-template", "--urial-refusal-template missing.txt: no such file"),
+    ({"update_baseline": True}, "--urial-update-baseline", "--urial-update-baseline needs --urial-baseline PATH"),
+    ({"baseline": "b.json", "margin": -1}, "--urial-margin", "--urial-margin must be >= 0, got -1.0"),
+    ({"baseline": "b.json", "margin": "wide"}, "--urial-margin", "--urial-margin wide: expected a number"),
+    ({"baseline": "b.json", "alpha": 1}, "--urial-alpha", "--urial-alpha must be between 0 and 1, got 1.0"),
+    ({"baseline": "blocker/b.json"}, "--urial-baseline", "--urial-baseline blocker/b.json: cannot write *blocker/b.json: *"),
+    ({"modle": "x"}, "'modle'", "unknown urial-check option 'modle'; known: model, device, *"),
+]
+
+
+@pytest.mark.parametrize(("options", "named", "message"), BAD_OPTIONS, ids=[m.split(":")[0][:40] for _, _, m in BAD_OPTIONS])
+def test_a_bad_option_is_one_line_that_names_it(here: Path, options: dict[str, Any], named: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        RunConfig.from_options(options)
+    text = str(caught.value)
+    assert fnmatch.fnmatchcase(text, message), text
+    assert named in text and "\n" not in text
+
+
+def test_a_bad_baseline_file_is_a_config_error_naming_the_option(here: Path) -> None:
+    (here / "b.json").write_text('{"schema": "something-else"}')
+    config = RunConfig.from_options({"baseline": "b.json"})  # the file exists: nothing to write
+    with pytest.raises(ConfigError, match=r"^--urial-baseline: .*b\.json"):
+        open_baseline(config)
+    update = RunConfig.from_options({"baseline": "b.json", "update_baseline": True})
+    gate = open_baseline(update)  # updating replaces an unreadable file
+    assert gate is not None and gate.will_write and gate.unreadable
+    assert open_baseline(RunConfig.from_options({})) is None
+
+
+def test_ini_strings_and_python_values_give_one_config(here: Path) -> None:
+    as_text = RunConfig.from_options({
+        "batch_size": "4", "max_new_tokens": "12", "generation": ["do_sample=true", "seed=3"], "keep_runs": "5",
+        "rehash": "true", "cache_clear": "false", "margin": "0.1", "alpha": "0.01", "baseline": "b.json",
+        "shift_sequential": "no", "judge": "", "refusal_label_map": "REJECTION=full_refusal",
+    })
+    as_values = RunConfig.from_options({
+        "batch_size": 4, "max_new_tokens": 12, "generation": {"seed": 3, "do_sample": True}, "keep_runs": 5,
+        "rehash": True, "margin": 0.1, "alpha": 0.01, "baseline": here / "b.json", "judge": None,
+        "refusal_label_map": "REJECTION=full_refusal",
+    })
+    assert as_text == as_values
+    assert as_text.session.decoding_overrides == (("do_sample", True), ("max_new_tokens", 12), ("seed", 3))
+    assert as_text.detector.batch_size == 4 and as_text.reports.keep_runs == 5 and as_text.cache.rehash
+
+
+def test_defaults_and_where_relative_paths_point(here: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    root, invoked = tmp_path_factory.mktemp("root"), tmp_path_factory.mktemp("invoked")
+    config = RunConfig.from_options({"baseline": "b.json", "prompt": "prompt.txt", "cache_dir": "cache",
+                                     "refusal_template": "chat.j2"}, invocation_dir=invoked, root_dir=root)
+    assert config.reports.directory == root / "reports" and config.reports.keep_runs == 20
+    assert config.baseline is not None and config.baseline.path == invoked / "b.json"
+    assert config.session.prompt_path == here / "prompt.txt"
+    assert config.cache.directory == config.model.cache_dir == here / "cache"
+    assert config.detector.template == here / "chat.j2"
+    default = RunConfig.from_options({})
+    assert default.judge is not None and default.judge.kind == "heuristic" and default.detector.kind == "rules"
+    assert default.shift is None and default.baseline is None and default.cache.mode == "rw"
+    assert default.session.window is None and default.session.progress
+    assert RunConfig.from_options({"batch_size": 3}, windowed=True).session.window == 3
+    assert RunConfig.from_options({}, windowed=True, progress=False).session == type(default.session)(window=16, progress=False)
+    assert default.model_source is not None and default.model_id == DEFAULT_MODEL_ID  # the embedded model
+    assert RunConfig(model=ModelSettings(model="some/model")).model_id == "some/model"  # not resolved: as given
+
+
+def test_the_model_is_resolved_once(here: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str | None] = []
+    real = config_module.resolve_model
+
+    def counting(spec: str | None) -> Any:
+        seen.append(spec)
+        return real(spec)
+
+    for module in (config_module, backend_module):
+        monkeypatch.setattr(module, "resolve_model", counting)
+    monkeypatch.setattr("urial_check.generation.backends.loading.resolve_model", counting)
+    config = RunConfig.from_options({"model": str(tiny_model), "cache": "off"})
+    session = build_session(config)
+    try:
+        backend = session.backend
+        assert isinstance(backend, backend_module.TransformersBackend) and backend.source is config.model_source
+        assert backend.model_id == config.model_id == str(tiny_model)
+    finally:
+        session.close()
+    assert seen == [str(tiny_model)]
+
+
+def test_build_session_wires_what_the_config_names(here: Path, tiny_model: Path) -> None:
+    config = RunConfig.from_options({"model": str(tiny_model), "aligned_model": str(tiny_model), "shift_context": "urial",
+                                     "chat_template": "chat.j2", "batch_size": 2, "cache": "ro", "cache_dir": "c"})
+    session = build_session(config)
+    try:
+        judge, shift = session.measurers
+        assert isinstance(judge, JudgeMeasurer) and judge.settings == config.judge
+        assert isinstance(shift, TokenShiftMeasurer) and shift.contexts == ("urial",) and shift.batch_size == 2
+        assert shift.chat_template == "{{ messages }}" and session.primary_shift_context == "urial"
+        assert session.cache is not None and session.cache.mode == "ro" and session.cache.directory == here / "c"
+        assert session.config is config and session.settings is config.session
+    finally:
+        session.close()
+    off = build_session(RunConfig.from_options({"model": str(tiny_model), "judge": "off", "cache": "off"}))
+    assert off.measurers == () and off.cache is None and off.primary_shift_context is None
+    off.close()
+
+
+def test_cache_clear_empties_the_cache_when_the_session_is_built(here: Path, tiny_model: Path) -> None:
+    first = build_session(RunConfig.from_options({"model": str(tiny_model), "cache_dir": "c"}))
+    assert first.cache is not None
+    first.cache.put_json("notes", "k", {"v": 1})
+    first.close()
+    kept = build_session(RunConfig.from_options({"model": str(tiny_model), "cache_dir": "c", "cache": "ro"}))
+    assert kept.cache is not None and kept.cache.get_json("notes", "k") == {"v": 1}
+    kept.close()
+    cleared = build_session(RunConfig.from_options({"model": str(tiny_model), "cache_dir": "c", "cache_clear": True}))
+    try:
+        assert cleared.cache is not None and cleared.cache.get_json("notes", "k") is None
+    finally:
+        cleared.close()
+
+
+NOTEBOOK_TEST = '''
+import json
+from pathlib import Path
+
+from urial_check import RunConfig, build_session
+
+OPTIONS = json.loads(Path("options.json").read_text())
+
+
+def identity(session):
+    backend = session.backend
+    return (
+        session.config, session.settings, type(backend).__name__, backend.model_id, backend.fingerprint,
+        backend.source, backend.settings,
+        [(type(m).__name__, getattr(m, "settings", None), getattr(m, "aligned_spec", None),
+          getattr(m, "contexts", None), getattr(m, "chat_template", None)) for m in session.measurers],
+        [(type(c).__name__, getattr(c, "context", None)) for c in session.checks],
+        type(session.detector).__name__, session.cache.directory, session.cache.mode,
+    )
+
+
+def test_a_notebook_builds_the_same_session(urial_session):
+    notebook = build_session(RunConfig.from_options(OPTIONS))
+    try:
+        assert identity(notebook) == identity(urial_session)
+        Path("same.txt").write_text(repr(identity(notebook)))
+    finally:
+        notebook.close()
+'''
+
+
+def test_a_notebook_session_equals_the_pytest_one(pytester: pytest.Pytester, tiny_model: Path) -> None:
+    pytester.makeini("[pytest]\nurial_keep_runs = 3\nurial_judge = heuristic\nurial_refusal_label_map = REJECTION=full_refusal\n")
+    (pytester.path / "prompt.txt").write_text("# Instruction\n\nBe brief.\n")
+    (pytester.path / "chat.j2").write_text("{{ messages }}")
+    options = {"model": str(tiny_model), "prompt": "prompt.txt", "batch_size": 2, "generation": {"max_new_tokens": 4},
+               "aligned_model": str(tiny_model), "shift_context": "zero_shot", "chat_template": "chat.j2",
+               "cache_dir": "cache", "keep_runs": 3, "judge": "heuristic", "refusal_label_map": "REJECTION=full_refusal"}
+    (pytester.path / "options.json").write_text(json.dumps(options))
+    pytester.makepyfile(test_notebook=NOTEBOOK_TEST)
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "test_notebook.py", "--urial-model", str(tiny_model), "--urial-prompt", "prompt.txt",
+        "--urial-batch-size", "2", "--urial-generation", "max_new_tokens=4", "--urial-aligned-model", str(tiny_model),
+        "--urial-shift-context", "zero_shot", "--urial-chat-template", "chat.j2", "--urial-cache-dir", "cache",
+    )
+    result.assert_outcomes(passed=1)
+    same = (pytester.path / "same.txt").read_text()
+    assert "ReportConfig(directory=" in same and "keep_runs=3" in same and "'max_new_tokens', 4" in same
+    assert "TokenShiftMeasurer" in same and "JudgeMeasurer" in same
+
+
+def test_option_names_match_the_plugins_options(pytester: pytest.Pytester) -> None:
+    options = vars(pytester.parseconfig().option)
+    assert {name for name in options if name.startswith("urial_")} == {f"urial_{name}" for name in OPTION_NAMES}
+
+
+def test_the_readme_notebook_example_runs(here: Path, tiny_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Using the core from Python"):]
+    block = re.search(r"```python\n(.*?)```", section, re.S)
+    assert block is not None
+    code = block.group(1).replace('"max_new_tokens": 64', '"max_new_tokens": 4')
+    assert '"path/to/model"' in code
+    exec(compile(code.replace('"path/to/model"', repr(str(tiny_model))), "README.md", "exec"), {})
+    assert capsys.readouterr().out.strip()

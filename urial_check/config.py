@@ -1,0 +1,455 @@
+"""A run's configuration, validated once, and the session built from it.
+
+Plain Python (no pytest): :meth:`RunConfig.from_options` turns raw option values (strings from the
+command line or an ini file, or Python values from a notebook) into a frozen :class:`RunConfig`,
+raising :class:`ConfigError` with one line that names the option. :func:`build_session` builds the
+:class:`~urial_check.session.UrialSession` the pytest plugin's ``urial_session`` fixture uses, so a
+notebook gets the identical session::
+
+    config = RunConfig.from_options({"model": "path/to/model", "judge": "off"})
+    session = build_session(config)
+
+The option names are the command-line options without ``--urial-`` and with ``_`` for ``-``
+(``"max_new_tokens"`` for ``--urial-max-new-tokens``); a missing or empty value takes the default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, ContextManager, Mapping
+
+import yaml
+
+from urial_check.generation.backends.base import BackendError
+from urial_check.generation.backends.loading import DEFAULT_MODEL_ID, ModelSource, resolve_model
+from urial_check.generation.backends.transformers_backend import ModelSettings, TransformersBackend
+from urial_check.generation.cache import ResultCache, default_cache_dir
+from urial_check.generation.decoding import DecodingError, check_field
+from urial_check.generation.prompt import PromptError, UrialPrompt
+from urial_check.measures.detectors import DetectorConfigError, DetectorSettings, build_detector, parse_label_map
+from urial_check.measures.judges.measure import JudgeMeasurer, JudgeSettings, ScoresCheck
+from urial_check.measures.shift_measure import CONTEXT_CHOICES, TokenShiftCheck, TokenShiftMeasurer
+from urial_check.records.baseline_gate import BaselineGate
+from urial_check.records.run_record import RunRecordError
+from urial_check.reports.summary import check_writable
+from urial_check.session import Measurer, SessionSettings, UrialSession
+from urial_check.suites.checks import DEFAULT_CHECKS
+
+#: Every option :meth:`RunConfig.from_options` knows (``--urial-<name>`` with ``-`` for ``_``).
+OPTION_NAMES = (
+    "model", "device", "dtype", "prompt", "batch_size", "max_new_tokens", "generation",
+    "aligned_model", "shift_context", "shift_sequential", "chat_template",
+    "judge", "judge_model", "judge_url", "judge_key_env",
+    "refusal_detector", "refusal_model", "refusal_url", "refusal_label_map", "refusal_template", "refusal_answer_after",
+    "cache", "cache_dir", "cache_clear", "rehash",
+    "baseline", "update_baseline", "margin", "alpha",
+    "report_dir", "keep_runs",
+)
+JUDGE_KINDS = ("heuristic", "openai", "hf", "off")
+DETECTOR_KINDS = ("rules", "openai", "hf")
+CACHE_MODES = ("rw", "ro", "off")
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+DEFAULT_REPORT_DIR = "reports"
+DEFAULT_KEEP_RUNS = 20
+DEFAULT_MARGIN = 0.05
+DEFAULT_ALPHA = 0.05
+
+
+class ConfigError(ValueError):
+    """A bad option value; the message is one line and names the option (the plugin's usage error)."""
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    """``--urial-cache``, ``--urial-cache-dir``, ``--urial-cache-clear``, ``--urial-rehash``."""
+
+    mode: str = "rw"
+    #: None: :func:`~urial_check.generation.cache.default_cache_dir` when the session is built.
+    directory: Path | None = None
+    #: Empty the cache when the session is built.
+    clear: bool = False
+    #: Hash the model files again instead of trusting the remembered fingerprints.
+    rehash: bool = False
+
+
+@dataclass(frozen=True)
+class ShiftConfig:
+    """``--urial-aligned-model`` and its options: measure the token shift against a tuned model."""
+
+    aligned_model: str
+    #: Base-model contexts; the first is the one assertions and gates use.
+    contexts: tuple[str, ...] = CONTEXT_CHOICES["both"]
+    sequential: bool = False
+    chat_template: Path | None = None
+
+
+@dataclass(frozen=True)
+class BaselineConfig:
+    """``--urial-baseline`` and its options; :func:`open_baseline` loads the stored record."""
+
+    path: Path
+    update: bool = False
+    margin: float = DEFAULT_MARGIN
+    alpha: float = DEFAULT_ALPHA
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """``--urial-report-dir`` and ``--urial-keep-runs``."""
+
+    directory: Path = Path(DEFAULT_REPORT_DIR)
+    #: Keep this many newest run records (0: all).
+    keep_runs: int = DEFAULT_KEEP_RUNS
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Every urial-check option of one run, validated (build it with :meth:`from_options`)."""
+
+    model: ModelSettings = field(default_factory=ModelSettings)
+    #: ``model.model`` resolved (None: not resolved yet, e.g. the default model is not installed).
+    model_source: ModelSource | None = None
+    session: SessionSettings = field(default_factory=SessionSettings)
+    cache: CacheConfig = field(default_factory=CacheConfig)
+    #: None: ``--urial-judge off``.
+    judge: JudgeSettings | None = field(default_factory=JudgeSettings)
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
+    shift: ShiftConfig | None = None
+    baseline: BaselineConfig | None = None
+    reports: ReportConfig = field(default_factory=ReportConfig)
+
+    @property
+    def model_id(self) -> str:
+        """The model's id as records name it, known before any model loads."""
+        if self.model_source is not None:
+            return self.model_source.model_id
+        return self.model.model or DEFAULT_MODEL_ID
+
+    @classmethod
+    def from_options(
+        cls,
+        options: Mapping[str, Any],
+        *,
+        invocation_dir: Path | None = None,
+        root_dir: Path | None = None,
+        windowed: bool = False,
+        progress: bool = True,
+    ) -> RunConfig:
+        """Validate raw option values into a config; a bad one raises :class:`ConfigError` (one line).
+
+        ``options`` maps option names (see :data:`OPTION_NAMES`) to values; files are checked and
+        the model is resolved now, before anything loads. A relative ``baseline`` path is taken
+        from ``invocation_dir`` and a relative ``report_dir`` from ``root_dir`` (both default to the
+        current folder); other paths from the current folder. ``windowed``: generate pending cases
+        in windows of the batch size (the run may stop early, or is shared between workers);
+        ``progress``: show generation progress.
+        """
+        unknown = sorted(set(options) - set(OPTION_NAMES))
+        if unknown:
+            raise ConfigError(f"unknown urial-check option {unknown[0]!r}; known: {', '.join(OPTION_NAMES)}")
+        raw = _Options(options)
+        keep_runs = _keep_runs(raw)
+        session = _session_settings(raw, windowed=windowed, progress=progress)
+        shift = _shift_config(raw)
+        judge = _judge_settings(raw)
+        cache_dir = raw.text("cache_dir")
+        model = ModelSettings(model=raw.text("model"), device=raw.text("device") or "auto",
+                              dtype=raw.text("dtype") or "auto", batch_size=raw.whole("batch_size"),
+                              cache_dir=Path(cache_dir).expanduser().resolve() if cache_dir else default_cache_dir())
+        try:
+            source = model.validate()
+        except BackendError as exc:
+            raise ConfigError(str(exc)) from None
+        if source is None:
+            source = _default_source()
+        cache = _cache_config(raw, model.cache_dir)
+        detector = _detector_settings(raw, model)
+        baseline = _baseline_config(raw, invocation_dir or Path.cwd())
+        report_dir = Path(raw.text("report_dir") or DEFAULT_REPORT_DIR)
+        reports = ReportConfig(report_dir if report_dir.is_absolute() else (root_dir or Path.cwd()) / report_dir, keep_runs)
+        return cls(model=model, model_source=source, session=session, cache=cache, judge=judge, detector=detector,
+                   shift=shift, baseline=baseline, reports=reports)
+
+
+def build_session(
+    config: RunConfig, *, progress_guard: Callable[[], ContextManager[Any]] = contextlib.nullcontext
+) -> UrialSession:
+    """The run's session: cache, backend (loaded on first use), judge, refusal detector, measurers.
+
+    ``progress_guard`` is entered around progress output (the plugin lifts pytest's capture there).
+    """
+    directory = config.cache.directory or default_cache_dir()
+    if config.cache.clear:
+        with ResultCache(directory, "rw") as clearing:
+            clearing.clear()
+    cache = None if config.cache.mode == "off" else ResultCache(directory, "ro" if config.cache.mode == "ro" else "rw")
+    memo: Callable[[Path, Callable[[], str]], str] | None = None
+    if cache is not None:  # rehash: compute every file's digest anew (and remember it)
+        memo = functools.partial(cache.remember_fingerprint, refresh=True) if config.cache.rehash else cache.remember_fingerprint
+    model = config.model if config.model.cache_dir else dataclasses.replace(config.model, cache_dir=directory)
+    measurers: list[Measurer] = []
+    primary = None
+    if config.shift is not None:
+        template = config.shift.chat_template
+        shift = TokenShiftMeasurer(
+            config.shift.aligned_model,
+            config.shift.contexts,
+            batch_size=model.batch_size or 8,
+            chat_template=template.read_text(encoding="utf-8") if template else None,
+            sequential=config.shift.sequential,
+        )
+        measurers.append(shift)
+        primary = shift.primary_context
+    if config.judge is not None:
+        measurers.insert(0, JudgeMeasurer(config.judge))
+    detector = config.detector
+    return UrialSession(
+        config.session,
+        lambda: TransformersBackend(model, fingerprint_memo=memo, source=config.model_source),
+        cache=cache,
+        checks=DEFAULT_CHECKS + (ScoresCheck(), TokenShiftCheck(primary)),
+        measurers=measurers,
+        progress_guard=progress_guard,
+        # Built on first use: an hf model loads only when answers need verdicts.
+        detector=lambda: build_detector(detector, fingerprint_memo=memo),
+        config=config,
+    )
+
+
+def open_baseline(config: RunConfig) -> BaselineGate | None:
+    """Load the baseline the config names (None without one); a bad file is a :class:`ConfigError`."""
+    if config.baseline is None:
+        return None
+    settings = config.baseline
+    try:
+        return BaselineGate.open(settings.path, update=settings.update, margin=settings.margin, alpha=settings.alpha)
+    except RunRecordError as exc:
+        raise ConfigError(f"--urial-baseline: {exc}") from None
+
+
+# ---------------------------------------------------------------------- validation, option by option
+
+
+class _Options:
+    """Raw option values with typed reads; a missing, None or empty value is 'not given'."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = values
+
+    def given(self, name: str) -> Any:
+        value = self._values.get(name)
+        return None if value is None or value == "" else value
+
+    def text(self, name: str) -> str | None:
+        value = self.given(name)
+        return None if value is None else str(value)
+
+    def flag(self, name: str) -> bool:
+        value = self.given(name)
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ConfigError(f"{_option(name)} {value}: expected true or false")
+        return bool(value)
+
+    def whole(self, name: str) -> int | None:
+        value = self.given(name)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            raise ConfigError(f"{_option(name)} {value}: expected a whole number") from None
+
+    def number(self, name: str, default: float) -> float:
+        value = self.given(name)
+        if value is None:
+            return default
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{_option(name)} {value}: expected a number") from None
+
+
+def _option(name: str) -> str:
+    return "--urial-" + name.replace("_", "-")
+
+
+def _default_source() -> ModelSource | None:
+    """The default model, resolved; None when it is not installed (the backend then says so when
+    it is first needed)."""
+    try:
+        return resolve_model(None)
+    except BackendError:
+        return None
+
+
+def _keep_runs(raw: _Options) -> int:
+    given = raw.given("keep_runs")
+    value_raw = DEFAULT_KEEP_RUNS if given is None else given
+    try:
+        value = int(value_raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"urial_keep_runs = {value_raw}: expected a whole number") from None
+    if value < 0:
+        raise ConfigError(f"--urial-keep-runs must be 0 (keep every run) or more, got {value}")
+    return value
+
+
+def _generation_items(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [f"{k}={v}" for k, v in value.items()]
+    return [str(item) for item in value]
+
+
+def _session_settings(raw: _Options, *, windowed: bool, progress: bool) -> SessionSettings:
+    overrides: dict[str, Any] = {}
+    for item in _generation_items(raw.given("generation")):
+        key, sep, text = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--urial-generation {item!r}: expected KEY=VALUE")
+        try:
+            value = yaml.safe_load(text)
+            check_field(key.strip(), value)
+        except (DecodingError, yaml.YAMLError) as exc:
+            raise ConfigError(f"--urial-generation {item!r}: {exc}") from None
+        overrides[key.strip()] = value
+    max_new = raw.whole("max_new_tokens")
+    if max_new is not None:
+        try:
+            check_field("max_new_tokens", max_new)
+        except DecodingError as exc:
+            raise ConfigError(f"--urial-max-new-tokens: {exc}") from None
+        overrides["max_new_tokens"] = max_new
+    prompt = raw.text("prompt")
+    prompt_path = None
+    if prompt:
+        prompt_path = Path(prompt).expanduser().resolve()
+        try:
+            UrialPrompt.from_file(prompt_path)
+        except PromptError as exc:
+            raise ConfigError(f"--urial-prompt: {exc}") from None
+    batch = raw.whole("batch_size")
+    return SessionSettings(
+        prompt_path=prompt_path,
+        decoding_overrides=tuple(sorted(overrides.items())),
+        window=(batch or 16) if windowed else None,
+        progress=progress,
+    )
+
+
+def _shift_config(raw: _Options) -> ShiftConfig | None:
+    context = raw.text("shift_context") or "both"
+    if context not in CONTEXT_CHOICES:
+        raise ConfigError(f"--urial-shift-context {context}: expected {', '.join(sorted(CONTEXT_CHOICES))}")
+    aligned = raw.text("aligned_model")
+    if aligned:
+        try:
+            resolve_model(aligned)
+        except BackendError as exc:
+            raise ConfigError(str(exc).replace("--urial-model", "--urial-aligned-model")) from None
+    template = raw.text("chat_template")
+    if template and not Path(template).is_file():
+        raise ConfigError(f"--urial-chat-template {template}: no such file")
+    sequential = raw.flag("shift_sequential")
+    if not aligned:
+        return None
+    return ShiftConfig(aligned_model=aligned, contexts=CONTEXT_CHOICES[context], sequential=sequential,
+                       chat_template=Path(template).resolve() if template else None)
+
+
+def _judge_settings(raw: _Options) -> JudgeSettings | None:
+    kind = raw.text("judge") or "heuristic"
+    if kind == "off":
+        return None
+    if kind not in JUDGE_KINDS:
+        raise ConfigError(f"urial_judge = {kind}: expected heuristic, openai, hf or off")
+    model, url = raw.text("judge_model"), raw.text("judge_url")
+    if kind in ("openai", "hf") and not model:
+        raise ConfigError(f"--urial-judge {kind} needs --urial-judge-model")
+    if kind == "openai" and not url:
+        raise ConfigError("--urial-judge openai needs --urial-judge-url (an OpenAI-compatible base URL)")
+    return JudgeSettings(kind=kind, model=model, base_url=url, api_key_env=raw.text("judge_key_env") or DEFAULT_KEY_ENV)
+
+
+def _cache_config(raw: _Options, directory: Path | None) -> CacheConfig:
+    mode = raw.text("cache") or "rw"
+    if mode not in CACHE_MODES:
+        raise ConfigError(f"urial_cache = {mode}: expected rw, ro or off")
+    return CacheConfig(mode=mode, directory=directory, clear=raw.flag("cache_clear"), rehash=raw.flag("rehash"))
+
+
+def _detector_settings(raw: _Options, model: ModelSettings) -> DetectorSettings:
+    kind = raw.text("refusal_detector") or "rules"
+    if kind not in DETECTOR_KINDS:
+        raise ConfigError(f"urial_refusal_detector = {kind}: expected rules, openai or hf")
+    name, template, label_text = raw.text("refusal_model"), raw.text("refusal_template"), raw.text("refusal_label_map")
+    label_map: dict[str, str] = {}
+    if label_text:
+        try:
+            label_map = parse_label_map(label_text)
+        except DetectorConfigError as exc:
+            raise ConfigError(f"--urial-refusal-label-map: {exc}") from None
+    if template and not Path(template).is_file():
+        raise ConfigError(f"--urial-refusal-template {template}: no such file")
+    if kind in ("openai", "hf") and not name:
+        raise ConfigError(f"--urial-refusal-detector {kind} needs --urial-refusal-model")
+    url = raw.text("refusal_url") or raw.text("judge_url")
+    if kind == "openai" and not url:
+        raise ConfigError("--urial-refusal-detector openai needs --urial-refusal-url (or --urial-judge-url)")
+    if kind == "hf":
+        try:
+            resolve_model(name)
+        except BackendError as exc:
+            raise ConfigError(str(exc).replace("--urial-model", "--urial-refusal-model")) from None
+    return DetectorSettings(
+        kind=kind,
+        model=name,
+        base_url=url,
+        api_key_env=raw.text("judge_key_env") or DEFAULT_KEY_ENV,
+        label_map=tuple(sorted(label_map.items())),
+        template=Path(template).resolve() if template else None,
+        answer_after=raw.text("refusal_answer_after"),
+        device=model.device,
+        dtype=model.dtype,
+        batch_size=model.batch_size or 16,
+    )
+
+
+def _baseline_config(raw: _Options, invocation_dir: Path) -> BaselineConfig | None:
+    given = raw.text("baseline")
+    update = raw.flag("update_baseline")
+    if not given:
+        if update:
+            raise ConfigError("--urial-update-baseline needs --urial-baseline PATH")
+        return None
+    margin, alpha = raw.number("margin", DEFAULT_MARGIN), raw.number("alpha", DEFAULT_ALPHA)
+    if not margin >= 0:
+        raise ConfigError(f"--urial-margin must be >= 0, got {margin}")
+    if not 0 < alpha < 1:
+        raise ConfigError(f"--urial-alpha must be between 0 and 1, got {alpha}")
+    path = Path(given).expanduser()
+    path = path if path.is_absolute() else invocation_dir / path
+    if update or not path.exists():  # this run will write the baseline: say now if it cannot
+        try:
+            check_writable(path)
+        except OSError as exc:
+            raise ConfigError(f"--urial-baseline {given}: cannot write {path}: {exc.strerror or exc}") from None
+    return BaselineConfig(path=path, update=update, margin=margin, alpha=alpha)
+
+
+__all__ = [
+    "BaselineConfig", "CacheConfig", "ConfigError", "OPTION_NAMES", "ReportConfig", "RunConfig", "ShiftConfig",
+    "build_session", "open_baseline",
+]
