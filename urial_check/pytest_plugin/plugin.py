@@ -10,14 +10,15 @@ import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generator, Iterator
+from typing import Any, Callable, Generator, Iterator
 
 import pytest
 import yaml
 
 from urial_check.generation.backends.base import BackendError
+from urial_check.generation.backends.base import Generator as AnswerGenerator
 from urial_check.generation.backends.loading import resolve_model
-from urial_check.generation.backends.transformers_backend import ModelSettings
+from urial_check.generation.backends.transformers_backend import ModelSettings, TransformersBackend
 from urial_check.records.baseline_gate import BaselineGate
 from urial_check.pytest_plugin.items import (
     BASELINE_MARKER,
@@ -192,11 +193,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture(scope="session")
-def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
+def urial_generator() -> AnswerGenerator | None:
+    """What answers the cases. None (this default): the ``--urial-model`` model, through transformers.
+
+    Override it in a ``conftest.py`` with a session-scoped fixture returning your own
+    :class:`~urial_check.generation.backends.base.Generator` (a served model, a scripted stub).
+    """
+    return None
+
+
+@pytest.fixture(scope="session")
+def urial_session(request: pytest.FixtureRequest, urial_generator: AnswerGenerator | None) -> Iterator[UrialSession]:
     """The run's :class:`UrialSession`: model (loaded lazily, once), prompts and answers."""
     config = request.config
     state = config.stash[STATE]
-    from urial_check.generation.backends.transformers_backend import TransformersBackend
 
     model_settings = state.model
     cache = _open_cache(config, model_settings.cache_dir or _cache_dir(config), state.cache_mode)
@@ -223,7 +233,7 @@ def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
         measurers.insert(0, JudgeMeasurer(judge_settings))
     session = UrialSession(
         state.settings,
-        lambda: TransformersBackend(model_settings, fingerprint_memo=memo),
+        _generator_factory(urial_generator, model_settings, memo),
         cache=cache,
         checks=DEFAULT_CHECKS + (ScoresCheck(), TokenShiftCheck(primary)),
         measurers=measurers,
@@ -236,6 +246,20 @@ def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
         yield session
     finally:
         session.close()
+
+
+def _generator_factory(given: object, model_settings: ModelSettings, memo: Any) -> Callable[[], AnswerGenerator]:
+    """The session's generator, made on first use: the fixture's, else the transformers backend."""
+    if given is None:
+        return lambda: TransformersBackend(model_settings, fingerprint_memo=memo)
+
+    def fixture_generator() -> AnswerGenerator:
+        if not isinstance(given, AnswerGenerator):
+            raise BackendError(f"the urial_generator fixture returned a {type(given).__name__}, not a Generator "
+                               "(model_id, fingerprint, generate, close)")
+        return given
+
+    return fixture_generator
 
 
 @pytest.fixture(scope="session")
