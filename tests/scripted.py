@@ -47,7 +47,8 @@ class ScriptedGenerator:
         self.default = default
         self.reply = reply
         self.model_id = model_id
-        # The script is the "weights": another script must not be served this one's cached answers.
+        # The script is the "weights": another script must not be served this one's cached answers
+        # (a reply function cannot be hashed: give two of them sharing a cache their own fingerprints).
         script = json.dumps([sorted(self.answers.items()), default, reply is not None])
         self.fingerprint = fingerprint or hashlib.sha256(script.encode()).hexdigest()
         self.calls: list[list[GenerationRequest]] = []
