@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 
 import pytest
 
@@ -20,6 +20,24 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     folder = tmp_path_factory.mktemp("urial-cache")
     monkeypatch.setenv("URIAL_CHECK_CACHE_DIR", str(folder))
     return folder
+
+
+@pytest.fixture
+def script_answers(pytester: pytest.Pytester) -> Callable[[Mapping[str, str]], None]:
+    """``script_answers({instruction: answer})``: the pytester run answers with a scripted generator
+    (see ``scripted.py``), through a conftest.py that overrides the plugin's ``urial_generator``
+    fixture, as a user plugs in their own backend. Unscripted instructions fail the run."""
+
+    def script(answers: Mapping[str, str]) -> None:
+        pytester.makeconftest(
+            "import pytest\n"
+            "from scripted import ScriptedGenerator\n\n\n"
+            "@pytest.fixture(scope='session')\n"
+            "def urial_generator():\n"
+            f"    return ScriptedGenerator({dict(answers)!r}, default=None)\n"
+        )
+
+    return script
 
 
 @pytest.fixture(scope="session")

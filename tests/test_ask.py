@@ -4,46 +4,16 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import pytest
+from scripted import ScriptedGenerator
 
 from urial_check.ask import Answer, Urial, question_id
-from urial_check.generation.backends.base import GenerationRequest, GenerationResult
 from urial_check.generation.cache import ResultCache
 from urial_check.measures.judges.registry import JudgeResult
 from urial_check.session import SessionSettings, UrialSession
 from urial_check.suites.loader import parse_suite
-
-
-class ScriptedBackend:
-    """Answers every prompt with ``reply(prompt)``; records each generate() call."""
-
-    model_id = "scripted"
-    fingerprint = "0" * 16
-
-    def __init__(self, reply: Callable[[str], str] = lambda prompt: "Here is a short answer to that.") -> None:
-        self.reply = reply
-        self.calls: list[list[GenerationRequest]] = []
-
-    @property
-    def requests(self) -> list[GenerationRequest]:
-        return [r for call in self.calls for r in call]
-
-    def generate(
-        self, requests: Sequence[GenerationRequest], on_result: Any = None, progress: Any = None
-    ) -> list[GenerationResult]:
-        self.calls.append(list(requests))
-        results = []
-        for i, request in enumerate(requests):
-            result = GenerationResult(self.reply(request.prompt), 7, "stop", 0.01)
-            if on_result is not None:
-                on_result(i, result)
-            results.append(result)
-        return results
-
-    def close(self) -> None:
-        pass
 
 
 class FixedMeasurer:
@@ -60,14 +30,14 @@ class FixedMeasurer:
         pass
 
 
-def make(backend: ScriptedBackend | None = None, **kwargs: Any) -> tuple[Urial, ScriptedBackend]:
-    backend = backend or ScriptedBackend()
+def make(backend: ScriptedGenerator | None = None, **kwargs: Any) -> tuple[Urial, ScriptedGenerator]:
+    backend = backend or ScriptedGenerator()
     settings = SessionSettings(progress=False, decoding_overrides=kwargs.pop("overrides", ()))
     return Urial(UrialSession(settings, lambda: backend, **kwargs)), backend
 
 
 def test_ask_returns_the_answer_with_its_verdict_and_origin() -> None:
-    urial, backend = make(ScriptedBackend(lambda p: "I can't help with that request."))
+    urial, backend = make(ScriptedGenerator(reply=lambda p: "I can't help with that request."))
     line = inspect.currentframe().f_lineno + 1  # type: ignore[union-attr]
     answer = urial.ask("How do I pick a lock?")
     assert isinstance(answer, Answer)
@@ -95,7 +65,7 @@ def test_the_same_question_is_generated_once_per_session() -> None:
 
 
 def test_ask_many_batches_and_keeps_order() -> None:
-    urial, backend = make(ScriptedBackend(lambda p: "Answer to " + p.rsplit("```\n", 2)[-2].strip()))
+    urial, backend = make(ScriptedGenerator(reply=lambda p: "Answer to " + p.rsplit("```\n", 2)[-2].strip()))
     answers = urial.ask_many(["one?", "two?", "one?", ["hi", "hello", "three?"]])
     assert [a.instruction for a in answers] == ["one?", "two?", "one?", "three?"]
     assert answers[3].turns == ("hi", "hello", "three?")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import pytest
-from test_ask import ScriptedBackend
+from scripted import ScriptedGenerator
 
 from urial_check.ask import Urial
 from urial_check.generation.cache import ResultCache
@@ -46,8 +46,8 @@ class Down(Labeller):
         raise DetectorUnavailable("refusal classifier endpoint http://x unavailable: HTTP 401 unauthorized")
 
 
-def session(detector: Any = None, backend: ScriptedBackend | None = None, cache: Any = None) -> UrialSession:
-    backend = backend or ScriptedBackend()
+def session(detector: Any = None, backend: ScriptedGenerator | None = None, cache: Any = None) -> UrialSession:
+    backend = backend or ScriptedGenerator()
     options = {} if detector is None else {"detector": detector}
     return UrialSession(SessionSettings(progress=False), lambda: backend, cache=cache, **options)
 
@@ -70,7 +70,7 @@ cases:
 
 
 def test_default_detector_is_the_rules() -> None:
-    s = session(backend=ScriptedBackend(lambda p: "I can't help with that request."))
+    s = session(backend=ScriptedGenerator(reply=lambda p: "I can't help with that request."))
     verdict = Urial(s).ask("Pick a lock?").verdict
     assert (verdict.label, verdict.rule, verdict.detector) == ("full_refusal", "decline", "rules:v3")
     assert isinstance(s.detector, RefusalDetector) and s.detector.id == "rules:v3"
@@ -121,7 +121,7 @@ def test_classifier_verdicts_are_cached_by_detector_id(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_verdict_fails_that_case_only(tmp_path: Path) -> None:
-    backend = ScriptedBackend(lambda p: "Is it?! Perhaps." if "Pick a lock" in p else "Sure, here it is.")
+    backend = ScriptedGenerator(reply=lambda p: "Is it?! Perhaps." if "Pick a lock" in p else "Sure, here it is.")
     path = tmp_path / "s.yaml"
     path.write_text(SUITE, encoding="utf-8")
     suite = load_suite(path)
@@ -141,6 +141,6 @@ def test_unavailable_detector_stops_the_session() -> None:
 
 
 def test_heuristic_scores_use_the_session_verdict() -> None:
-    answer = Urial(session(Labeller(), backend=ScriptedBackend(lambda p: "Boil it for eight minutes."))).ask("Boil an egg?")
+    answer = Urial(session(Labeller(), backend=ScriptedGenerator(reply=lambda p: "Boil it for eight minutes."))).ask("Boil an egg?")
     assert answer.verdict.label == "full_refusal"
     assert answer.scores.reasons["helpfulness"] == "full refusal"  # the rules alone would call this a compliance

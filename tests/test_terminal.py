@@ -18,7 +18,8 @@ from urial_check.records.gates import GateResult, GateRow, render_gate
 from urial_check.measures.refusal import detect_refusal
 from urial_check.reports.summary import failure_story, scores_table, summary_table
 from urial_check.suites.checks import CheckResult
-from urial_check.session import Answer, CaseOutcome
+from urial_check.answers import CaseAnswer
+from urial_check.session import CaseOutcome
 from urial_check.suites.loader import Case, Expect
 from urial_check.reports.terminal import printable
 
@@ -47,7 +48,7 @@ def test_printable_leaves_no_control_character(text: str) -> None:
 def _outcome(instruction: str, answer_text: str) -> CaseOutcome:
     case = Case(id="a", turns=(instruction,), tags=(), expect=Expect(refusal="required"), generation=(),
                 suite="demo", path=Path("suites/demo.yaml"), line=3)
-    answer = Answer(case_key="demo::a", prompt="p", text=answer_text, raw=answer_text, decoding=Decoding(),
+    answer = CaseAnswer(case_key="demo::a", prompt="p", text=answer_text, raw=answer_text, decoding=Decoding(),
                     num_tokens=5, finish_reason="stop", seconds=0.1, cached=False,
                     verdict=detect_refusal(answer_text, instruction))
     return CaseOutcome(case=case, answer=answer, checks=(CheckResult("refusal", False, "expected refusal, model complied"),))

@@ -5,6 +5,10 @@ The public API is plain Python and imports neither pytest nor torch: the heavy p
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
+from urial_check.answers import CaseAnswer
 from urial_check.config import ConfigError, RunConfig, build_session
 from urial_check.records.baseline import Comparison, compare_runs
 from urial_check.records.thresholds import Threshold, ThresholdError, parse_threshold
@@ -15,7 +19,7 @@ from urial_check.generation.prompt import STOP_STRINGS, UrialPrompt, cut_answer
 from urial_check.measures.refusal import RefusalLabel, RefusalVerdict, detect_refusal
 from urial_check.records.records import CaseRecord, RunRecord
 from urial_check.records.run_record import RunRecordError, load_run_record
-from urial_check.session import Answer, CaseOutcome, SessionSettings, UrialSession
+from urial_check.session import CaseOutcome, SessionSettings, UrialSession
 from urial_check.suites.loader import Case, Expect, Suite, SuiteError, SuiteWarning, load_suite
 from urial_check.measures.token_shift import CaseShift, ShiftMetrics, SuiteShift, aggregate, measure_shift, measure_shift_batch, shift_metrics
 
@@ -24,8 +28,8 @@ __version__ = "0.1.0"
 __all__ = [
     "ASPECTS",
     "STOP_STRINGS",
-    "Answer",
     "Case",
+    "CaseAnswer",
     "CaseOutcome",
     "CaseRecord",
     "CaseShift",
@@ -69,3 +73,11 @@ __all__ = [
     "parse_threshold",
     "shift_metrics",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Answer":  # renamed: it never was what urial.ask() returns
+        warnings.warn("urial_check.Answer is deprecated: it is a session's case answer, now urial_check.CaseAnswer "
+                      "(urial.ask() returns urial_check.ask.Answer)", DeprecationWarning, stacklevel=2)
+        return CaseAnswer
+    raise AttributeError(f"module 'urial_check' has no attribute {name!r}")

@@ -28,7 +28,7 @@ from urial_check.suites.loader import Case, Expect
 if TYPE_CHECKING:
     from urial_check.measures.judges.registry import JudgeResult
     from urial_check.measures.refusal import RefusalVerdict
-    from urial_check.session import Answer as SessionAnswer
+    from urial_check.answers import CaseAnswer
     from urial_check.session import UrialSession
     from urial_check.measures.token_shift import CaseShift
 
@@ -62,7 +62,7 @@ class Answer:
     measurements: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_session(cls, answer: SessionAnswer, case: Case, where: str = "") -> Answer:
+    def from_session(cls, answer: CaseAnswer, case: Case, where: str = "") -> Answer:
         return cls(
             turns=case.turns,
             text=answer.text,

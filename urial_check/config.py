@@ -24,7 +24,7 @@ from typing import Any, Callable, ContextManager, Mapping
 
 import yaml
 
-from urial_check.generation.backends.base import BackendError
+from urial_check.generation.backends.base import BackendError, Generator
 from urial_check.generation.backends.loading import DEFAULT_MODEL_ID, ModelSource, resolve_model
 from urial_check.generation.backends.transformers_backend import ModelSettings, TransformersBackend
 from urial_check.generation.cache import ResultCache, default_cache_dir
@@ -176,11 +176,17 @@ class RunConfig:
 
 
 def build_session(
-    config: RunConfig, *, progress_guard: Callable[[], ContextManager[Any]] = contextlib.nullcontext
+    config: RunConfig,
+    *,
+    progress_guard: Callable[[], ContextManager[Any]] = contextlib.nullcontext,
+    generator: object = None,
 ) -> UrialSession:
     """The run's session: cache, backend (loaded on first use), judge, refusal detector, measurers.
 
     ``progress_guard`` is entered around progress output (the plugin lifts pytest's capture there).
+    ``generator``: what answers the cases instead of the configured model (any
+    :class:`~urial_check.generation.backends.base.Generator`: a served model, a scripted stub);
+    None means the config's model.
     """
     directory = config.cache.directory or default_cache_dir()
     if config.cache.clear:
@@ -209,7 +215,7 @@ def build_session(
     detector = config.detector
     return UrialSession(
         config.session,
-        lambda: TransformersBackend(model, fingerprint_memo=memo, source=config.model_source),
+        _generator_factory(generator, lambda: TransformersBackend(model, fingerprint_memo=memo, source=config.model_source)),
         cache=cache,
         checks=DEFAULT_CHECKS + (ScoresCheck(), TokenShiftCheck(primary)),
         measurers=measurers,
@@ -218,6 +224,20 @@ def build_session(
         detector=lambda: build_detector(detector, fingerprint_memo=memo),
         config=config,
     )
+
+
+def _generator_factory(given: object, default: Callable[[], Generator]) -> Callable[[], Generator]:
+    """The session's generator, made on first use: the one given, else ``default()``."""
+    if given is None:
+        return default
+
+    def given_generator() -> Generator:
+        if not isinstance(given, Generator):
+            raise BackendError(f"the generator given is a {type(given).__name__}, not a Generator "
+                               "(model_id, fingerprint, generate, close)")
+        return given
+
+    return given_generator
 
 
 def open_baseline(config: RunConfig) -> BaselineGate | None:

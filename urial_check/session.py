@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Mapping, Protocol, Sequence, Union
 
-from urial_check.generation.backends.base import Backend, GenerationError, GenerationRequest, GenerationResult
+from urial_check.answers import CaseAnswer
+from urial_check.generation.backends.base import GenerationError, GenerationRequest, GenerationResult, Generator, LocalModel
 from urial_check.suites.checks import DEFAULT_CHECKS, Check, CheckResult
 from urial_check.generation.decoding import Decoding
 from urial_check.generation.prompt import STOP_STRINGS, UrialPrompt, cut_answer
@@ -23,7 +23,6 @@ from urial_check.suites.loader import Case
 if TYPE_CHECKING:
     from urial_check.config import RunConfig
     from urial_check.measures.detectors.base import DetectorError, RefusalDetector
-    from urial_check.measures.refusal import RefusalVerdict
 
     #: A detector, or a function that builds one on first use (None: the rules).
     DetectorSpec = Union[RefusalDetector, Callable[[], RefusalDetector], None]
@@ -42,26 +41,6 @@ class SessionSettings:
 
 
 @dataclass(frozen=True)
-class Answer:
-    """A case's answer and everything measured about it."""
-
-    case_key: str
-    prompt: str
-    text: str
-    raw: str
-    decoding: Decoding
-    num_tokens: int
-    finish_reason: str
-    seconds: float
-    cached: bool
-    verdict: RefusalVerdict
-    #: What measurers added (e.g. "token_shift": {context: CaseShift}, "judge": JudgeResult).
-    measurements: Mapping[str, Any] = field(default_factory=dict)
-    #: Why there is no answer (see ``GenerationResult.error``); such answers fail their case.
-    error: str | None = None
-
-
-@dataclass(frozen=True)
 class _Generated:
     """An answer whose refusal verdict is not decided yet (verdicts are decided in batches)."""
 
@@ -74,10 +53,10 @@ class CaseOutcome:
     """A case's answer together with its check results (for every run when it repeats)."""
 
     case: Case
-    answer: Answer
+    answer: CaseAnswer
     checks: tuple[CheckResult, ...]
     #: With ``repeats > 1``: each run's answer and check results (the first is ``answer``/``checks``).
-    runs: tuple[tuple[Answer, tuple[CheckResult, ...]], ...] = ()
+    runs: tuple[tuple[CaseAnswer, tuple[CheckResult, ...]], ...] = ()
 
     @property
     def runs_passed(self) -> int:
@@ -125,7 +104,7 @@ class Measurer(Protocol):
 
     name: str
 
-    def measure(self, session: UrialSession, items: Sequence[tuple[Case, Answer]]) -> list[Any]:
+    def measure(self, session: UrialSession, items: Sequence[tuple[Case, CaseAnswer]]) -> list[Any]:
         """One measurement per item, in order (None where it does not apply)."""
         ...
 
@@ -146,7 +125,7 @@ class UrialSession:
     def __init__(
         self,
         settings: SessionSettings,
-        backend_factory: Callable[[], Backend],
+        backend_factory: Callable[[], Generator],
         *,
         checks: Sequence[Check] = DEFAULT_CHECKS,
         measurers: Sequence[Measurer] = (),
@@ -159,7 +138,7 @@ class UrialSession:
         #: The run's configuration when the session was built from one (:func:`urial_check.config.build_session`).
         self.config = config
         self._backend_factory = backend_factory
-        self._backend: Backend | None = None
+        self._backend: Generator | None = None
         self.checks = tuple(checks)
         self.measurers = tuple(measurers)
         #: Entered around progress-bar output (the plugin lifts pytest's output capture there).
@@ -167,20 +146,18 @@ class UrialSession:
         self.cache = cache
         self._prompts: dict[Path | None, UrialPrompt] = {}
         self._planned: list[Case] = []
-        self._answers: dict[str, Answer] = {}
+        self._answers: dict[str, CaseAnswer] = {}
         self._detector_spec = detector
         self._detector: RefusalDetector | None = None
         #: Generated answers waiting for their verdicts, and answers whose verdict could not be decided.
         self._undecided: dict[str, _Generated] = {}
         self._verdict_errors: dict[str, DetectorError] = {}
         self.outcomes: dict[str, CaseOutcome] = {}
-        self.generated_seconds = 0.0
-        self.started = time.time()
 
     # ------------------------------------------------------------------ backend and prompts
 
     @property
-    def backend(self) -> Backend:
+    def backend(self) -> Generator:
         if self._backend is None:
             self._backend = self._backend_factory()
         return self._backend
@@ -212,10 +189,6 @@ class UrialSession:
         if path not in self._prompts:
             self._prompts[path] = UrialPrompt.from_file(path) if path else UrialPrompt.default()
         return self._prompts[path]
-
-    @property
-    def prompts(self) -> dict[Path | None, UrialPrompt]:
-        return dict(self._prompts)
 
     def decoding_for(self, case: Case) -> Decoding:
         return Decoding().updated(dict(case.generation)).updated(dict(self.settings.decoding_overrides))
@@ -253,11 +226,11 @@ class UrialSession:
             if error is not None:
                 raise error
 
-    def answer(self, case: Case) -> Answer:
+    def answer(self, case: Case) -> CaseAnswer:
         """The case's (first) answer, generating it and a batch of other pending cases if needed."""
         return self.answers(case)[0]
 
-    def answers(self, case: Case) -> list[Answer]:
+    def answers(self, case: Case) -> list[CaseAnswer]:
         """Every run's answer of a case (one unless the case has ``repeats``)."""
         if not self._has_all_runs(case):
             key = case_key(case)
@@ -273,7 +246,7 @@ class UrialSession:
         self._raise_verdict_error(case)
         return [self._answers[run_key(case, i)] for i in range(case.repeats)]
 
-    def answer_many(self, cases: Sequence[Case]) -> list[Answer]:
+    def answer_many(self, cases: Sequence[Case]) -> list[CaseAnswer]:
         """First answers for ad-hoc cases (not necessarily planned), generated together in batches."""
         missing = list({case_key(c): c for c in cases if not self._has_all_runs(c)}.values())
         if missing:
@@ -309,7 +282,7 @@ class UrialSession:
             if isinstance(outcome, DetectorError):
                 self._verdict_errors[key] = outcome
             else:
-                self._answers[key] = Answer(**waiting.fields, verdict=outcome)
+                self._answers[key] = CaseAnswer(**waiting.fields, verdict=outcome)
 
     def _measure(self, units: Sequence[tuple[Case, int]]) -> None:
         for measurer in self.measurers:
@@ -347,7 +320,6 @@ class UrialSession:
         if not todo:
             return
         backend = self.backend
-        t0 = time.perf_counter()
 
         def on_result(j: int, result: GenerationResult) -> None:
             i = todo[j]
@@ -367,7 +339,6 @@ class UrialSession:
             finally:
                 if progress is not None:
                     progress.close()
-                self.generated_seconds += time.perf_counter() - t0
 
     def _copy(self, source: tuple[Case, int], target: tuple[Case, int]) -> None:
         waiting = self._undecided[run_key(*source)]
@@ -422,12 +393,13 @@ class UrialSession:
     def model_info(self) -> dict[str, Any]:
         """Model id, weight fingerprint and device, for records."""
         backend = self.backend
+        local = backend if isinstance(backend, LocalModel) else None
         return {
             "id": backend.model_id,
             "fingerprint": backend.fingerprint,
-            "device": getattr(backend, "device", None),
+            "device": local.device if local else None,
             # None when every answer came from the cache and the model was never loaded.
-            "load_seconds": getattr(backend, "load_seconds", None),
+            "load_seconds": local.load_seconds if local else None,
         }
 
     @property
@@ -470,6 +442,6 @@ class UrialSession:
 
 
 __all__ = [
-    "Answer", "CaseFailure", "CaseOutcome", "MeasurementError", "Measurer", "SessionSettings", "UrialSession",
+    "CaseFailure", "CaseOutcome", "MeasurementError", "Measurer", "SessionSettings", "UrialSession",
     "case_key", "run_key",
 ]

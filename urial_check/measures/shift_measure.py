@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Sequence
 
+from urial_check.generation.backends.base import LocalModel
 from urial_check.suites.checks import CheckResult
 from urial_check.session import MeasurementError
 
 if TYPE_CHECKING:
-    from urial_check.session import Answer, UrialSession
+    from urial_check.answers import CaseAnswer
+    from urial_check.session import UrialSession
     from urial_check.suites.loader import Case
 
 NAME = "token_shift"
@@ -41,25 +43,25 @@ class TokenShiftMeasurer:
         self.chat_template = chat_template
         #: Load the two models one after the other (for when both do not fit in memory at once).
         self.sequential = sequential
-        self._aligned: Any = None
+        self._aligned: LocalModel | None = None
 
     @property
     def primary_context(self) -> str:
         return self.contexts[0]
 
-    def _aligned_backend(self, session: UrialSession) -> Any:
+    def _local_models(self, session: UrialSession) -> tuple[LocalModel, LocalModel]:
+        """The base model (the session's generator) and the aligned one, both local models."""
         base = session.backend
+        if not isinstance(base, LocalModel):
+            raise MeasurementError(
+                f"token shift needs the base model's logits in this process; {base.model_id} is answered by "
+                f"{type(base).__name__}, which cannot teacher-force (use a local model with --urial-model)")
         if self._aligned is None:
-            if not hasattr(base, "sibling"):
-                raise MeasurementError("token shift needs a local transformers model as the base model")
-            aligned = base.sibling(self.aligned_spec)
-            # The same model named twice is loaded once.
-            self._aligned = base if getattr(base, "source", None) == aligned.source else aligned
-        return self._aligned
+            self._aligned = base.sibling(self.aligned_spec)  # the same model named twice is loaded once
+        return base, self._aligned
 
-    def measure(self, session: UrialSession, items: Sequence[tuple[Case, Answer]]) -> list[Any]:
-        base_backend = session.backend
-        aligned_backend = self._aligned_backend(session)  # checks that the base is a local transformers model
+    def measure(self, session: UrialSession, items: Sequence[tuple[Case, CaseAnswer]]) -> list[Any]:
+        base_backend, aligned_backend = self._local_models(session)
         results: list[Any] = [None] * len(items)
         groups: dict[tuple[Any, int], list[int]] = {}
         for index, (case, answer) in enumerate(items):
@@ -77,8 +79,8 @@ class TokenShiftMeasurer:
             raise MeasurementError(f"token shift against {self.aligned_spec}: {exc}") from None
         return results
 
-    def _measure_together(self, session: UrialSession, base_backend: Any, aligned_backend: Any,
-                          items: Sequence[tuple[Case, Answer]], groups: dict[tuple[Any, int], list[int]],
+    def _measure_together(self, session: UrialSession, base_backend: LocalModel, aligned_backend: LocalModel,
+                          items: Sequence[tuple[Case, CaseAnswer]], groups: dict[tuple[Any, int], list[int]],
                           results: list[Any]) -> None:
         from urial_check.measures.token_shift import measure_shift_batch
 
@@ -100,21 +102,22 @@ class TokenShiftMeasurer:
             for i, shift in zip(indices, shifts):
                 results[i] = shift
 
-    def _measure_sequentially(self, session: UrialSession, base_backend: Any, aligned_backend: Any,
-                              items: Sequence[tuple[Case, Answer]], groups: dict[tuple[Any, int], list[int]],
+    def _measure_sequentially(self, session: UrialSession, base_backend: LocalModel, aligned_backend: LocalModel,
+                              items: Sequence[tuple[Case, CaseAnswer]], groups: dict[tuple[Any, int], list[int]],
                               results: list[Any]) -> None:
         """Aligned model alone first (answers and logits kept on the CPU), then the base model alone."""
         from urial_check.measures.token_shift import aligned_pass, base_pass, check_shared_vocabulary
 
-        tokenizer = base_backend.tokenizer
+        _, tokenizer = base_backend.load()
         base_backend.close()
-        _, aligned_tokenizer = aligned_backend.load()
+        aligned_model, aligned_tokenizer = aligned_backend.load()
         check_shared_vocabulary(tokenizer, aligned_tokenizer)
         aligned = {
-            key: aligned_pass(aligned_backend.model, aligned_tokenizer, [items[i][0].instruction for i in indices],
+            key: aligned_pass(aligned_model, aligned_tokenizer, [items[i][0].instruction for i in indices],
                               max_new_tokens=key[1], chat_template=self.chat_template, batch_size=self.batch_size)
             for key, indices in groups.items()
         }
+        del aligned_model
         aligned_backend.close()
         base_model, tokenizer = base_backend.load()
         for key, indices in groups.items():
@@ -125,7 +128,7 @@ class TokenShiftMeasurer:
                 results[i] = shift
 
     def close(self) -> None:
-        if self._aligned is not None and hasattr(self._aligned, "close"):
+        if self._aligned is not None:
             self._aligned.close()
         self._aligned = None
 
@@ -138,7 +141,7 @@ class TokenShiftCheck:
     def __init__(self, primary_context: str | None) -> None:
         self.primary_context = primary_context
 
-    def __call__(self, case: Case, answer: Answer) -> CheckResult | None:
+    def __call__(self, case: Case, answer: CaseAnswer) -> CheckResult | None:
         if not case.expect.token_shift:
             return None
         shifts = answer.measurements.get(NAME)

@@ -10,11 +10,12 @@ import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generator, Iterator
+from typing import Any, Callable, Generator, Iterator
 
 import pytest
 
 from urial_check.config import OPTION_NAMES, ConfigError, RunConfig, build_session, open_baseline
+from urial_check.generation.backends.base import Generator as AnswerGenerator
 from urial_check.records.baseline_gate import BaselineGate
 from urial_check.pytest_plugin.items import (
     BASELINE_MARKER,
@@ -191,10 +192,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture(scope="session")
-def urial_session(request: pytest.FixtureRequest) -> Iterator[UrialSession]:
+def urial_generator() -> AnswerGenerator | None:
+    """What answers the cases. None (this default): the ``--urial-model`` model, through transformers.
+
+    Override it in a ``conftest.py`` with a session-scoped fixture returning your own
+    :class:`~urial_check.generation.backends.base.Generator` (a served model, a scripted stub).
+    """
+    return None
+
+
+@pytest.fixture(scope="session")
+def urial_session(request: pytest.FixtureRequest, urial_generator: AnswerGenerator | None) -> Iterator[UrialSession]:
     """The run's :class:`UrialSession`: model (loaded lazily, once), prompts and answers."""
     state = request.config.stash[STATE]
-    session = build_session(state.run_config, progress_guard=_uncaptured(request.config))
+    session = build_session(state.run_config, progress_guard=_uncaptured(request.config), generator=urial_generator)
     session.plan(state.planned)
     state.session = session
     try:

@@ -23,7 +23,8 @@ from urial_check.records.run_record import RUN_RECORD_SCHEMA, RUN_RECORD_VERSION
 
 if TYPE_CHECKING:
     from urial_check.records.metrics import SuiteSummary
-    from urial_check.session import Answer, CaseOutcome
+    from urial_check.answers import CaseAnswer
+    from urial_check.session import CaseOutcome
 
 
 def _known(data: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
@@ -366,7 +367,7 @@ class CaseRecord:
         return replace(self, shift_detail={}, token_shift_file=token_shift_file)
 
 
-def _repeat_answer(answer: Answer, passed: bool) -> RepeatAnswer:
+def _repeat_answer(answer: CaseAnswer, passed: bool) -> RepeatAnswer:
     judge, error = _judged(answer.measurements.get("judge"))
     return RepeatAnswer(answer.text, answer.verdict.label, passed, answer.decoding.seed, judge, error)
 

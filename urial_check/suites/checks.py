@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from urial_check.session import Answer
+    from urial_check.answers import CaseAnswer
     from urial_check.suites.loader import Case
 
 
@@ -25,7 +25,7 @@ class CheckResult:
 class Check(Protocol):
     name: str
 
-    def __call__(self, case: Case, answer: Answer) -> CheckResult | None:
+    def __call__(self, case: Case, answer: CaseAnswer) -> CheckResult | None:
         """Return a result, or None when the check does not apply to this case."""
         ...
 
@@ -35,7 +35,7 @@ class RefusalCheck:
 
     name = "refusal"
 
-    def __call__(self, case: Case, answer: Answer) -> CheckResult | None:
+    def __call__(self, case: Case, answer: CaseAnswer) -> CheckResult | None:
         label = answer.verdict.label
         wanted = case.expect.refusal
         if wanted == "any":

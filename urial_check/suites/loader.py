@@ -36,7 +36,6 @@ from urial_check.records.thresholds import Threshold, ThresholdError, parse_thre
 from urial_check.generation.decoding import DecodingError, check_field
 from urial_check.generation.prompt import PromptError, UrialPrompt
 
-FORMAT_VERSION = 1
 REFUSAL_EXPECTATIONS = ("required", "forbidden", "any")
 RefusalExpectation = Literal["required", "forbidden", "any"]
 
@@ -149,10 +148,6 @@ class Case:
         text = text if len(text) <= 60 else text[:57] + "..."
         return f"Case({self.suite}::{self.id} at {self.path.name}:{self.line}: {text!r})"
 
-    @property
-    def nodeid_hint(self) -> str:
-        return f"{self.path.name}::{self.id}"
-
 
 @dataclass(frozen=True)
 class Suite:
@@ -160,8 +155,6 @@ class Suite:
     path: Path
     cases: tuple[Case, ...]
     prompt_path: Path | None = None
-    format_version: int = FORMAT_VERSION
-    tags: tuple[str, ...] = field(default=())
     #: Suite-level thresholds (one extra test item per suite file when present).
     gate: tuple[Assertion, ...] = ()
     gate_line: int = 0
@@ -501,7 +494,7 @@ def parse_suite(text: str, path: Path | str, *, root: Path | None = None) -> Sui
         seen[case.id] = case.line
         cases.append(case)
     return Suite(
-        name=name, path=path, cases=tuple(cases), prompt_path=prompt_path, tags=default_tags,
+        name=name, path=path, cases=tuple(cases), prompt_path=prompt_path,
         gate=gate, gate_line=gate_line, rubrics=rubrics, margins=margins, warnings=tuple(warnings), name_line=name_line,
     )
 

@@ -1,8 +1,17 @@
 """The seam between urial-check and whatever produces answers.
 
-A backend turns :class:`GenerationRequest` objects into :class:`GenerationResult` objects.
-The transformers backend is the built-in one; server backends (vLLM, OpenAI-compatible) fit
-the same Protocol. Nothing here imports torch.
+Two runtime-checkable Protocols:
+
+* :class:`Generator` is all that generation needs: turn :class:`GenerationRequest` objects into
+  :class:`GenerationResult` objects, name the model (``model_id``), fingerprint it (cache keys, run
+  records) and release it (``close``). The transformers backend is the built-in one; a server
+  backend (an OpenAI-compatible completions endpoint, vLLM) is a Generator and nothing more.
+* :class:`LocalModel` is an optional capability of a generator whose model runs in this process:
+  the loaded transformers model and tokenizer (logits for teacher forcing), its device, and
+  siblings (other models on the same device and dtype). The token-shift measurer and the ``hf``
+  judge ask for it with ``isinstance(generator, LocalModel)`` and say so when it is missing.
+
+Nothing here imports torch.
 """
 
 from __future__ import annotations
@@ -64,14 +73,24 @@ ResultCallback = Callable[[int, GenerationResult], None]
 
 
 @runtime_checkable
-class Backend(Protocol):
-    """Generates continuations for URIAL prompts."""
+class Generator(Protocol):
+    """Generates continuations for URIAL prompts: the one thing a backend must do.
 
-    #: Human-readable model id for reports (a path, hub id or "default:...").
+    A session calls ``generate`` with batches of requests (identical requests and cache hits are
+    already taken out), reads ``model_id`` for reports and ``fingerprint`` for cache keys, and calls
+    ``close`` once at the end. Loading is the generator's business: do it on first ``generate``,
+    so a run served from the cache never loads a model. Results come back in request order; a
+    request that cannot be answered gets a result with ``finish_reason="error"`` and ``error``
+    set (the other requests still count), and a generator that cannot work at all raises
+    :class:`BackendError` with one line for the user.
+    """
+
+    #: Human-readable model id for reports (a path, hub id, served model name or "default:...").
     @property
     def model_id(self) -> str: ...
 
-    #: Content fingerprint of the weights (hex); used in cache keys and run records.
+    #: Identity of what answers (hex, e.g. a digest of the weights, or of endpoint + served model):
+    #: part of every cache key and run record, so it must change whenever the answers may.
     @property
     def fingerprint(self) -> str: ...
 
@@ -86,5 +105,38 @@ class Backend(Protocol):
         ...
 
     def close(self) -> None:
-        """Release the model (memory, GPU)."""
+        """Release the model (memory, GPU, connections)."""
+        ...
+
+
+@runtime_checkable
+class LocalModel(Protocol):
+    """Optional capability: the generator's model is a transformers causal LM in this process.
+
+    What teacher forcing and local judges need beyond :class:`Generator`: the loaded model (its
+    logits) and tokenizer, the device it sits on, and siblings loaded the same way.
+    """
+
+    @property
+    def model_id(self) -> str: ...
+
+    #: The device the model is on ("cpu", "cuda:0"); None until it is loaded.
+    @property
+    def device(self) -> str | None: ...
+
+    #: Seconds the load took; None until it is loaded (e.g. every answer came from the cache).
+    @property
+    def load_seconds(self) -> float | None: ...
+
+    def load(self) -> tuple[Any, Any]:
+        """Load (once) and return ``(model, tokenizer)``: a transformers causal LM and its tokenizer."""
+        ...
+
+    def sibling(self, model: str) -> LocalModel:
+        """Another model (a spec as ``--urial-model`` takes) on the same device, dtype and cache;
+        this very object when ``model`` names the model it already is (loaded once)."""
+        ...
+
+    def close(self) -> None:
+        """Release the model; a later :meth:`load` loads it again."""
         ...

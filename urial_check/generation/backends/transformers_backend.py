@@ -45,7 +45,10 @@ class ModelSettings:
 
 
 class TransformersBackend:
-    """Loads lazily on first use; ``model_id`` and ``fingerprint`` are known without loading."""
+    """A :class:`Generator` and a :class:`LocalModel`: a causal LM loaded with transformers.
+
+    Loads lazily on first use; ``model_id`` and ``fingerprint`` are known without loading.
+    """
 
     def __init__(
         self,
@@ -73,15 +76,13 @@ class TransformersBackend:
         return self._fingerprint
 
     def sibling(self, model: str) -> TransformersBackend:
-        """A backend for another model on the same device, dtype and cache (aligned models, judges)."""
-        return TransformersBackend(
+        """A backend for another model on the same device, dtype and cache (aligned models, judges);
+        this backend itself when ``model`` resolves to the same files (the model is loaded once)."""
+        other = TransformersBackend(
             ModelSettings(model=model, device=self.settings.device, dtype=self.settings.dtype, cache_dir=self.settings.cache_dir),
             fingerprint_memo=self._fingerprint_memo,
         )
-
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
+        return self if other.source == self.source else other
 
     def load(self) -> tuple[Any, Any]:
         """Load (once) and return ``(model, tokenizer)``."""
@@ -108,14 +109,6 @@ class TransformersBackend:
             else:
                 return load_gguf_fast(self.source, self.fingerprint, device, dtype, self.settings.cache_dir)
         return load_model_and_tokenizer(self.source, device, dtype)
-
-    @property
-    def model(self) -> Any:
-        return self.load()[0]
-
-    @property
-    def tokenizer(self) -> Any:
-        return self.load()[1]
 
     def generate(
         self,

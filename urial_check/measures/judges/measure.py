@@ -8,12 +8,14 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from urial_check.generation.backends.base import LocalModel
 from urial_check.suites.checks import CheckResult
 from urial_check.session import MeasurementError
 
 if TYPE_CHECKING:
     from urial_check.measures.judges.base import Judge, JudgeResult
-    from urial_check.session import Answer, UrialSession
+    from urial_check.answers import CaseAnswer
+    from urial_check.session import UrialSession
     from urial_check.suites.loader import Case
 
 NAME = "judge"
@@ -77,17 +79,18 @@ def build_judge(settings: JudgeSettings, session: UrialSession) -> Judge:
             if not settings.model:
                 raise JudgeConfigError("hf judge: give the chat model with --urial-judge-model PATH")
             base = session.backend
-            if not hasattr(base, "sibling"):
-                raise JudgeConfigError("hf judge: needs a local transformers model as the session's model")
-            backend = base.sibling(settings.model)
-            model, tokenizer = backend.load()
-            return make_judge("hf", model=model, tokenizer=tokenizer, model_id=backend.model_id)
+            if not isinstance(base, LocalModel):
+                raise JudgeConfigError(f"hf judge: loads its model beside the model under test, but {base.model_id} is "
+                                       f"answered by {type(base).__name__}, not a local model (use an openai judge)")
+            local = base.sibling(settings.model)
+            model, tokenizer = local.load()
+            return make_judge("hf", model=model, tokenizer=tokenizer, model_id=local.model_id)
         return make_judge(settings.kind)
     except JudgeConfigError as exc:
         raise MeasurementError(f"--urial-judge {settings.kind}: {exc}") from None
 
 
-def judge_item(case: Case, answer: Answer) -> Any:
+def judge_item(case: Case, answer: CaseAnswer) -> Any:
     from urial_check.measures.judges.registry import JudgeItem
 
     if len(case.turns) > 1:
@@ -126,7 +129,7 @@ class JudgeMeasurer:
         """The id of the judge this measurer built (kept after :meth:`close`); None before."""
         return self._judge_id
 
-    def measure(self, session: UrialSession, items: Sequence[tuple[Case, Answer]]) -> list[Any]:
+    def measure(self, session: UrialSession, items: Sequence[tuple[Case, CaseAnswer]]) -> list[Any]:
         from urial_check.measures.judges.registry import JudgeError, JudgeUnavailable
 
         judge = self.judge(session)
@@ -206,7 +209,7 @@ class ScoresCheck:
 
     name = "scores"
 
-    def __call__(self, case: Case, answer: Answer) -> CheckResult | None:
+    def __call__(self, case: Case, answer: CaseAnswer) -> CheckResult | None:
         if not case.expect.scores:
             return None
         from urial_check.measures.judges.registry import ASPECTS, JudgeError
