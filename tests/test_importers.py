@@ -244,12 +244,13 @@ def test_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
 @settings(max_examples=150, deadline=None)
 @given(st.text(min_size=1, max_size=80).filter(lambda s: s.strip()), st.text(max_size=40))
 def test_any_text_round_trips_through_the_loader(instruction: str, reference: str) -> None:
-    case = ImportedCase(slug(instruction), instruction, 1, "required", (), reference or None)
+    reference_or_none = reference if reference.strip() else None  # the importers drop blank references
+    case = ImportedCase(slug(instruction), instruction, 1, "required", (), reference_or_none)
     text = render_suite(ImportedGroup("g", (case,), ("t",)), "bench/g", "a header\n\nwith a gap")
     suite = parse_suite(text, Path("suites/bench/g.yaml"))
     (loaded,) = suite.cases
     assert (loaded.id, loaded.instruction, loaded.reference, loaded.expect.refusal, loaded.tags) == (
-        case.id, instruction, reference or None, "required", ("t",))
+        case.id, instruction, reference_or_none, "required", ("t",))
 
 
 @given(st.text(max_size=60))
@@ -321,3 +322,17 @@ def test_cli_subprocess_generic_jsonl(tmp_path: Path) -> None:
     assert bad.returncode == EXIT_BAD_INPUT and "Traceback" not in bad.stderr
     assert bad.stderr == (f"urial-check import: error: {DATA / 'generic.jsonl'}:1: field 'question' is missing "
                           "(fields: uid, prompt, is_harmful, answer)\n")
+
+
+def test_readme_example_is_the_real_output(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme[readme.index("## Importing public benchmarks\n"):]
+    start = section.index("```\n$ urial-check import") + 4
+    block = section[start : section.index("\n```", start)]
+    shown = block.splitlines()
+    (tmp_path / "xstest_prompts.csv").write_bytes((DATA / "xstest_prompts.csv").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", "xstest", "xstest_prompts.csv", "-o", "suites/xstest/"]) == EXIT_OK
+    assert capsys.readouterr().out.splitlines() == shown[1:3]
+    head = shown.index("$ head -13 suites/xstest/unsafe.yaml")
+    assert (tmp_path / "suites" / "xstest" / "unsafe.yaml").read_text("utf-8").splitlines()[:13] == shown[head + 1 :]
