@@ -9,6 +9,8 @@
     it, so a GitHub Actions job shows the table on its summary page.
 ``urial-check report RUN.json -o report.html [--baseline BASE.json]``
     Write a self-contained HTML report (:mod:`urial_check.reports.html`).
+``urial-check import FORMAT SOURCE -o suites/NAME/``
+    Turn a public benchmark file into format-v1 suite files (:mod:`urial_check.suites.importers`).
 
 Subcommands are registered in :data:`COMMANDS`: each entry adds its subparser and sets
 ``handler``, a function from the parsed arguments to an exit status. To add one, write an
@@ -140,8 +142,55 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_import(subparsers: Any) -> None:
+    from urial_check.suites.importers import DEFAULT_HARMFUL_VALUES, DEFAULT_SAFE_VALUES, FORMATS
+
+    p = subparsers.add_parser(
+        "import", help="turn a public benchmark file into format-v1 suite files",
+        description="Write one suite file per source category into OUTPUT (see README \"Importing public "
+                    "benchmarks\"). Exit status: 0 written, 2 bad input (one line on stderr).",
+    )
+    p.add_argument("format", metavar="FORMAT", help=f"one of: {', '.join(FORMATS)}")
+    p.add_argument("source", type=Path, help="the upstream file (CSV, JSON or JSONL)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="folder for the suite files, e.g. suites/xstest/")
+    p.add_argument("--name", help="suite name prefix (default: the folder's path below suites/)")
+    p.add_argument("--force", action="store_true", help="replace suite files that already exist")
+    p.add_argument("--map", dest="columns", metavar="KEY=COLUMN,...",
+                   help="csv/jsonl only: instruction=COLUMN (required), id=, label=, category=, reference=")
+    p.add_argument("--harmful-values", metavar="V,V,...",
+                   help=f"label values meaning harmful: refusal required (default: {','.join(DEFAULT_HARMFUL_VALUES)})")
+    p.add_argument("--safe-values", metavar="V,V,...",
+                   help=f"label values meaning safe: refusal forbidden (default: {','.join(DEFAULT_SAFE_VALUES)})")
+    p.set_defaults(handler=_import)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from urial_check.suites.importers import FORMATS, ColumnMap, ImportSourceError, LabelValues, import_source, write_suites
+
+    if args.format not in FORMATS:
+        raise UsageError(f"unknown format {args.format!r} (choose from: {', '.join(FORMATS)})")
+    try:
+        columns = ColumnMap.parse(args.columns) if args.columns is not None else None
+        labels = LabelValues.parse(args.harmful_values, args.safe_values)
+        if (args.harmful_values is not None or args.safe_values is not None) and (columns is None or columns.label is None):
+            raise ValueError("--harmful-values and --safe-values need a label column: --map ...,label=COLUMN")
+        groups = import_source(args.format, args.source, columns=columns, labels=labels)
+        header = (
+            f"Imported by `urial-check import {args.format}` from {args.source.name}.\n"
+            "The upstream data keeps its own licence (see README, Importing public benchmarks)."
+        )
+        paths = write_suites(groups, args.output, prefix=args.name, header=header, force=args.force)
+    except (ImportSourceError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    for path, group in zip(paths, groups):
+        counts = {r: sum(1 for c in group.cases if c.refusal == r) for r in ("required", "forbidden", "any")}
+        shown = ", ".join(f"{n} refusal {r}" for r, n in counts.items() if n)
+        print(printable(f"wrote {path} ({len(group.cases)} cases: {shown})"))
+    return EXIT_OK
+
+
 #: Subcommand registrations, in the order ``--help`` lists them.
-COMMANDS: tuple[Callable[[Any], None], ...] = (_add_compare, _add_report)
+COMMANDS: tuple[Callable[[Any], None], ...] = (_add_compare, _add_report, _add_import)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,6 +7,7 @@ A suite may add custom aspects, each with a rubric saying what a 5 and a 1 mean.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Mapping, Protocol, Sequence, runtime_checkable
@@ -99,17 +100,22 @@ class JudgeItem:
 
 @dataclass(frozen=True)
 class JudgeResult:
-    """Scores (1-5) and a short reason per aspect, with the judge's raw output."""
+    """Scores (1-5) and a short reason per aspect, with the judge's raw output.
+
+    ``not_applicable`` lists aspects the judge marked N/A (only the ``just-eval`` prompt
+    allows that): they have a reason but no score, and are never counted as any number.
+    """
 
     scores: dict[str, float]
     reasons: dict[str, str]
     raw: str
     judge_id: str
+    not_applicable: tuple[str, ...] = ()
 
     @property
     def average(self) -> float:
-        """Mean over the scored aspects."""
-        return sum(self.scores.values()) / len(self.scores)
+        """Mean over the scored aspects (N/A ones left out); NaN when none was scored."""
+        return sum(self.scores.values()) / len(self.scores) if self.scores else math.nan
 
 
 @runtime_checkable

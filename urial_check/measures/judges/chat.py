@@ -19,10 +19,13 @@ import hashlib
 from dataclasses import dataclass
 from importlib import resources
 from string import Template
-from typing import Sequence
+from typing import Protocol, Sequence
 
 from urial_check.measures.judges.base import JOINT_ASPECTS, BaseJudge, JudgeError, JudgeItem, JudgeParseError, JudgeResult
 from urial_check.measures.judges.parse import parse_judgement
+
+#: What one reply yields: scores, reasons and the aspects marked N/A.
+Judgement = tuple[dict[str, float], dict[str, str], tuple[str, ...]]
 
 Message = dict[str, str]
 Conversation = list[Message]
@@ -41,6 +44,23 @@ ASPECT_GUIDE: dict[str, str] = {
     "engagement": "Does it read naturally and suit the person asking? "
     "5: warm, natural and fitting in tone; 1: stiff, off-putting or talks past the user.",
 }
+
+
+class PromptSet(Protocol):
+    """A judging protocol: the requests an item needs, how to ask again, how to read a reply.
+
+    Implementations: :class:`JudgePrompts` (ours, the default) and
+    :class:`urial_check.measures.judges.just_eval.JustEvalPrompts` (``prompt="just-eval"``).
+    """
+
+    @property
+    def version(self) -> str: ...
+
+    def requests(self, item: JudgeItem) -> list[tuple[tuple[str, ...], Conversation]]: ...
+
+    def repair_conversation(self, conversation: Conversation, reply: str, error: str, aspects: tuple[str, ...]) -> Conversation: ...
+
+    def parse(self, reply: str, aspects: tuple[str, ...]) -> Judgement: ...
 
 
 @dataclass(frozen=True)
@@ -103,11 +123,16 @@ class JudgePrompts:
         follow_up = Template(self.repair).substitute(error=error, aspects=", ".join(aspects))
         return [*conversation, {"role": "assistant", "content": reply}, {"role": "user", "content": follow_up}]
 
+    def parse(self, reply: str, aspects: tuple[str, ...]) -> Judgement:
+        """Scores and reasons for ``aspects``; N/A is an error (JudgeParseError) here."""
+        scores, reasons = parse_judgement(reply, aspects)
+        return scores, reasons, ()
+
 
 class ChatJudge(BaseJudge):
     """A judge backed by a chat model; subclasses implement :meth:`complete_many`."""
 
-    prompts: JudgePrompts
+    prompts: PromptSet
 
     def complete_many(self, conversations: Sequence[Conversation]) -> list[str | JudgeError]:
         """The model's reply to each conversation, or the JudgeError that one request met.
@@ -120,7 +145,7 @@ class ChatJudge(BaseJudge):
         self.check_items(items)
         plan = [(index, aspects, conv) for index, item in enumerate(items) for aspects, conv in self.prompts.requests(item)]
         replies = self.complete_many([conv for _, _, conv in plan])
-        outcomes: list[tuple[dict[str, float], dict[str, str], str] | JudgeError | None] = [None] * len(plan)
+        outcomes: list[tuple[Judgement, str] | JudgeError | None] = [None] * len(plan)
 
         retry: list[int] = []
         first_errors: dict[int, JudgeParseError] = {}
@@ -129,12 +154,12 @@ class ChatJudge(BaseJudge):
                 outcomes[slot] = reply
                 continue
             try:
-                scores, reasons = parse_judgement(reply, aspects)
+                judgement = self.prompts.parse(reply, aspects)
             except JudgeParseError as exc:
                 first_errors[slot] = exc
                 retry.append(slot)
             else:
-                outcomes[slot] = (scores, reasons, reply)
+                outcomes[slot] = (judgement, reply)
 
         if retry:
             repairs = [
@@ -146,7 +171,7 @@ class ChatJudge(BaseJudge):
                     outcomes[slot] = reply
                     continue
                 try:
-                    scores, reasons = parse_judgement(reply, plan[slot][1])
+                    judgement = self.prompts.parse(reply, plan[slot][1])
                 except JudgeParseError as exc:
                     outcomes[slot] = JudgeParseError(
                         f"{self.id}: unreadable judge output, also after a repair request "
@@ -154,7 +179,7 @@ class ChatJudge(BaseJudge):
                         raw=f"{first_errors[slot].raw}\n\n--- reply to the repair request ---\n{reply}",
                     )
                 else:
-                    outcomes[slot] = (scores, reasons, reply)
+                    outcomes[slot] = (judgement, reply)
 
         return self._assemble(items, plan, outcomes)
 
@@ -162,9 +187,9 @@ class ChatJudge(BaseJudge):
         self,
         items: Sequence[JudgeItem],
         plan: list[tuple[int, tuple[str, ...], Conversation]],
-        outcomes: list[tuple[dict[str, float], dict[str, str], str] | JudgeError | None],
+        outcomes: list[tuple[Judgement, str] | JudgeError | None],
     ) -> list[JudgeResult | JudgeError]:
-        parts: list[list[tuple[dict[str, float], dict[str, str], str] | JudgeError]] = [[] for _ in items]
+        parts: list[list[tuple[Judgement, str] | JudgeError]] = [[] for _ in items]
         for (index, _, _), outcome in zip(plan, outcomes):
             assert outcome is not None
             parts[index].append(outcome)
@@ -176,18 +201,22 @@ class ChatJudge(BaseJudge):
                 continue
             scores: dict[str, float] = {}
             reasons: dict[str, str] = {}
+            not_applicable: set[str] = set()
             raws: list[str] = []
             for part in item_parts:
                 assert not isinstance(part, JudgeError)
-                scores.update(part[0])
-                reasons.update(part[1])
-                raws.append(part[2])
+                (part_scores, part_reasons, part_na), raw = part
+                scores.update(part_scores)
+                reasons.update(part_reasons)
+                not_applicable.update(part_na)
+                raws.append(raw)
             results.append(
                 JudgeResult(
-                    scores={a: scores[a] for a in item.aspects},
+                    scores={a: scores[a] for a in item.aspects if a not in not_applicable},
                     reasons={a: reasons[a] for a in item.aspects},
                     raw="\n\n".join(raws),
                     judge_id=self.id,
+                    not_applicable=tuple(a for a in item.aspects if a in not_applicable),
                 )
             )
         return results

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from urial_check.measures.judges.base import JudgeConfigError, JudgeError
-from urial_check.measures.judges.chat import ChatJudge, Conversation, JudgePrompts
+from urial_check.measures.judges.chat import ChatJudge, Conversation, PromptSet
+from urial_check.measures.judges.just_eval import prompt_set
 
 
 class HFJudge(ChatJudge):
@@ -26,7 +27,8 @@ class HFJudge(ChatJudge):
         model_id: str,
         batch_size: int = 4,
         max_new_tokens: int = 512,
-        prompts: JudgePrompts | None = None,
+        prompts: PromptSet | None = None,
+        prompt: str = "default",
     ) -> None:
         if getattr(tokenizer, "chat_template", None) is None:
             raise JudgeConfigError(f"hf judge: the tokenizer of {model_id} has no chat template; use a chat (instruct) model")
@@ -39,7 +41,11 @@ class HFJudge(ChatJudge):
         self.model_id = model_id
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens
-        self.prompts = prompts or JudgePrompts.builtin()
+        if prompts is not None and prompt != "default":
+            raise JudgeConfigError("give either prompts or prompt, not both")
+        #: The prompt mode: "default" (our prompts) or "just-eval" (just-eval's protocol).
+        self.prompt = prompt
+        self.prompts = prompts or prompt_set(prompt)
         self.id = f"hf:{model_id}"
         self.prompt_version = self.prompts.version
         self.supports_custom_aspects = True

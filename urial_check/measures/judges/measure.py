@@ -35,6 +35,8 @@ class JudgeSettings:
     timeout_s: float = 60.0
     #: Time the judge may spend on retries over the whole run.
     retry_budget_s: float = 300.0
+    #: The chat judges' prompt mode: "default" or "just-eval" (``--urial-judge-prompt``).
+    prompt: str = "default"
 
 
 def _openai_options(settings: JudgeSettings) -> dict[str, Any]:
@@ -45,6 +47,8 @@ def _openai_options(settings: JudgeSettings) -> dict[str, Any]:
         "timeout_s": settings.timeout_s,
         "retry_budget_s": settings.retry_budget_s,
     }
+    if settings.prompt != "default":
+        options["prompt"] = settings.prompt
     if settings.base_url:
         options["base_url"] = settings.base_url
     return options
@@ -71,6 +75,8 @@ def build_judge(settings: JudgeSettings, session: UrialSession) -> Judge:
     from urial_check.measures.judges.registry import JudgeConfigError, make_judge
 
     try:
+        if settings.prompt != "default" and settings.kind not in ("openai", "hf"):
+            raise JudgeConfigError(f"prompt {settings.prompt!r} is for the openai and hf judges")
         if settings.kind == "heuristic":
             return make_judge("heuristic")
         if settings.kind == "openai":
@@ -84,7 +90,7 @@ def build_judge(settings: JudgeSettings, session: UrialSession) -> Judge:
                                        f"answered by {type(base).__name__}, not a local model (use an openai judge)")
             local = base.sibling(settings.model)
             model, tokenizer = local.load()
-            return make_judge("hf", model=model, tokenizer=tokenizer, model_id=local.model_id)
+            return make_judge("hf", model=model, tokenizer=tokenizer, model_id=local.model_id, prompt=settings.prompt)
         return make_judge(settings.kind)
     except JudgeConfigError as exc:
         raise MeasurementError(f"--urial-judge {settings.kind}: {exc}") from None
@@ -189,13 +195,18 @@ class JudgeMeasurer:
             return None
         from urial_check.measures.judges.registry import JudgeResult
 
-        return JudgeResult(scores=value["scores"], reasons=value["reasons"], raw=value["raw"], judge_id=value["judge_id"])
+        return JudgeResult(
+            scores=value["scores"], reasons=value["reasons"], raw=value["raw"], judge_id=value["judge_id"],
+            not_applicable=tuple(value.get("not_applicable", ())),
+        )
 
     def _cache_put(self, session: UrialSession, judge: Judge, item: Any, result: JudgeResult) -> None:
         cache = session.cache
         if cache is None or not hasattr(cache, "put_json"):
             return
-        value = {"scores": result.scores, "reasons": result.reasons, "raw": result.raw, "judge_id": result.judge_id}
+        value: dict[str, Any] = {"scores": result.scores, "reasons": result.reasons, "raw": result.raw, "judge_id": result.judge_id}
+        if result.not_applicable:  # only then, so entries without N/A stay as they were
+            value["not_applicable"] = list(result.not_applicable)
         cache.put_json(JUDGE_CACHE_NAMESPACE, self._key(judge, item), value)
 
     def close(self) -> None:
@@ -222,7 +233,9 @@ class ScoresCheck:
         failed = []
         for assertion in case.expect.scores:
             value = result.scores.get(assertion.metric)
-            if value is None and assertion.metric not in ASPECTS:
+            if value is None and assertion.metric in result.not_applicable:
+                failed.append(f"{assertion.metric} not scored (the judge marked it N/A)")
+            elif value is None and assertion.metric not in ASPECTS:
                 failed.append(f"{assertion.metric} not scored (the {result.judge_id} judge cannot score custom aspects)")
             elif value is None:
                 failed.append(f"{assertion.metric} not scored")

@@ -36,7 +36,8 @@ import tenacity.stop
 
 from urial_check.http import RetryBudget, deadline_client, redact, send
 from urial_check.measures.judges.base import JudgeConfigError, JudgeError, JudgeUnavailable
-from urial_check.measures.judges.chat import ChatJudge, Conversation, JudgePrompts
+from urial_check.measures.judges.chat import ChatJudge, Conversation, PromptSet
+from urial_check.measures.judges.just_eval import prompt_set
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
@@ -80,7 +81,8 @@ class OpenAIJudge(ChatJudge):
         backoff_s: float = 1.0,
         max_backoff_s: float = 30.0,
         max_tokens: int = 1024,
-        prompts: JudgePrompts | None = None,
+        prompts: PromptSet | None = None,
+        prompt: str = "default",
         purpose: str = "judge",
     ) -> None:
         if not model or not model.strip():
@@ -102,7 +104,11 @@ class OpenAIJudge(ChatJudge):
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
         self.max_tokens = max_tokens
-        self.prompts = prompts or JudgePrompts.builtin()
+        if prompts is not None and prompt != "default":
+            raise JudgeConfigError("give either prompts or prompt, not both")
+        #: The prompt mode: "default" (our prompts) or "just-eval" (just-eval's protocol).
+        self.prompt = prompt
+        self.prompts = prompts or prompt_set(prompt)
         #: What the endpoint serves here ("judge", "refusal classifier"), for error messages.
         self.purpose = purpose
         self.id = f"openai:{model}@{self.base_url}"

@@ -47,6 +47,25 @@ def parse_judgement(text: str, aspects: Sequence[str] = ASPECTS) -> tuple[dict[s
 
     Reasons are stripped of surrounding whitespace; a judge that gave none gets ``""``.
     """
+    scores, reasons, _ = _parse(text, aspects, allow_not_applicable=False)
+    return scores, reasons
+
+
+def parse_judgement_allowing_na(
+    text: str, aspects: Sequence[str] = ASPECTS
+) -> tuple[dict[str, float], dict[str, str], tuple[str, ...]]:
+    """Like :func:`parse_judgement`, but an aspect scored ``"N/A"`` is reported, not rejected.
+
+    Returns (scores of the scored aspects, reasons of every aspect, the aspects marked N/A).
+    Only an explicit ``N/A`` / ``NA`` / ``not applicable`` counts; ``null``, an empty score and a
+    missing aspect are still errors, and nothing is filled in with a default.
+    """
+    return _parse(text, aspects, allow_not_applicable=True)
+
+
+def _parse(
+    text: str, aspects: Sequence[str], *, allow_not_applicable: bool
+) -> tuple[dict[str, float], dict[str, str], tuple[str, ...]]:
     if not isinstance(text, str):
         raise JudgeParseError(f"judge output must be text, got {type(text).__name__}", raw=repr(text))
     aspects = tuple(aspects)
@@ -70,12 +89,17 @@ def parse_judgement(text: str, aspects: Sequence[str] = ASPECTS) -> tuple[dict[s
 
     scores: dict[str, float] = {}
     reasons: dict[str, str] = {}
+    not_applicable: list[str] = []
     for aspect in aspects:
+        if allow_not_applicable and _is_not_applicable(entries[aspect]):
+            not_applicable.append(aspect)
+            reasons[aspect] = _reason(entries[aspect])
+            continue
         try:
             scores[aspect], reasons[aspect] = _aspect_value(entries[aspect])
         except ValueError as exc:
             raise JudgeParseError(f"aspect {aspect!r}: {exc}", raw=text) from None
-    return scores, reasons
+    return scores, reasons, tuple(not_applicable)
 
 
 def normalise_score(value: Any) -> float:
@@ -104,6 +128,24 @@ def normalise_score(value: Any) -> float:
 
 
 # --------------------------------------------------------------------------- internals
+
+_NOT_APPLICABLE = {"n/a", "na", "not applicable"}
+
+
+def _is_not_applicable(value: Any) -> bool:
+    if isinstance(value, dict):
+        keyed = {_norm_key(k): v for k, v in value.items() if isinstance(k, str)}
+        value = next((keyed[k] for k in _SCORE_KEYS if k in keyed), None)
+    return isinstance(value, str) and value.strip().rstrip(".").lower() in _NOT_APPLICABLE
+
+
+def _reason(value: Any) -> str:
+    if not isinstance(value, dict):
+        return ""
+    keyed = {_norm_key(k): v for k, v in value.items() if isinstance(k, str)}
+    reason = next((keyed[k] for k in _REASON_KEYS if k in keyed), "")
+    return _join_surrogates(reason if isinstance(reason, str) else str(reason)).strip()
+
 
 
 def _aspect_value(value: Any) -> tuple[float, str]:

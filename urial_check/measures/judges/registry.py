@@ -22,9 +22,10 @@ from urial_check.measures.judges.base import (
     JudgeResult,
     JudgeUnavailable,
 )
-from urial_check.measures.judges.chat import ChatJudge, JudgePrompts
+from urial_check.measures.judges.chat import ChatJudge, JudgePrompts, PromptSet
 from urial_check.measures.judges.heuristic import HeuristicJudge
-from urial_check.measures.judges.parse import normalise_score, parse_judgement, parse_scores
+from urial_check.measures.judges.just_eval import PROMPT_MODES, JustEvalPrompts, JustEvalSummary, prompt_set, summarize
+from urial_check.measures.judges.parse import normalise_score, parse_judgement, parse_judgement_allowing_na, parse_scores
 
 JUDGE_KINDS: tuple[str, ...] = ("heuristic", "openai", "hf")
 
@@ -35,9 +36,13 @@ def make_judge(kind: str, **options: Any) -> Judge:
     * ``heuristic``: no options.
     * ``openai``: ``model`` (required), ``base_url``, ``api_key_env``, ``concurrency``,
       ``timeout_s`` (total deadline per request), ``max_retries``, ``retry_budget_s`` (time for
-      retries over the whole run), ``backoff_s``, ``max_tokens``.
+      retries over the whole run), ``backoff_s``, ``max_tokens``, ``prompt``.
     * ``hf``: ``model`` and ``tokenizer`` (already loaded), ``model_id``, ``batch_size``,
-      ``max_new_tokens``.
+      ``max_new_tokens``, ``prompt``.
+
+    ``prompt`` picks the chat judges' protocol (:data:`PROMPT_MODES`): ``"default"``, our
+    prompts; ``"just-eval"``, just-eval's two-request protocol with N/A allowed and never
+    counted as a score (:mod:`urial_check.measures.judges.just_eval`).
     """
     if kind == "heuristic":
         if options:
@@ -58,6 +63,7 @@ __all__ = [
     "ASPECTS",
     "JOINT_ASPECTS",
     "JUDGE_KINDS",
+    "PROMPT_MODES",
     "BaseJudge",
     "ChatJudge",
     "HeuristicJudge",
@@ -69,8 +75,14 @@ __all__ = [
     "JudgePrompts",
     "JudgeResult",
     "JudgeUnavailable",
+    "JustEvalPrompts",
+    "JustEvalSummary",
+    "PromptSet",
     "make_judge",
     "normalise_score",
     "parse_judgement",
+    "parse_judgement_allowing_na",
+    "prompt_set",
     "parse_scores",
+    "summarize",
 ]
