@@ -49,6 +49,23 @@ BAD_OPTIONS = [
     ({"judge": "openai", "judge_model": "m"}, "--urial-judge-url",
      "--urial-judge openai needs --urial-judge-url (an OpenAI-compatible base URL)"),
     ({"judge": "hf"}, "--urial-judge-model", "--urial-judge hf needs --urial-judge-model"),
+    ({"judge_prompt": "fancy", "judge": "openai", "judge_model": "m", "judge_url": "http://x/v1"}, "--urial-judge-prompt",
+     "--urial-judge-prompt fancy: expected default or just-eval"),
+    ({"judge_prompt": "just-eval"}, "--urial-judge-prompt",
+     "--urial-judge-prompt just-eval needs a model judge (--urial-judge openai or hf)"),
+    ({"endpoint": ["http://127.0.0.1:8000/v1"]}, "--urial-endpoint-model",
+     "--urial-endpoint needs --urial-endpoint-model NAME (the served model's name)"),
+    ({"endpoint": ["127.0.0.1:8000"], "endpoint_model": "m"}, "--urial-endpoint",
+     "--urial-endpoint 127.0.0.1:8000: expected a base URL such as http://127.0.0.1:8000/v1"),
+    ({"endpoint": ["http://a/v1", "http://a/v1/"], "endpoint_model": "m"}, "--urial-endpoint",
+     "--urial-endpoint: a URL is given twice"),
+    ({"endpoint_model": "m"}, "--urial-endpoint-model", "--urial-endpoint-model needs --urial-endpoint URL"),
+    ({"endpoint": "http://a/v1", "endpoint_model": "m", "endpoint_kind": "ollama"}, "--urial-endpoint-kind",
+     "--urial-endpoint-kind ollama: expected auto, vllm, sglang, tgi, llama.cpp, openai"),
+    ({"endpoint": "http://a/v1", "endpoint_model": "m", "endpoint_concurrency": 0}, "--urial-endpoint-concurrency",
+     "--urial-endpoint-concurrency must be 1 or more, got 0"),
+    ({"endpoint": "http://a/v1", "endpoint_model": "m", "aligned_model": "."}, "--urial-aligned-model",
+     "--urial-aligned-model needs the base model in this process*"),
     ({"device": "gpu"}, "--urial-device", "--urial-device gpu: expected auto, cpu, cuda, cuda:N or mps"),
     ({"dtype": "nonsense"}, "--urial-dtype", "--urial-dtype nonsense: expected auto, float32, bfloat16 or float16"),
     ({"batch_size": 0}, "--urial-batch-size", "--urial-batch-size must be a positive integer"),
@@ -251,3 +268,29 @@ def test_the_readme_notebook_example_runs(here: Path, tiny_model: Path, capsys: 
     assert '"path/to/model"' in code
     exec(compile(code.replace('"path/to/model"', repr(str(tiny_model))), "README.md", "exec"), {})
     assert capsys.readouterr().out.strip()
+
+
+def test_an_endpoint_config_names_the_served_model_and_builds_an_endpoint_generator(tmp_path: Path) -> None:
+    config = RunConfig.from_options({"endpoint": ["http://127.0.0.1:9/v1/", "http://127.0.0.1:10/v1"],
+                                     "endpoint_model": "base-7b", "endpoint_revision": "step-1200",
+                                     "cache_dir": str(tmp_path), "judge": "off"})
+    assert config.endpoint is not None
+    assert config.endpoint.urls == ("http://127.0.0.1:9/v1", "http://127.0.0.1:10/v1")
+    assert config.model_id == "endpoint:base-7b@step-1200"
+    session = build_session(config)
+    try:
+        generator = session.backend
+        assert type(generator).__name__ == "EndpointBackend"
+        assert generator.model_id == "endpoint:base-7b@step-1200"
+        assert generator.urls == config.endpoint.urls
+    finally:
+        session.close()
+
+
+def test_an_endpoint_without_a_revision_warns_that_the_cache_cannot_tell_checkpoints_apart(tmp_path: Path) -> None:
+    config = RunConfig.from_options({"endpoint": "http://127.0.0.1:9/v1", "endpoint_model": "base-7b",
+                                     "cache_dir": str(tmp_path), "judge": "off"})
+    with pytest.warns(UserWarning, match="cannot tell checkpoints served under that name apart"):
+        session = build_session(config)
+    session.close()
+

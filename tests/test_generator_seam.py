@@ -108,7 +108,7 @@ def test_a_fixture_that_returns_no_generator_is_one_line(pytester: pytest.Pytest
     pytester.makeconftest("import pytest\n\n@pytest.fixture(scope='session')\ndef urial_generator():\n    return 'gpt'\n")
     result = pytester.runpytest("-p", "no:cacheprovider", "suites")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*urial-check: the urial_generator fixture returned a str, not a Generator "
+    result.stdout.fnmatch_lines(["*urial-check: the generator given (the urial_generator fixture, or build_session's generator=) is a str, not a Generator "
                                  "(model_id, fingerprint, generate, close)*"])
     result.stdout.no_fnmatch_line("*Traceback*")
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Mapping
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -31,6 +33,7 @@ from urial_check.generation.cache import ResultCache, default_cache_dir
 from urial_check.generation.decoding import DecodingError, check_field
 from urial_check.generation.prompt import PromptError, UrialPrompt
 from urial_check.measures.detectors import DetectorConfigError, DetectorSettings, build_detector, parse_label_map
+from urial_check.measures.judges.just_eval import PROMPT_MODES
 from urial_check.measures.judges.measure import JudgeMeasurer, JudgeSettings, ScoresCheck
 from urial_check.measures.shift_measure import CONTEXT_CHOICES, TokenShiftCheck, TokenShiftMeasurer
 from urial_check.records.baseline_gate import BaselineGate
@@ -43,7 +46,8 @@ from urial_check.suites.checks import DEFAULT_CHECKS
 OPTION_NAMES = (
     "model", "device", "dtype", "prompt", "batch_size", "max_new_tokens", "generation",
     "aligned_model", "shift_context", "shift_sequential", "chat_template",
-    "judge", "judge_model", "judge_url", "judge_key_env",
+    "endpoint", "endpoint_model", "endpoint_key_env", "endpoint_revision", "endpoint_kind", "endpoint_concurrency",
+    "judge", "judge_model", "judge_url", "judge_key_env", "judge_prompt",
     "refusal_detector", "refusal_model", "refusal_url", "refusal_label_map", "refusal_template", "refusal_answer_after",
     "cache", "cache_dir", "cache_clear", "rehash",
     "baseline", "update_baseline", "margin", "alpha",
@@ -53,10 +57,15 @@ JUDGE_KINDS = ("heuristic", "openai", "hf", "off")
 DETECTOR_KINDS = ("rules", "openai", "hf")
 CACHE_MODES = ("rw", "ro", "off")
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+DEFAULT_ENDPOINT_CONCURRENCY = 16
 DEFAULT_REPORT_DIR = "reports"
 DEFAULT_KEEP_RUNS = 20
 DEFAULT_MARGIN = 0.05
 DEFAULT_ALPHA = 0.05
+
+
+class EndpointRevisionWarning(UserWarning):
+    """An endpoint is used without a revision, so the result cache cannot tell checkpoints apart."""
 
 
 class ConfigError(ValueError):
@@ -85,6 +94,29 @@ class ShiftConfig:
     contexts: tuple[str, ...] = CONTEXT_CHOICES["both"]
     sequential: bool = False
     chat_template: Path | None = None
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """``--urial-endpoint`` and its options: answer through OpenAI-compatible completions servers."""
+
+    #: Base URLs of the replicas serving the model (``http://host:port/v1``).
+    urls: tuple[str, ...]
+    #: The served model's name (``GET /models``).
+    model: str
+    #: Checkpoint id given by the user; None: cached answers cannot tell checkpoints apart, so the
+    #: cache key includes the URLs (the cache serves this model name at these URLs only).
+    revision: str | None = None
+    #: Environment variable holding the API key (never stored).
+    key_env: str | None = None
+    #: Request dialect: auto (from ``owned_by``), vllm, sglang, tgi, llama.cpp, openai.
+    kind: str = "auto"
+    #: Requests in flight per replica.
+    concurrency: int = DEFAULT_ENDPOINT_CONCURRENCY
+
+    @property
+    def model_id(self) -> str:
+        return f"endpoint:{self.model}" + (f"@{self.revision}" if self.revision else "")
 
 
 @dataclass(frozen=True)
@@ -121,10 +153,14 @@ class RunConfig:
     shift: ShiftConfig | None = None
     baseline: BaselineConfig | None = None
     reports: ReportConfig = field(default_factory=ReportConfig)
+    #: None: the model is loaded in this process (``--urial-model``).
+    endpoint: EndpointConfig | None = None
 
     @property
     def model_id(self) -> str:
         """The model's id as records name it, known before any model loads."""
+        if self.endpoint is not None:
+            return self.endpoint.model_id
         if self.model_source is not None:
             return self.model_source.model_id
         return self.model.model or DEFAULT_MODEL_ID
@@ -154,6 +190,10 @@ class RunConfig:
         raw = _Options(options)
         keep_runs = _keep_runs(raw)
         session = _session_settings(raw, windowed=windowed, progress=progress)
+        endpoint = _endpoint_config(raw)
+        if endpoint is not None and raw.text("aligned_model"):
+            raise ConfigError("--urial-aligned-model needs the base model in this process (its logits), "
+                              "not --urial-endpoint: token shift over a server is not supported yet")
         shift = _shift_config(raw)
         judge = _judge_settings(raw)
         cache_dir = raw.text("cache_dir")
@@ -169,10 +209,13 @@ class RunConfig:
         cache = _cache_config(raw, model.cache_dir)
         detector = _detector_settings(raw, model)
         baseline = _baseline_config(raw, invocation_dir or Path.cwd())
+        if endpoint is not None and judge is not None and judge.kind == "hf":
+            raise ConfigError("--urial-judge hf loads its model beside a local base model; with --urial-endpoint "
+                              "use --urial-judge openai (or heuristic)")
         report_dir = Path(raw.text("report_dir") or DEFAULT_REPORT_DIR)
         reports = ReportConfig(report_dir if report_dir.is_absolute() else (root_dir or Path.cwd()) / report_dir, keep_runs)
         return cls(model=model, model_source=source, session=session, cache=cache, judge=judge, detector=detector,
-                   shift=shift, baseline=baseline, reports=reports)
+                   shift=shift, baseline=baseline, reports=reports, endpoint=endpoint)
 
 
 def build_session(
@@ -215,7 +258,7 @@ def build_session(
     detector = config.detector
     return UrialSession(
         config.session,
-        _generator_factory(generator, lambda: TransformersBackend(model, fingerprint_memo=memo, source=config.model_source)),
+        _generator_factory(generator, _default_generator(config, model, memo)),
         cache=cache,
         checks=DEFAULT_CHECKS + (ScoresCheck(), TokenShiftCheck(primary)),
         measurers=measurers,
@@ -226,6 +269,25 @@ def build_session(
     )
 
 
+def _default_generator(config: RunConfig, model: ModelSettings,
+                       memo: Callable[[Path, Callable[[], str]], str] | None) -> Callable[[], Generator]:
+    """The configured generator, made on first use: an endpoint backend or the local model."""
+    endpoint = config.endpoint
+    if endpoint is None:
+        return lambda: TransformersBackend(model, fingerprint_memo=memo, source=config.model_source)
+    from urial_check.generation.backends.endpoint import EndpointBackend  # httpx2 loads only for an endpoint
+
+    if endpoint.revision is None:
+        warnings.warn(EndpointRevisionWarning(
+            f"--urial-endpoint without --urial-endpoint-revision: cached answers of {endpoint.model} cannot tell "
+            "checkpoints served under that name apart; they are reused only from the same URLs. Give the "
+            "checkpoint's step or hash, or use --urial-cache off when the served weights change"), stacklevel=2)
+
+    return lambda: EndpointBackend(endpoint.urls, endpoint.model, api_key_env=endpoint.key_env,
+                                   revision=endpoint.revision, server_kind=endpoint.kind,
+                                   concurrency=endpoint.concurrency)
+
+
 def _generator_factory(given: object, default: Callable[[], Generator]) -> Callable[[], Generator]:
     """The session's generator, made on first use: the one given, else ``default()``."""
     if given is None:
@@ -233,7 +295,8 @@ def _generator_factory(given: object, default: Callable[[], Generator]) -> Calla
 
     def given_generator() -> Generator:
         if not isinstance(given, Generator):
-            raise BackendError(f"the generator given is a {type(given).__name__}, not a Generator "
+            raise BackendError(f"the generator given (the urial_generator fixture, or build_session's generator=) is a "
+                               f"{type(given).__name__}, not a Generator "
                                "(model_id, fingerprint, generate, close)")
         return given
 
@@ -400,7 +463,46 @@ def _judge_settings(raw: _Options) -> JudgeSettings | None:
         raise ConfigError(f"--urial-judge {kind} needs --urial-judge-model")
     if kind == "openai" and not url:
         raise ConfigError("--urial-judge openai needs --urial-judge-url (an OpenAI-compatible base URL)")
-    return JudgeSettings(kind=kind, model=model, base_url=url, api_key_env=raw.text("judge_key_env") or DEFAULT_KEY_ENV)
+    prompt = raw.text("judge_prompt") or "default"
+    if prompt not in PROMPT_MODES:
+        raise ConfigError(f"--urial-judge-prompt {prompt}: expected {' or '.join(PROMPT_MODES)}")
+    if prompt != "default" and kind == "heuristic":
+        raise ConfigError(f"--urial-judge-prompt {prompt} needs a model judge (--urial-judge openai or hf)")
+    return JudgeSettings(kind=kind, model=model, base_url=url, api_key_env=raw.text("judge_key_env") or DEFAULT_KEY_ENV,
+                         prompt=prompt)
+
+
+def _endpoint_config(raw: _Options) -> EndpointConfig | None:
+    given = raw.given("endpoint")
+    urls = [given] if isinstance(given, str) else [str(u) for u in (given or ()) if str(u).strip()]
+    model = raw.text("endpoint_model")
+    if not urls:
+        for name in ("endpoint_model", "endpoint_revision", "endpoint_kind", "endpoint_concurrency", "endpoint_key_env"):
+            if raw.given(name) is not None and not (name == "endpoint_kind" and raw.text(name) == "auto"):
+                raise ConfigError(f"{_option(name)} needs --urial-endpoint URL")
+        return None
+    if not model:
+        raise ConfigError("--urial-endpoint needs --urial-endpoint-model NAME (the served model's name)")
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"--urial-endpoint {url}: expected a base URL such as http://127.0.0.1:8000/v1")
+    if len({u.rstrip("/") for u in urls}) != len(urls):
+        raise ConfigError("--urial-endpoint: a URL is given twice")
+    from urial_check.generation.backends.endpoint import SERVER_KINDS  # httpx2 loads only for an endpoint
+
+    kind = raw.text("endpoint_kind") or "auto"
+    if kind not in SERVER_KINDS:
+        raise ConfigError(f"--urial-endpoint-kind {kind}: expected {', '.join(SERVER_KINDS)}")
+    concurrency = raw.whole("endpoint_concurrency")
+    if concurrency is not None and concurrency < 1:
+        raise ConfigError(f"--urial-endpoint-concurrency must be 1 or more, got {concurrency}")
+    revision = raw.text("endpoint_revision")
+    if revision is not None and not revision.strip():
+        raise ConfigError("--urial-endpoint-revision must not be empty")
+    return EndpointConfig(urls=tuple(u.rstrip("/") for u in urls), model=model, revision=revision,
+                          key_env=raw.text("endpoint_key_env"), kind=kind,
+                          concurrency=concurrency or DEFAULT_ENDPOINT_CONCURRENCY)
 
 
 def _cache_config(raw: _Options, directory: Path | None) -> CacheConfig:
@@ -470,6 +572,6 @@ def _baseline_config(raw: _Options, invocation_dir: Path) -> BaselineConfig | No
 
 
 __all__ = [
-    "BaselineConfig", "CacheConfig", "ConfigError", "OPTION_NAMES", "ReportConfig", "RunConfig", "ShiftConfig",
+    "BaselineConfig", "CacheConfig", "ConfigError", "EndpointConfig", "OPTION_NAMES", "ReportConfig", "RunConfig", "ShiftConfig",
     "build_session", "open_baseline",
 ]

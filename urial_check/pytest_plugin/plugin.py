@@ -16,6 +16,8 @@ import pytest
 
 from urial_check.config import OPTION_NAMES, ConfigError, RunConfig, build_session, open_baseline
 from urial_check.generation.backends.base import Generator as AnswerGenerator
+from urial_check.generation.backends.base import ReportsUsage
+from urial_check.reports.terminal import printable
 from urial_check.records.baseline_gate import BaselineGate
 from urial_check.pytest_plugin.items import (
     BASELINE_MARKER,
@@ -86,6 +88,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="load the base and aligned models one after the other (when both do not fit in memory)")
     group.addoption("--urial-chat-template", default=None, metavar="FILE",
                     help="Jinja chat template for the aligned model (default: its tokenizer's)")
+    group.addoption("--urial-endpoint", action="append", default=[], metavar="URL",
+                    help="answer through an OpenAI-compatible completions server (vLLM, SGLang, TGI, llama.cpp) "
+                         "at this base URL, e.g. http://127.0.0.1:8000/v1; repeat for replicas")
+    group.addoption("--urial-endpoint-model", default=None, metavar="NAME", help="the served base model's name")
+    group.addoption("--urial-endpoint-revision", default=None, metavar="REV",
+                    help="checkpoint id (step or hash) of the served weights; keys the result cache")
+    group.addoption("--urial-endpoint-key-env", default=None, metavar="VAR",
+                    help="environment variable holding the endpoint's API key (never recorded)")
+    group.addoption("--urial-endpoint-kind", default=None,
+                    choices=("auto", "vllm", "sglang", "tgi", "llama.cpp", "openai"),
+                    help="request dialect (default auto: from GET /models)")
+    group.addoption("--urial-endpoint-concurrency", type=int, default=None, metavar="N",
+                    help="requests in flight per replica (default 16)")
     group.addoption("--urial-judge", default=None, choices=("heuristic", "openai", "hf", "off"),
                     help="who scores answers on the six aspects: heuristic (default, offline proxy), openai, hf, off")
     group.addoption("--urial-judge-model", default=None, metavar="NAME",
@@ -94,6 +109,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="openai: base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1")
     group.addoption("--urial-judge-key-env", default=None, metavar="VAR",
                     help="openai: environment variable holding the API key (default OPENAI_API_KEY); never recorded")
+    group.addoption("--urial-judge-prompt", default=None, choices=("default", "just-eval"),
+                    help="openai/hf judges: our prompts (default) or just-eval's two-request protocol")
     group.addoption("--urial-refusal-detector", default=None, choices=("rules", "openai", "hf"),
                     help="who decides refusals: rules (default, offline), openai (an LLM classifier), hf (a local classifier or guard model)")
     group.addoption("--urial-refusal-model", default=None, metavar="NAME",
@@ -130,7 +147,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("urial_keep_runs", "default for --urial-keep-runs", default="20")
     parser.addini("urial_cache", "default for --urial-cache", default="rw")
     parser.addini("urial_rehash", "default for --urial-rehash", type="bool", default=False)
+    parser.addini("urial_endpoint", "default for --urial-endpoint (one URL per line)", type="linelist", default=[])
+    parser.addini("urial_endpoint_model", "default for --urial-endpoint-model", default=None)
+    parser.addini("urial_endpoint_revision", "default for --urial-endpoint-revision", default=None)
+    parser.addini("urial_endpoint_key_env", "default for --urial-endpoint-key-env", default=None)
+    parser.addini("urial_endpoint_kind", "default for --urial-endpoint-kind", default=None)
     parser.addini("urial_judge", "default for --urial-judge", default="heuristic")
+    parser.addini("urial_judge_prompt", "default for --urial-judge-prompt", default="default")
     parser.addini("urial_judge_model", "default for --urial-judge-model", default=None)
     parser.addini("urial_judge_url", "default for --urial-judge-url", default=None)
     parser.addini("urial_judge_key_env", "default for --urial-judge-key-env", default="OPENAI_API_KEY")
@@ -420,6 +443,9 @@ class RunRecorder:
             terminalreporter.write_line(self.shift_summary)
         if self.shift_page is not None:
             terminalreporter.write_line(f"token shift page: {self.shift_page}")
+        session = self.config.stash[STATE].session if STATE in self.config.stash else None
+        if session is not None and session.backend_started and isinstance(session.backend, ReportsUsage):
+            terminalreporter.write_line(f"cost: {printable(session.backend.usage_summary())}")
         if self.written is not None:
             terminalreporter.write_line(f"run record: {self.written}")
         for line in (self.error_line, self.baseline_note):
@@ -430,6 +456,7 @@ class RunRecorder:
 #: Options that have an ini key ``urial_<name>``: the option wins, else the ini value.
 _INI_OPTIONS = frozenset({
     "model", "report_dir", "keep_runs", "cache", "rehash", "judge", "judge_model", "judge_url", "judge_key_env",
+    "judge_prompt", "endpoint", "endpoint_model", "endpoint_revision", "endpoint_key_env", "endpoint_kind",
     "refusal_detector", "refusal_model", "refusal_url", "refusal_label_map", "refusal_template", "refusal_answer_after",
 })
 

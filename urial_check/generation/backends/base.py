@@ -140,3 +140,14 @@ class LocalModel(Protocol):
     def close(self) -> None:
         """Release the model; a later :meth:`load` loads it again."""
         ...
+
+
+@runtime_checkable
+class ReportsUsage(Protocol):
+    """An optional capability: a generator that can say what it has cost (a served model's requests
+    and tokens). The terminal summary prints :meth:`usage_summary` after the run."""
+
+    def usage_summary(self) -> str:
+        """One line: requests, retries, errors, prompt and completion tokens so far."""
+        ...
+

@@ -311,15 +311,28 @@ class EndpointBackend:
 
     @property
     def fingerprint(self) -> str:
-        """SHA-256 of (served model id, revision); checks the servers first."""
+        """SHA-256 of (served model id, revision); checks the servers first.
+
+        Without a revision the replicas' URLs are part of it too: answers cached for a model name
+        are then reused only from the same servers (they still cannot tell a new checkpoint served
+        there under the same name apart; the session warns about that)."""
         self._identify()
-        identity = json.dumps({"endpoint_model": self.model, "revision": self.revision}, sort_keys=True)
+        urls = None if self.revision else sorted(self.urls)
+        identity = json.dumps({"endpoint_model": self.model, "revision": self.revision, "urls": urls}, sort_keys=True)
         return hashlib.sha256(identity.encode()).hexdigest()
 
     @property
     def stats(self) -> EndpointStats:
         with self._stats_lock:
             return self._stats
+
+    def usage_summary(self) -> str:
+        """One line for the terminal summary: what the run asked of the servers."""
+        s = self.stats
+        estimated = f" ({s.estimated_requests} requests' completion tokens estimated)" if s.estimated_requests else ""
+        return (f"{self.model_id} over {len(self.urls)} replica(s): {s.requests} requests, {s.attempts} attempts "
+                f"({s.retries} retries), {s.errors} errors; {s.prompt_tokens} prompt + {s.completion_tokens} "
+                f"completion tokens{estimated}")
 
     def _identify(self) -> None:
         """Every replica must list the model in ``GET /models``; resolves ``server_kind="auto"``."""
