@@ -98,3 +98,16 @@ def garbage_weights_model(pytester: pytest.Pytester, default_tokenizer_dir: Path
     (broken / "config.json").write_text('{"model_type": "llama", "vocab_size": 10}')
     (broken / "model.safetensors").write_bytes(b"not safetensors")
     return broken
+
+
+#: Fixtures that make a test slow: a pytest run inside the test, a model built or loaded, a
+#: browser or a server started. Tests that use one are marked ``slow``; ``pytest tests -m "not slow"``
+#: is the fast lane (unit tests of the core), the full suite is what CI runs.
+SLOW_FIXTURES = frozenset({"pytester", "tiny_model", "default_tokenizer_dir", "chromium", "llama_server",
+                           "garbage_weights_model", "script_answers", "tokenizer_dir", "tiny_gguf"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
