@@ -108,7 +108,7 @@ def test_unwritable_summary_is_one_line(runs: dict[str, Path], tmp_path: Path, c
 
 def test_help_lists_subcommands() -> None:
     text = build_parser().format_help()
-    assert "compare" in text and "report" in text
+    assert "compare" in text and "report" in text and "table" in text
 
 
 def test_installed_script_runs_without_traceback(runs: dict[str, Path], tmp_path: Path) -> None:

@@ -11,6 +11,9 @@
     Write a self-contained HTML report (:mod:`urial_check.reports.html`).
 ``urial-check import FORMAT SOURCE -o suites/NAME/``
     Turn a public benchmark file into format-v1 suite files (:mod:`urial_check.suites.importers`).
+``urial-check table RUN.json RUN.json ... [--metric NAME] [--sort time] [--html out.html]``
+    One row per run, one column per suite metric, to follow checkpoints over training; ``--html``
+    also draws each metric across the runs (:mod:`urial_check.reports.table`).
 
 Subcommands are registered in :data:`COMMANDS`: each entry adds its subparser and sets
 ``handler``, a function from the parsed arguments to an exit status. To add one, write an
@@ -189,8 +192,48 @@ def _import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_table(subparsers: Any) -> None:
+    from urial_check.reports.table import DEFAULT_METRICS, SORTS
+
+    p = subparsers.add_parser(
+        "table", help="one row per run record, one column per suite metric (follow checkpoints over training)",
+        description="Print the suite metrics of several run records side by side (\"-\": the run has no such suite; "
+                    "\"n/a\": nothing to measure; \"*\": an interrupted run or a subset). Exit status: 0, or 2 on bad input.",
+    )
+    p.add_argument("runs", type=Path, nargs="+", metavar="RUN", help="run records (JSON), e.g. reports/run-*.json")
+    p.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
+                   help=f"a column per suite, repeatable (default: {', '.join(DEFAULT_METRICS)}; also mean.<aspect>, "
+                        "token_shift.<unshifted|marginal|shifted|mean_kl>)")
+    p.add_argument("--sort", choices=SORTS, default="given", help="row order: as given (default) or by start time")
+    p.add_argument("--html", type=Path, metavar="OUT", help="also write an HTML page with a line plot per metric")
+    p.add_argument("--title", help="HTML page title")
+    p.set_defaults(handler=_table)
+
+
+def _table(args: argparse.Namespace) -> int:
+    from urial_check.records.records import RunRecord
+    from urial_check.records.run_record import RunRecordError
+    from urial_check.reports.table import DEFAULT_METRICS, TableError, build_table, render_html, render_text
+
+    try:
+        runs = [RunRecord.load(path) for path in args.runs]
+        view = build_table(runs, args.metrics or DEFAULT_METRICS, sort=args.sort)
+    except (RunRecordError, TableError) as exc:
+        raise UsageError(str(exc)) from None
+    if args.html is not None:
+        try:
+            args.html.parent.mkdir(parents=True, exist_ok=True)
+            args.html.write_text(render_html(view, title=args.title), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{args.html}: cannot write: {exc.strerror or exc}") from None
+    print(render_text(view))
+    if args.html is not None:
+        print(printable(f"html: {args.html}"))
+    return EXIT_OK
+
+
 #: Subcommand registrations, in the order ``--help`` lists them.
-COMMANDS: tuple[Callable[[Any], None], ...] = (_add_compare, _add_report, _add_import)
+COMMANDS: tuple[Callable[[Any], None], ...] = (_add_compare, _add_report, _add_import, _add_table)
 
 
 def build_parser() -> argparse.ArgumentParser:
