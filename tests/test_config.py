@@ -18,6 +18,7 @@ from urial_check.generation.backends.loading import DEFAULT_MODEL_ID
 from urial_check.generation.backends.transformers_backend import ModelSettings
 from urial_check.measures.judges.measure import JudgeMeasurer
 from urial_check.measures.shift_measure import TokenShiftMeasurer
+from urial_check.measures.versus import VersusMeasurer
 
 
 @pytest.fixture
@@ -66,6 +67,10 @@ BAD_OPTIONS = [
      "--urial-endpoint-concurrency must be 1 or more, got 0"),
     ({"endpoint": "http://a/v1", "endpoint_model": "m", "aligned_model": "."}, "--urial-aligned-model",
      "--urial-aligned-model needs the base model in this process*"),
+    ({"versus_aligned": True}, "--urial-versus-aligned",
+     "--urial-versus-aligned needs --urial-aligned-model PATH (the tuned model to compare with)"),
+    ({"versus_aligned": "maybe"}, "--urial-versus-aligned",
+     "--urial-versus-aligned maybe: expected true or false"),
     ({"device": "gpu"}, "--urial-device", "--urial-device gpu: expected auto, cpu, cuda, cuda:N or mps"),
     ({"dtype": "nonsense"}, "--urial-dtype", "--urial-dtype nonsense: expected auto, float32, bfloat16 or float16"),
     ({"batch_size": 0}, "--urial-batch-size", "--urial-batch-size must be a positive integer"),
@@ -181,6 +186,12 @@ def test_build_session_wires_what_the_config_names(here: Path, tiny_model: Path)
         assert session.config is config and session.settings is config.session
     finally:
         session.close()
+    versus = build_session(RunConfig.from_options({"model": str(tiny_model), "aligned_model": str(tiny_model),
+                                                   "versus_aligned": "true", "cache": "off"}))
+    judge, shift, compare = versus.measurers  # after the token shift, whose aligned answers it checks
+    assert isinstance(compare, VersusMeasurer) and compare.shift is shift and compare.judge is judge
+    assert [c.name for c in compare.checks] == ["refusal", "scores"]
+    versus.close()
     off = build_session(RunConfig.from_options({"model": str(tiny_model), "judge": "off", "cache": "off"}))
     assert off.measurers == () and off.cache is None and off.primary_shift_context is None
     off.close()

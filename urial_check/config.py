@@ -36,6 +36,7 @@ from urial_check.measures.detectors import DetectorConfigError, DetectorSettings
 from urial_check.measures.judges.just_eval import PROMPT_MODES
 from urial_check.measures.judges.measure import JudgeMeasurer, JudgeSettings, ScoresCheck
 from urial_check.measures.shift_measure import CONTEXT_CHOICES, TokenShiftCheck, TokenShiftMeasurer
+from urial_check.measures.versus import VersusMeasurer
 from urial_check.records.baseline_gate import BaselineGate
 from urial_check.records.run_record import RunRecordError
 from urial_check.reports.summary import check_writable
@@ -45,7 +46,7 @@ from urial_check.suites.checks import DEFAULT_CHECKS
 #: Every option :meth:`RunConfig.from_options` knows (``--urial-<name>`` with ``-`` for ``_``).
 OPTION_NAMES = (
     "model", "device", "dtype", "prompt", "batch_size", "max_new_tokens", "generation",
-    "aligned_model", "shift_context", "shift_sequential", "chat_template",
+    "aligned_model", "shift_context", "shift_sequential", "chat_template", "versus_aligned",
     "endpoint", "endpoint_model", "endpoint_key_env", "endpoint_revision", "endpoint_kind", "endpoint_concurrency",
     "judge", "judge_model", "judge_url", "judge_key_env", "judge_prompt",
     "refusal_detector", "refusal_model", "refusal_url", "refusal_label_map", "refusal_template", "refusal_answer_after",
@@ -94,6 +95,8 @@ class ShiftConfig:
     contexts: tuple[str, ...] = CONTEXT_CHOICES["both"]
     sequential: bool = False
     chat_template: Path | None = None
+    #: ``--urial-versus-aligned``: also check the aligned model's answers and compare them with URIAL's.
+    versus: bool = False
 
 
 @dataclass(frozen=True)
@@ -253,8 +256,12 @@ def build_session(
         )
         measurers.append(shift)
         primary = shift.primary_context
-    if config.judge is not None:
-        measurers.insert(0, JudgeMeasurer(config.judge))
+    judge = JudgeMeasurer(config.judge) if config.judge is not None else None
+    if judge is not None:
+        measurers.insert(0, judge)
+    if config.shift is not None and config.shift.versus:
+        # After the token shift (whose aligned answers it checks), with the same judge and checks.
+        measurers.append(VersusMeasurer(shift, judge, DEFAULT_CHECKS + (ScoresCheck(),)))
     detector = config.detector
     return UrialSession(
         config.session,
@@ -446,10 +453,13 @@ def _shift_config(raw: _Options) -> ShiftConfig | None:
     if template and not Path(template).is_file():
         raise ConfigError(f"--urial-chat-template {template}: no such file")
     sequential = raw.flag("shift_sequential")
+    versus = raw.flag("versus_aligned")
+    if versus and not aligned:
+        raise ConfigError("--urial-versus-aligned needs --urial-aligned-model PATH (the tuned model to compare with)")
     if not aligned:
         return None
     return ShiftConfig(aligned_model=aligned, contexts=CONTEXT_CHOICES[context], sequential=sequential,
-                       chat_template=Path(template).resolve() if template else None)
+                       chat_template=Path(template).resolve() if template else None, versus=versus)
 
 
 def _judge_settings(raw: _Options) -> JudgeSettings | None:

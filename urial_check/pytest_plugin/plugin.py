@@ -41,6 +41,7 @@ from urial_check.reports.summary import (
     scores_table,
     shift_table,
     summary_table,
+    versus_table,
     write_json_atomic,
     write_run_record,
     write_shift_artifacts,
@@ -88,6 +89,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="load the base and aligned models one after the other (when both do not fit in memory)")
     group.addoption("--urial-chat-template", default=None, metavar="FILE",
                     help="Jinja chat template for the aligned model (default: its tokenizer's)")
+    group.addoption("--urial-versus-aligned", action="store_true", default=False,
+                    help="also check the aligned model's answers (from --urial-aligned-model) and show URIAL vs aligned side by side")
     group.addoption("--urial-endpoint", action="append", default=[], metavar="URL",
                     help="answer through an OpenAI-compatible completions server (vLLM, SGLang, TGI, llama.cpp) "
                          "at this base URL, e.g. http://127.0.0.1:8000/v1; repeat for replicas")
@@ -147,6 +150,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("urial_keep_runs", "default for --urial-keep-runs", default="20")
     parser.addini("urial_cache", "default for --urial-cache", default="rw")
     parser.addini("urial_rehash", "default for --urial-rehash", type="bool", default=False)
+    parser.addini("urial_versus_aligned", "default for --urial-versus-aligned", type="bool", default=False)
     parser.addini("urial_endpoint", "default for --urial-endpoint (one URL per line)", type="linelist", default=[])
     parser.addini("urial_endpoint_model", "default for --urial-endpoint-model", default=None)
     parser.addini("urial_endpoint_revision", "default for --urial-endpoint-revision", default=None)
@@ -438,6 +442,10 @@ class RunRecorder:
         if errors:
             terminalreporter.write_sep("-", "judge errors")
             terminalreporter.write_line(errors)
+        versus = versus_table(self.records)
+        if versus:
+            terminalreporter.write_sep("-", "URIAL (base) vs aligned")
+            terminalreporter.write_line(versus)
         if self.shift_summary:
             terminalreporter.write_sep("-", "token distribution shift (base vs aligned)")
             terminalreporter.write_line(self.shift_summary)
@@ -458,6 +466,7 @@ _INI_OPTIONS = frozenset({
     "model", "report_dir", "keep_runs", "cache", "rehash", "judge", "judge_model", "judge_url", "judge_key_env",
     "judge_prompt", "endpoint", "endpoint_model", "endpoint_revision", "endpoint_key_env", "endpoint_kind",
     "refusal_detector", "refusal_model", "refusal_url", "refusal_label_map", "refusal_template", "refusal_answer_after",
+    "versus_aligned",
 })
 
 

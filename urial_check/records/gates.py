@@ -2,7 +2,8 @@
 
 The metrics and their definitions are :mod:`urial_check.records.metrics`'s (``refusal_rate``,
 ``over_refusal_rate``, ``pass_rate``, ``mean.<aspect>``, ``mean.average``,
-``token_shift.<unshifted|marginal|shifted|mean_kl>`` in the primary context).
+``token_shift.<unshifted|marginal|shifted|mean_kl>`` in the primary context, and
+``versus.<rate or mean.aspect>``: base minus aligned with ``--urial-versus-aligned``).
 
 A metric with no case to measure (say ``refusal_rate`` when ``-k`` selected only benign cases)
 is reported as ``n/a`` and does not fail the gate.

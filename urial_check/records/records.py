@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from urial_check.records.run_record import RUN_RECORD_SCHEMA, RUN_RECORD_VERSION, load_run_record, validate_run_record
 
 if TYPE_CHECKING:
-    from urial_check.records.metrics import SuiteSummary
+    from urial_check.records.metrics import SuiteSummary, VersusSummary
     from urial_check.answers import CaseAnswer
     from urial_check.session import CaseOutcome
 
@@ -210,9 +210,62 @@ class Repeats:
                    tuple(RepeatAnswer.from_json(a) for a in data.get("answers") or ()))
 
 
+@dataclass(frozen=True)
+class AlignedAnswer:
+    """The aligned (tuned) model's answer to a case (``--urial-versus-aligned``), checked like the base answer.
+
+    The answer is the one the token shift teacher-forces; its refusal verdict, judge scores and
+    checks come from the session's detector, judge and checks. ``outcome`` is what the case's
+    outcome would be on this answer (the case itself is decided on the base model's answer).
+    ``error`` says why there is no verdict (then ``outcome`` is ``failed`` and the answer is left
+    out of the side-by-side figures).
+    """
+
+    answer: str
+    refusal: RefusalRecord | None
+    outcome: str
+    checks: tuple[CheckRecord, ...] = ()
+    judge: JudgeScores | None = None
+    judge_error: str | None = None
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "passed"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"answer": self.answer, "outcome": self.outcome, "checks": [c.to_json() for c in self.checks]}
+        if self.refusal is not None:
+            out["refusal"] = self.refusal.to_json()
+        optional = (("judge", self.judge.to_json() if self.judge else None), ("judge_error", self.judge_error),
+                    ("error", self.error))
+        out.update({k: v for k, v in optional if v is not None})
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AlignedAnswer:
+        refusal, judge = data.get("refusal"), data.get("judge")
+        return cls(str(data["answer"]), RefusalRecord.from_json(refusal) if refusal else None, str(data["outcome"]),
+                   tuple(CheckRecord.from_json(c) for c in data.get("checks") or ()),
+                   JudgeScores.from_json(judge) if judge else None, data.get("judge_error"), data.get("error"))
+
+    @classmethod
+    def of(cls, outcome: Any) -> AlignedAnswer:
+        """The record of a :class:`~urial_check.measures.versus.AlignedOutcome`."""
+        answer = outcome.answer
+        if answer is None:
+            return cls(outcome.text, None, "failed", error=outcome.error)
+        verdict = answer.verdict
+        judge, judge_error = _judged(answer.measurements.get("judge"))
+        return cls(outcome.text, RefusalRecord(verdict.label, verdict.evidence, verdict.rule, verdict.detector),
+                   "passed" if outcome.passed else "failed",
+                   tuple(CheckRecord(c.name, c.passed, c.asserted, c.message) for c in outcome.checks), judge, judge_error)
+
+
 _CASE_FIELDS = ("id", "suite", "file", "line", "tags", "turns", "instruction", "expect", "answer", "raw_generation",
                 "decoding", "num_tokens", "finish_reason", "generation_seconds", "cached", "refusal", "checks", "outcome",
-                "judge", "judge_error", "repeats", "token_shift", "token_shift_file", "token_shift_detail", "model", "prompt")
+                "judge", "judge_error", "repeats", "token_shift", "token_shift_file", "token_shift_detail", "aligned", "model",
+                "prompt")
 
 
 @dataclass(frozen=True)
@@ -251,6 +304,8 @@ class CaseRecord:
     #: Context -> full per-position :class:`~urial_check.measures.token_shift.CaseShift`; travels
     #: from xdist workers but is written to its own artifact file, never into the run record.
     shift_detail: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: The aligned model's answer, checked the same way (``--urial-versus-aligned``; single-turn cases).
+    aligned: AlignedAnswer | None = None
     model: ModelInfo | None = None
     prompt: PromptRef | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -303,6 +358,8 @@ class CaseRecord:
             out["token_shift_file"] = self.token_shift_file
         if detail and self.shift_detail:
             out["token_shift_detail"] = {c: s.to_dict() for c, s in self.shift_detail.items()}
+        if self.aligned is not None:
+            out["aligned"] = self.aligned.to_json()
         if self.model is not None:
             out["model"] = self.model.to_json()
         if self.prompt is not None:
@@ -331,6 +388,7 @@ class CaseRecord:
             repeats=Repeats.from_json(repeats) if repeats else None,
             token_shift={c: ShiftSummary.from_json(s) for c, s in (data.get("token_shift") or {}).items()},
             token_shift_file=data.get("token_shift_file"), shift_detail=detail,
+            aligned=AlignedAnswer.from_json(data["aligned"]) if data.get("aligned") else None,
             model=ModelInfo.from_json(model) if model else None, prompt=PromptRef.from_json(prompt) if prompt else None,
             extra=_known(data, _CASE_FIELDS),
         )
@@ -349,6 +407,7 @@ class CaseRecord:
                 answers=tuple(_repeat_answer(a, all(c.passed for c in checks)) for a, checks in outcome.runs),
             )
         verdict = answer.verdict
+        versus = answer.measurements.get("versus")
         return cls(
             suite=case.suite, id=case.id, file=str(case.path), line=case.line, instruction=case.instruction,
             expect_refusal=case.expect.refusal, answer=answer.text,
@@ -359,7 +418,7 @@ class CaseRecord:
             finish_reason=answer.finish_reason, generation_seconds=round(answer.seconds, 4), cached=answer.cached,
             judge=judge, judge_error=judge_error, repeats=repeats,
             token_shift={c: ShiftSummary.of(s) for c, s in shifts.items()}, shift_detail=dict(shifts),
-            model=model, prompt=prompt,
+            aligned=AlignedAnswer.of(versus) if versus is not None else None, model=model, prompt=prompt,
         )
 
     def without_detail(self, token_shift_file: str | None) -> CaseRecord:
@@ -470,7 +529,7 @@ class Selection:
 
 _RUN_FIELDS = ("schema", "schema_version", "status", "status_reason", "selection", "run_id", "started", "finished",
                "urial_check_version", "python", "model", "prompts", "decoding_overrides", "judge", "refusal_detector",
-               "judge_errors", "suites", "gates", "cases")
+               "judge_errors", "suites", "versus", "gates", "cases")
 
 
 def iso_time(t: float) -> str:
@@ -544,6 +603,13 @@ class RunRecord:
         return suite_summaries(self.cases)
 
     @property
+    def versus(self) -> list[VersusSummary]:
+        """Per suite, URIAL (base) against the aligned model (:func:`urial_check.records.metrics.versus_summaries`)."""
+        from urial_check.records.metrics import versus_summaries
+
+        return versus_summaries(self.cases)
+
+    @property
     def judge_errors(self) -> int:
         """How many cases the judge could not score (in any of their runs)."""
         return sum(1 for c in self.cases if c.judge_errors)
@@ -588,6 +654,9 @@ class RunRecord:
             "gates": [g.to_json() for g in self.gates],
             "cases": [c.to_json() for c in self.cases],
         }
+        versus = self.versus
+        if versus:
+            out["versus"] = [v.to_json() for v in versus]
         return {**out, **{k: v for k, v in self.extra.items() if k not in out}}
 
     @classmethod

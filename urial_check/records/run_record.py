@@ -46,7 +46,14 @@ and ``latest.json``) and what baselines are made of. Its layout, version 2:
     ``evidence``, optionally the ``rule`` family and the ``detector`` id), ``checks`` and the ``outcome`` (``passed`` / ``failed``). Measurements are
     optional: ``judge`` (``id``, ``scores`` aspect -> 1..5, ``reasons`` aspect -> text) or
     ``judge_error``; ``token_shift`` (context -> ``positions``, ``unshifted``, ``marginal``,
-    ``shifted``, ``mean_kl``, ``shifted_tokens``; the first context listed is the primary one).
+    ``shifted``, ``mean_kl``, ``shifted_tokens``; the first context listed is the primary one);
+    ``aligned`` (``--urial-versus-aligned``: the aligned model's ``answer``, its ``refusal``,
+    ``checks``, ``outcome``, ``judge`` or ``judge_error``, or ``error`` when it has no verdict).
+``versus``
+    Optional (``--urial-versus-aligned``): per suite, each metric of the base model with URIAL
+    and of the aligned model over the cases both answered, their ``difference`` (base minus
+    aligned) and the paired test (``p_value`` for rates, ``ci`` for means). Like ``suites``,
+    written for other tools and recomputed by readers.
 
 In Python the record is a :class:`urial_check.records.records.RunRecord` (``to_json()`` /
 ``from_json()``); this module holds its JSON Schema and validation.
@@ -120,6 +127,57 @@ _SHIFT: dict[str, Any] = {
     },
 }
 
+_REFUSAL: dict[str, Any] = {
+    "type": "object",
+    "required": ["label", "refused", "evidence"],
+    "properties": {
+        "label": {"enum": ["full_refusal", "partial_refusal", "compliance"]},
+        "refused": {"type": "boolean"},
+        "evidence": _TEXT,
+        "rule": {"type": "string", "minLength": 1,
+                 "description": "Rule family that decided (urial_check.measures.refusal.RULE_FAMILIES; 'classifier' for models)."},
+        "detector": {"type": "string", "minLength": 1, "description": "Id of the detector that gave the verdict."},
+    },
+}
+
+_CHECKS: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "object", "required": ["name", "passed"],
+              "properties": {"name": _TEXT, "passed": {"type": "boolean"}, "asserted": {"type": "boolean"},
+                             "message": _TEXT}},
+}
+
+_ALIGNED: dict[str, Any] = {
+    "type": "object",
+    "description": "The aligned model's answer (--urial-versus-aligned) with its verdict, checks and judge scores.",
+    "required": ["answer", "outcome"],
+    "properties": {
+        "answer": _TEXT,
+        "refusal": _REFUSAL,
+        "outcome": {"enum": ["passed", "failed"]},
+        "checks": _CHECKS,
+        "judge": _JUDGE,
+        "judge_error": _TEXT,
+        "error": {**_TEXT, "description": "Why the answer has no verdict (left out of the side-by-side figures)."},
+    },
+}
+
+_VERSUS_ROW: dict[str, Any] = {
+    "type": "object",
+    "required": ["metric", "n", "base", "aligned", "difference"],
+    "properties": {
+        "metric": _TEXT,
+        "n": _COUNT,
+        "base": {"type": ["number", "null"]},
+        "aligned": {"type": ["number", "null"]},
+        "difference": {"type": ["number", "null"], "description": "base minus aligned"},
+        "p_value": {"type": "number", "minimum": 0, "maximum": 1, "description": "Exact McNemar (rates)."},
+        "ci": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2,
+               "description": "Paired bootstrap interval of the difference (means)."},
+        "significant": {"type": "boolean"},
+    },
+}
+
 _CASE: dict[str, Any] = {
     "type": "object",
     "description": "One case of one suite: the question, the answer and everything measured about it.",
@@ -144,28 +202,13 @@ _CASE: dict[str, Any] = {
         "finish_reason": _TEXT,
         "generation_seconds": {"type": "number", "minimum": 0},
         "cached": {"type": "boolean"},
-        "refusal": {
-            "type": "object",
-            "required": ["label", "refused", "evidence"],
-            "properties": {
-                "label": {"enum": ["full_refusal", "partial_refusal", "compliance"]},
-                "refused": {"type": "boolean"},
-                "evidence": _TEXT,
-                "rule": {"type": "string", "minLength": 1,
-                         "description": "Rule family that decided (urial_check.measures.refusal.RULE_FAMILIES; 'classifier' for models)."},
-                "detector": {"type": "string", "minLength": 1, "description": "Id of the detector that gave the verdict."},
-            },
-        },
-        "checks": {
-            "type": "array",
-            "items": {"type": "object", "required": ["name", "passed"],
-                      "properties": {"name": _TEXT, "passed": {"type": "boolean"}, "asserted": {"type": "boolean"},
-                                     "message": _TEXT}},
-        },
+        "refusal": _REFUSAL,
+        "checks": _CHECKS,
         "outcome": {"enum": ["passed", "failed"]},
         "judge": _JUDGE,
         "judge_error": _TEXT,
         "token_shift": {"type": "object", "additionalProperties": _SHIFT},
+        "aligned": _ALIGNED,
     },
 }
 
@@ -228,6 +271,12 @@ def _schema(version: int) -> dict[str, Any]:
         "judge": {"type": ["string", "null"]},
         "judge_errors": {**_COUNT, "description": "Cases the judge could not score (each carries judge_error)."},
         "suites": {"type": "array", "items": _SUITE_SUMMARY},
+        "versus": {
+            "type": "array",
+            "description": "Per suite, URIAL (base) against the aligned model on the same cases (--urial-versus-aligned).",
+            "items": {"type": "object", "required": ["suite", "cases", "rows"],
+                      "properties": {"suite": _TEXT, "cases": _COUNT, "rows": {"type": "array", "items": _VERSUS_ROW}}},
+        },
         "cases": {"type": "array", "items": _CASE},
     },
     }

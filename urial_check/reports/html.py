@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from urial_check.records.metrics import SHIFT_STATS, SuiteSummary, by_suite, rule_counts, summarize
+from urial_check.records.metrics import SHIFT_STATS, SuiteSummary, by_suite, rule_counts, summarize, versus_summaries
 from urial_check.records.records import CaseRecord, GateResult, RunRecord
 
 if TYPE_CHECKING:
@@ -208,7 +208,16 @@ def _case_view(case: CaseRecord, base: CaseRecord | None, flipped: str | None) -
         "baseline": None if base is None else {"outcome": base.outcome, "answer": base.answer,
                                                 "refusal": base.refusal, "same": base.answer == case.answer},
         "flipped": flipped,
+        "aligned": case.aligned,
     }
+
+
+def _versus_view(summary: Any) -> dict[str, Any]:
+    """A suite's URIAL (base) vs aligned table: one row of text cells per metric."""
+    from urial_check.reports.summary import versus_cells
+
+    return {"cases": summary.cases,
+            "rows": [{"metric": r.metric, "n": r.n, "cells": versus_cells(r), "significant": r.significant} for r in summary.rows]}
 
 
 def _gate_view(gate: GateResult) -> dict[str, Any]:
@@ -280,6 +289,7 @@ def render_html_report(
             flips.update({(s.suite, f.case_id): "newly passing" for f in s.newly_passing})
 
     gates = {g.suite: _gate_view(g) for g in run.gates}
+    versus = {v.suite: _versus_view(v) for v in versus_summaries(run.cases)}
     diffs = {}
     if comparison is not None:
         for s in comparison.suites:
@@ -314,6 +324,7 @@ def render_html_report(
                            for a, v in now.scores.items()],
             "comparison": compared["suites"].get(name) if compared else None,
             "gate": gates.get(name),
+            "versus": versus.get(name),
             "diffs": {case_id: d for (suite, case_id), d in diffs.items() if suite == name},
             "cases": [_case_view(c, base_index.get(c.key), flips.get(c.key)) for c in runs.get(name, [])],
         })

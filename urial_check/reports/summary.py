@@ -18,7 +18,18 @@ import uuid
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from urial_check.records.metrics import aspects_of, by_suite, judge_errors, pooled_shift, rule_counts, suite_summaries, summarize
+from urial_check.records.metrics import (
+    VERSUS_ALPHA,
+    VersusRow,
+    aspects_of,
+    by_suite,
+    judge_errors,
+    pooled_shift,
+    rule_counts,
+    suite_summaries,
+    summarize,
+    versus_summaries,
+)
 from urial_check.records.records import CaseRecord, RunRecord
 from urial_check.session import CaseOutcome
 from urial_check.reports.terminal import printable, table
@@ -47,6 +58,14 @@ def junit_properties(case: CaseRecord) -> list[tuple[str, object]]:
         props.append(("urial.repeats.passed", f"{case.repeats.passed}/{case.repeats.runs}"))
     for context, shift in case.token_shift.items():
         props += [(f"urial.token_shift.{context}.{k}", f"{getattr(shift, k):.4f}") for k in ("unshifted", "marginal", "shifted", "mean_kl")]
+    aligned = case.aligned
+    if aligned is not None:
+        props += [("urial.aligned.refusal", aligned.refusal.label if aligned.refusal else None),
+                  ("urial.aligned.outcome", aligned.outcome)]
+        props += [(f"urial.aligned.score.{aspect}", f"{value:g}") for aspect, value in (aligned.judge.scores if aligned.judge else {}).items()]
+        for name, text in (("urial.aligned.judge.error", aligned.judge_error), ("urial.aligned.error", aligned.error)):
+            if text:
+                props.append((name, text))
     return props
 
 
@@ -142,6 +161,41 @@ def summary_table(records: Sequence[CaseRecord]) -> str:
     ]
     headers = ["suite", "cases", "passed", "refusal rate (required)", "over-refusal rate (forbidden)", "partial refusals"]
     return table(cells, headers, tablefmt="github")
+
+
+def versus_table(records: Sequence[CaseRecord]) -> str:
+    """URIAL (base) vs the aligned model per suite: each metric for both, base minus aligned and the paired test."""
+    rows = []
+    for summary in versus_summaries(records):
+        for row in summary.rows:
+            rows.append([summary.suite, row.metric, row.n, *versus_cells(row)])
+    if not rows:
+        return ""
+    return table(rows, ["suite", "metric", "n", "URIAL (base)", "aligned", "base - aligned", "paired test"], tablefmt="github")
+
+
+def versus_cells(row: VersusRow) -> list[str]:
+    """A side-by-side row's base and aligned values, their difference and the paired test, as text."""
+    return [_versus_value(row, row.base), _versus_value(row, row.aligned), _versus_value(row, row.difference, signed=True),
+            versus_test(row)]
+
+
+def _versus_value(row: VersusRow, value: float | None, *, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    if row.metric.startswith("mean."):
+        return f"{value:+.2f}" if signed else f"{value:.2f}"
+    return f"{100 * value:+.1f} pts" if signed else f"{100 * value:.1f}%"
+
+
+def versus_test(row: VersusRow) -> str:
+    """The paired test of a row: McNemar p-value with the discordant counts, or the bootstrap interval."""
+    mark = " *" if row.significant else ""
+    if row.p_value is not None and row.discordant is not None:
+        return f"McNemar p={row.p_value:.3g} ({row.discordant[0]} base-only, {row.discordant[1]} aligned-only){mark}"
+    if row.ci is not None:
+        return f"bootstrap {100 * (1 - VERSUS_ALPHA):g}% CI [{row.ci[0]:+.2f}, {row.ci[1]:+.2f}]{mark}"
+    return "-"
 
 
 def rule_table(records: Sequence[CaseRecord]) -> str:

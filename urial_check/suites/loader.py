@@ -331,6 +331,8 @@ def _gate(
         + [f"mean.{a}" for a in aspects + ("average",)]
         + [f"token_shift.{m}" for m in SHIFT_METRICS]
     )
+    # URIAL (base) minus the aligned model (--urial-versus-aligned): rates and score means.
+    gated = allowed + [f"versus.{m}" for m in allowed if not m.startswith("token_shift.")]
     out = []
     margins: list[tuple[str, float]] = []
     for key, (key_node, vnode) in entries.items():
@@ -343,8 +345,8 @@ def _gate(
                     raise conv.err(mnode, f"gate.margins.{mkey} must be a non-negative number, got {value!r}")
                 margins.append((mkey, float(value)))
             continue
-        if key not in allowed:
-            raise conv.err(key_node, f"gate: unknown metric {key!r} (allowed: {', '.join(allowed)}, margins)")
+        if key not in gated:
+            raise conv.err(key_node, f"gate: unknown metric {key!r} (allowed: {', '.join(gated)}, margins)")
         out.append(Assertion(key, _threshold(conv, vnode, f"gate.{key}"), key_node.start_mark.line + 1))
     if not out and not margins:
         raise conv.err(node, "gate must not be empty")
