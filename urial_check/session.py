@@ -8,7 +8,6 @@ generates answers for all pending cases (or a window of them under ``-x``), so t
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Mapping, Protocol, Sequence, Union
@@ -99,12 +98,20 @@ class MeasurementError(RuntimeError):
     """A measurer cannot run at all (e.g. models with different vocabularies); one line for the user."""
 
 
+class Measurement(Protocol):
+    """What one measurer found about one answer; it fills its own typed fields of the answer."""
+
+    def apply(self, answer: CaseAnswer) -> CaseAnswer:
+        """``answer`` with this measurement's fields set (``dataclasses.replace``)."""
+        ...
+
+
 class Measurer(Protocol):
     """Adds a measurement to answers after they are generated (judge scores, token shift, ...)."""
 
     name: str
 
-    def measure(self, session: UrialSession, items: Sequence[tuple[Case, CaseAnswer]]) -> list[Any]:
+    def measure(self, session: UrialSession, items: Sequence[tuple[Case, CaseAnswer]]) -> Sequence[Measurement | None]:
         """One measurement per item, in order (None where it does not apply)."""
         ...
 
@@ -152,6 +159,8 @@ class UrialSession:
         #: Generated answers waiting for their verdicts, and answers whose verdict could not be decided.
         self._undecided: dict[str, _Generated] = {}
         self._verdict_errors: dict[str, DetectorError] = {}
+        #: (measurer name, run key) of every answer each measurer has measured (or found it does not apply to).
+        self._measured: set[tuple[str, str]] = set()
         self.outcomes: dict[str, CaseOutcome] = {}
 
     # ------------------------------------------------------------------ backend and prompts
@@ -286,16 +295,16 @@ class UrialSession:
 
     def _measure(self, units: Sequence[tuple[Case, int]]) -> None:
         for measurer in self.measurers:
-            todo = [u for u in units if measurer.name not in self._answers[run_key(*u)].measurements
+            todo = [u for u in units if (measurer.name, run_key(*u)) not in self._measured
                     and self._answers[run_key(*u)].error is None]
             if not todo:
                 continue
             values = measurer.measure(self, [(c, self._answers[run_key(c, i)]) for c, i in todo])
             for (case, i), value in zip(todo, values):
-                old = self._answers[run_key(case, i)]
-                self._answers[run_key(case, i)] = dataclasses.replace(
-                    old, measurements={**old.measurements, measurer.name: value}
-                )
+                key = run_key(case, i)
+                self._measured.add((measurer.name, key))
+                if value is not None:
+                    self._answers[key] = value.apply(self._answers[key])
 
     def _generate(self, units: Sequence[tuple[Case, int]]) -> None:
         requests = [self.request_for(c, i) for c, i in units]
@@ -442,6 +451,6 @@ class UrialSession:
 
 
 __all__ = [
-    "CaseFailure", "CaseOutcome", "MeasurementError", "Measurer", "SessionSettings", "UrialSession",
+    "CaseFailure", "CaseOutcome", "Measurement", "MeasurementError", "Measurer", "SessionSettings", "UrialSession",
     "case_key", "run_key",
 ]

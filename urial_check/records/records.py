@@ -124,17 +124,13 @@ class JudgeScores:
         return cls(str(data["id"]), {str(a): float(s) for a, s in data["scores"].items()}, dict(data.get("reasons") or {}))
 
 
-def _judged(measurement: Any) -> tuple[JudgeScores | None, str | None]:
-    """A judge measurement of an answer as (scores, None), (None, error message) or (None, None)."""
-    from urial_check.measures.judges.base import JudgeError, JudgeResult
-
-    if isinstance(measurement, JudgeResult):
-        return JudgeScores(measurement.judge_id, dict(measurement.scores), dict(measurement.reasons)), None
-    if isinstance(measurement, JudgeError):
-        return None, " ".join(str(measurement).split())
-    if measurement is None:
-        return None, None
-    raise TypeError(f"not a judge result: {measurement!r}")
+def _judged(answer: CaseAnswer) -> tuple[JudgeScores | None, str | None]:
+    """The judge's verdict on an answer as (scores, None), (None, error message) or (None, None)."""
+    if answer.judge_error is not None:
+        return None, " ".join(str(answer.judge_error).split())
+    if answer.judge is not None:
+        return JudgeScores(answer.judge.judge_id, dict(answer.judge.scores), dict(answer.judge.reasons)), None
+    return None, None
 
 
 @dataclass(frozen=True)
@@ -339,8 +335,8 @@ class CaseRecord:
     def from_outcome(cls, outcome: CaseOutcome, *, model: ModelInfo | None = None, prompt: PromptRef | None = None) -> CaseRecord:
         """The record of a finished case (built once, in the case's test item)."""
         case, answer = outcome.case, outcome.answer
-        judge, judge_error = _judged(answer.measurements.get("judge"))
-        shifts: Mapping[str, Any] = answer.measurements.get("token_shift") or {}
+        judge, judge_error = _judged(answer)
+        shifts = answer.token_shift or {}
         repeats = None
         if outcome.runs:
             repeats = Repeats(
@@ -368,7 +364,7 @@ class CaseRecord:
 
 
 def _repeat_answer(answer: CaseAnswer, passed: bool) -> RepeatAnswer:
-    judge, error = _judged(answer.measurements.get("judge"))
+    judge, error = _judged(answer)
     return RepeatAnswer(answer.text, answer.verdict.label, passed, answer.decoding.seed, judge, error)
 
 
