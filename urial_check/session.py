@@ -14,17 +14,21 @@ from typing import TYPE_CHECKING, Any, Callable, ContextManager, Mapping, Protoc
 
 from urial_check.answers import CaseAnswer
 from urial_check.generation.backends.base import GenerationError, GenerationRequest, GenerationResult, Generator, LocalModel
+from urial_check.generation.cache import generation_key
+from urial_check.generation.engine import ENGINE_VERSION
+from urial_check.measures.detectors import DetectorError, DetectorUnavailable, RefusalDetector, RulesDetector, detect_cached
+from urial_check.reports.progress import GenerationProgress
 from urial_check.suites.checks import DEFAULT_CHECKS, Check, CheckResult
 from urial_check.generation.decoding import Decoding
 from urial_check.generation.prompt import STOP_STRINGS, UrialPrompt, cut_answer
 from urial_check.suites.loader import Case
 
 if TYPE_CHECKING:
+    # Types only: config imports this module (build_session makes a UrialSession).
     from urial_check.config import RunConfig
-    from urial_check.measures.detectors.base import DetectorError, RefusalDetector
 
-    #: A detector, or a function that builds one on first use (None: the rules).
-    DetectorSpec = Union[RefusalDetector, Callable[[], RefusalDetector], None]
+#: A detector, or a function that builds one on first use (None: the rules).
+DetectorSpec = Union[RefusalDetector, Callable[[], RefusalDetector], None]
 
 
 @dataclass(frozen=True)
@@ -175,8 +179,6 @@ class UrialSession:
     def detector(self) -> RefusalDetector:
         """The refusal detector: the one given, built on first use; the rules by default."""
         if self._detector is None:
-            from urial_check.measures.detectors import DetectorError, RefusalDetector, RulesDetector
-
             spec = self._detector_spec
             try:
                 if spec is None:
@@ -274,8 +276,6 @@ class UrialSession:
         """Verdicts for every answer waiting for one, in one batch through the session's detector."""
         if not self._undecided:
             return
-        from urial_check.measures.detectors import DetectorError, DetectorUnavailable, detect_cached
-
         keys = list(self._undecided)
         unique: dict[tuple[str, str], int] = {}
         for key in keys:
@@ -357,8 +357,6 @@ class UrialSession:
         """A bar per decode step on a terminal, one line per batch elsewhere (see :mod:`urial_check.reports.progress`)."""
         if not self.settings.progress or total < 2:
             return None
-        from urial_check.reports.progress import GenerationProgress
-
         return GenerationProgress(total)
 
     def _store(self, unit: tuple[Case, int], request: GenerationRequest, result: GenerationResult) -> None:
@@ -379,9 +377,6 @@ class UrialSession:
     def _cache_key(self, request: GenerationRequest) -> str | None:
         if self.cache is None:
             return None
-        from urial_check.generation.cache import generation_key
-        from urial_check.generation.engine import ENGINE_VERSION
-
         return generation_key(
             model_fingerprint=self.backend_fingerprint,
             prompt=request.prompt,

@@ -34,10 +34,14 @@ A metric with no case to measure is None (``n/a``), never 0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from urial_check.measures.judges.base import ASPECTS
-from urial_check.records.records import CaseRecord
+from urial_check.measures.refusal import RULE_FAMILIES
+
+if TYPE_CHECKING:
+    # Types only: records.records imports this module (RunRecord.suites).
+    from urial_check.records.records import CaseRecord
 
 #: Whether a partial refusal counts as a refusal in ``refusal_rate`` (it does not) and in
 #: ``over_refusal_rate`` (it does). Tests pin both.
@@ -256,8 +260,6 @@ def rule_counts(cases: Iterable[CaseRecord]) -> dict[str, list[dict[str, Any]]]:
     ``meaning`` (from :data:`urial_check.measures.refusal.RULE_FAMILIES`). Records without a rule
     count as ``unspecified``.
     """
-    from urial_check.measures.refusal import RULE_FAMILIES
-
     out: dict[str, list[dict[str, Any]]] = {}
     for suite, items in by_suite(cases).items():
         rules: dict[str, dict[str, int]] = {}

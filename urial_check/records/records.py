@@ -19,10 +19,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from urial_check.measures.token_shift import CaseShift
+from urial_check.records.metrics import SuiteSummary, suite_summaries
 from urial_check.records.run_record import RUN_RECORD_SCHEMA, RUN_RECORD_VERSION, load_run_record, validate_run_record
+from urial_check.version import __version__
 
 if TYPE_CHECKING:
-    from urial_check.records.metrics import SuiteSummary
     from urial_check.answers import CaseAnswer
     from urial_check.session import CaseOutcome
 
@@ -310,8 +312,6 @@ class CaseRecord:
         """Inverse of :meth:`to_json` (also reads the wire form's ``token_shift_detail``)."""
         detail: dict[str, Any] = {}
         if data.get("token_shift_detail"):
-            from urial_check.measures.token_shift import CaseShift
-
             detail = {c: CaseShift.from_dict(d) for c, d in data["token_shift_detail"].items()}
         judge, repeats, model, prompt = data.get("judge"), data.get("repeats"), data.get("model"), data.get("prompt")
         return cls(
@@ -522,8 +522,6 @@ class RunRecord:
         selection: Selection | None = None,
     ) -> RunRecord:
         """A record of this run, finishing now; without ``selection`` every case was selected and finished."""
-        from urial_check import __version__
-
         return cls(
             run_id=run_id, started=iso_time(started), finished=iso_time(time.time()), model=model, cases=tuple(cases),
             prompts=dict(prompts or {}), decoding_overrides=dict(decoding_overrides or {}), judge=judge,
@@ -535,8 +533,6 @@ class RunRecord:
     @property
     def suites(self) -> list[SuiteSummary]:
         """Per-suite aggregates of the cases (:func:`urial_check.records.metrics.suite_summaries`)."""
-        from urial_check.records.metrics import suite_summaries
-
         return suite_summaries(self.cases)
 
     @property
