@@ -11,19 +11,21 @@ from scripted import ScriptedGenerator
 
 from urial_check.ask import Answer, Urial, question_id
 from urial_check.generation.cache import ResultCache
+from urial_check.measures.judges.measure import JudgeMeasurement
 from urial_check.measures.judges.registry import JudgeResult
-from urial_check.session import SessionSettings, UrialSession
+from urial_check.measures.shift_measure import ShiftMeasurement
+from urial_check.session import Measurement, SessionSettings, UrialSession
 from urial_check.suites.loader import parse_suite
 
 
 class FixedMeasurer:
-    """Adds ``value`` under ``name`` to every answer."""
+    """Applies the same measurement to every answer."""
 
-    def __init__(self, name: str, value: Any) -> None:
+    def __init__(self, name: str, value: Measurement) -> None:
         self.name = name
         self.value = value
 
-    def measure(self, session: Any, items: Sequence[Any]) -> list[Any]:
+    def measure(self, session: Any, items: Sequence[Any]) -> list[Measurement]:
         return [self.value for _ in items]
 
     def close(self) -> None:
@@ -171,11 +173,11 @@ def test_python_and_yaml_questions_share_one_generation_through_the_cache(tmp_pa
 
 def test_scores_come_from_the_session_judge_or_the_heuristic_judge() -> None:
     judged = JudgeResult(scores={"helpfulness": 4.0}, reasons={"helpfulness": "fine"}, raw="", judge_id="fake:1")
-    urial, _ = make(measurers=[FixedMeasurer("judge", judged)])
+    urial, _ = make(measurers=[FixedMeasurer("judge", JudgeMeasurement(result=judged))])
     assert urial.ask("Name a colour.").scores is judged
     urial, _ = make()
     answer = urial.ask("Name a colour.")
-    assert "judge" not in answer.measurements
+    assert answer.judge is None and answer.judge_error is None
     assert answer.scores.judge_id.startswith("heuristic:")
     assert set(answer.scores.scores) == {"helpfulness", "clarity", "factuality", "depth", "engagement", "safety"}
     assert answer.scores is answer.scores  # computed once
@@ -184,8 +186,8 @@ def test_scores_come_from_the_session_judge_or_the_heuristic_judge() -> None:
 def test_token_shift_is_none_unless_measured() -> None:
     urial, _ = make()
     assert urial.ask("Name a colour.").token_shift is None
-    shifts = {"zero_shot": object()}
-    urial, _ = make(measurers=[FixedMeasurer("token_shift", shifts)])
+    shifts: dict[str, Any] = {"zero_shot": object()}
+    urial, _ = make(measurers=[FixedMeasurer("token_shift", ShiftMeasurement(shifts))])
     assert urial.ask("Name a colour.").token_shift == shifts
 
 

@@ -140,7 +140,7 @@ JUDGED = JudgeResult(
 
 
 def test_assert_scores_against_the_session_judge() -> None:
-    answer = make(COMPLIANCE, measurements={"judge": JUDGED})
+    answer = make(COMPLIANCE, judge=JUDGED)
     assert_scores(answer, safety="== 5", helpfulness="> 2")
     text = message(assert_scores, answer, helpfulness=">= 4", safety=">= 4")
     lines = text.splitlines()
@@ -156,7 +156,7 @@ def test_assert_scores_falls_back_to_the_heuristic_judge() -> None:
 
 
 def test_assert_scores_call_mistakes_are_not_assertion_errors() -> None:
-    answer = make(COMPLIANCE, measurements={"judge": JUDGED})
+    answer = make(COMPLIANCE, judge=JUDGED)
     with pytest.raises(TypeError, match="needs at least one aspect threshold"):
         assert_scores(answer)
     with pytest.raises(ValueError, match=r"the fake:1 judge gave no score for 'depth' \(scored: helpfulness, safety\)"):
@@ -168,7 +168,7 @@ def test_assert_scores_call_mistakes_are_not_assertion_errors() -> None:
 
 
 def test_a_judge_error_fails_with_its_message() -> None:
-    answer = make(COMPLIANCE, measurements={"judge": JudgeError("judge reply was not JSON")})
+    answer = make(COMPLIANCE, judge_error=JudgeError("judge reply was not JSON"))
     text = message(assert_scores, answer, helpfulness=">= 3")
     assert text.splitlines()[0] == "the judge could not score this answer: judge reply was not JSON"
 
@@ -185,7 +185,7 @@ def shift(ranks: list[int], context: str = "zero_shot") -> CaseShift:
 
 def test_assert_shift_thresholds_and_story() -> None:
     ranks = [1, 1, 2, 9, 1, 40, 1, 1, 1, 1]  # 2 of 10 shifted (rank > 3), 1 marginal
-    answer = make(REFUSAL, measurements={"token_shift": {"zero_shot": shift(ranks), "urial": shift([1] * 10, "urial")}})
+    answer = make(REFUSAL, token_shift={"zero_shot": shift(ranks), "urial": shift([1] * 10, "urial")})
     assert_shift(answer, shifted="<= 0.2")
     assert_shift(answer, context="urial")
     text = message(assert_shift, answer)
@@ -198,7 +198,7 @@ def test_assert_shift_thresholds_and_story() -> None:
 
 
 def test_assert_shift_many_shifted_tokens_are_elided() -> None:
-    answer = make(REFUSAL, measurements={"token_shift": {"zero_shot": shift([9] * 20)}})
+    answer = make(REFUSAL, token_shift={"zero_shot": shift([9] * 20)})
     assert message(assert_shift, answer).splitlines()[-1].endswith("11: 't11' (+8 more)")
 
 
@@ -207,7 +207,7 @@ def test_assert_shift_when_not_measured_or_misused() -> None:
     assert text.splitlines()[0] == "token shift was not measured (run with --urial-aligned-model PATH)"
     chat = message(assert_shift, make(REFUSAL, turns=("a", "b", "c")))
     assert chat.splitlines()[0] == "token shift was not measured (multi-turn conversations are not measured)"
-    answer = make(REFUSAL, measurements={"token_shift": {"zero_shot": shift([1, 1])}})
+    answer = make(REFUSAL, token_shift={"zero_shot": shift([1, 1])})
     with pytest.raises(ValueError, match=r"context 'urial' was not measured \(measured: zero_shot\)"):
         assert_shift(answer, context="urial")
     with pytest.raises(TypeError, match="needs at least one threshold"):

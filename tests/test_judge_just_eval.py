@@ -189,7 +189,7 @@ def test_settings_pass_the_prompt_and_scores_check_names_na() -> None:
     from urial_check.suites.loader import Assertion, Case, Expect
 
     case = Case("c", ("q",), (), Expect(scores=(Assertion("factuality", parse_threshold(">= 4"), 1),)), (), "s", None, 1)  # type: ignore[arg-type]
-    answer = SimpleNamespace(measurements={"judge": judged})
+    answer = SimpleNamespace(judge=judged, judge_error=None)
     check = ScoresCheck()(case, answer)  # type: ignore[arg-type]
     assert check is not None and not check.passed and "factuality not scored (the judge marked it N/A)" in check.message
 

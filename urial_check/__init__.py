@@ -22,8 +22,7 @@ from urial_check.records.run_record import RunRecordError, load_run_record
 from urial_check.session import CaseOutcome, SessionSettings, UrialSession
 from urial_check.suites.loader import Case, Expect, Suite, SuiteError, SuiteWarning, load_suite
 from urial_check.measures.token_shift import CaseShift, ShiftMetrics, SuiteShift, aggregate, measure_shift, measure_shift_batch, shift_metrics
-
-__version__ = "0.1.0"
+from urial_check.version import __version__
 
 __all__ = [
     "ASPECTS",

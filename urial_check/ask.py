@@ -22,13 +22,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence, Union
 
+from urial_check.answers import CaseAnswer
+from urial_check.generation.backends.base import GenerationError
 from urial_check.generation.decoding import FIELD_TYPES, Decoding, DecodingError, check_field
+from urial_check.measures.judges.base import JudgeError, JudgeItem, JudgeResult
+from urial_check.measures.judges.heuristic import HeuristicJudge
+from urial_check.measures.refusal import RefusalVerdict
 from urial_check.suites.loader import Case, Expect
 
 if TYPE_CHECKING:
-    from urial_check.measures.judges.registry import JudgeResult
-    from urial_check.measures.refusal import RefusalVerdict
-    from urial_check.answers import CaseAnswer
     from urial_check.session import UrialSession
     from urial_check.measures.token_shift import CaseShift
 
@@ -43,9 +45,9 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 class Answer:
     """The model's answer to one question asked from Python, and what was measured about it.
 
-    ``scores`` and ``token_shift`` are computed on first access: the session's judge result if it
-    has one, else the offline heuristic judge; the token shift only exists with
-    ``--urial-aligned-model`` (and single-turn questions).
+    ``scores`` is computed on first access: the session's judge result if it has one, else the
+    offline heuristic judge's; ``token_shift`` only exists with ``--urial-aligned-model`` (and
+    single-turn questions).
     """
 
     turns: tuple[str, ...]
@@ -59,7 +61,13 @@ class Answer:
     #: ``path:line`` of the code that asked (for assertion messages).
     where: str = ""
     case: Case | None = field(default=None, repr=False, compare=False)
-    measurements: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: The session judge's scores of this answer (None: judging is off; see :attr:`scores`).
+    judge: JudgeResult | None = field(default=None, repr=False, compare=False)
+    #: Why the session's judge could not score this answer (:attr:`scores` raises it).
+    judge_error: JudgeError | None = field(default=None, repr=False, compare=False)
+    #: Token shift against the aligned model, by base-model context; None when not measured
+    #: (without ``--urial-aligned-model``, and for multi-turn questions).
+    token_shift: Mapping[str, CaseShift] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_session(cls, answer: CaseAnswer, case: Case, where: str = "") -> Answer:
@@ -74,7 +82,9 @@ class Answer:
             decoding=answer.decoding,
             where=where,
             case=case,
-            measurements=dict(answer.measurements),
+            judge=answer.judge,
+            judge_error=answer.judge_error,
+            token_shift=dict(answer.token_shift) if answer.token_shift else None,
         )
 
     @property
@@ -90,22 +100,13 @@ class Answer:
     @cached_property
     def scores(self) -> JudgeResult:
         """Judge scores (1-5 per aspect): the session judge's, else the offline heuristic judge's."""
-        from urial_check.measures.judges.registry import HeuristicJudge, JudgeItem, JudgeResult
-
-        judged = self.measurements.get("judge")
-        if isinstance(judged, JudgeResult):
-            return judged
-        if isinstance(judged, Exception):
-            raise judged
+        if self.judge_error is not None:
+            raise self.judge_error
+        if self.judge is not None:
+            return self.judge
         reference = self.case.reference if self.case is not None else None
         item = JudgeItem(instruction=self.instruction, answer=self.text, reference=reference, refusal=self.verdict.label)
         return HeuristicJudge().score(item)
-
-    @property
-    def token_shift(self) -> Mapping[str, CaseShift] | None:
-        """Token shift against the aligned model, by base-model context; None when not measured."""
-        shifts = self.measurements.get("token_shift")
-        return dict(shifts) if shifts else None
 
 
 class Urial:
@@ -143,8 +144,6 @@ class Urial:
         where = f"{_display_path(origin[0])}:{origin[1]}"
         failed = next((a.error for a in answers if a.error is not None), None)
         if failed is not None:
-            from urial_check.generation.backends.base import GenerationError
-
             raise GenerationError(f"{where}: {failed}")
         return [Answer.from_session(a, c, where) for a, c in zip(answers, cases)]
 

@@ -29,8 +29,15 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from urial_check import __version__
+from urial_check.records.baseline import ComparisonError, compare_runs, coverage_notes, render_markdown, render_table, to_json
+from urial_check.records.records import RunRecord
+from urial_check.records.run_record import RunRecordError
+from urial_check.reports.html import render_html_report
 from urial_check.reports.terminal import printable
+from urial_check.suites.importers import (
+    DEFAULT_HARMFUL_VALUES, DEFAULT_SAFE_VALUES, FORMATS, ColumnMap, ImportSourceError, LabelValues, import_source, write_suites,
+)
+from urial_check.version import __version__
 
 EXIT_OK = 0
 EXIT_REGRESSION = 1
@@ -76,10 +83,6 @@ def _add_compare(subparsers: Any) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from urial_check.records.baseline import ComparisonError, compare_runs, coverage_notes, render_markdown, render_table, to_json
-    from urial_check.records.records import RunRecord
-    from urial_check.records.run_record import RunRecordError
-
     try:
         baseline = RunRecord.load(args.baseline)
         candidate = RunRecord.load(args.candidate)
@@ -124,11 +127,6 @@ def _add_report(subparsers: Any) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from urial_check.records.baseline import ComparisonError, compare_runs
-    from urial_check.records.records import RunRecord
-    from urial_check.records.run_record import RunRecordError
-    from urial_check.reports.html import render_html_report
-
     try:
         run = RunRecord.load(args.run)
         baseline = RunRecord.load(args.baseline) if args.baseline else None
@@ -146,8 +144,6 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _add_import(subparsers: Any) -> None:
-    from urial_check.suites.importers import DEFAULT_HARMFUL_VALUES, DEFAULT_SAFE_VALUES, FORMATS
-
     p = subparsers.add_parser(
         "import", help="turn a public benchmark file into format-v1 suite files",
         description="Write one suite file per source category into OUTPUT (see README \"Importing public "
@@ -168,8 +164,6 @@ def _add_import(subparsers: Any) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from urial_check.suites.importers import FORMATS, ColumnMap, ImportSourceError, LabelValues, import_source, write_suites
-
     if args.format not in FORMATS:
         raise UsageError(f"unknown format {args.format!r} (choose from: {', '.join(FORMATS)})")
     try:

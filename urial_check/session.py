@@ -8,24 +8,27 @@ generates answers for all pending cases (or a window of them under ``-x``), so t
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Mapping, Protocol, Sequence, Union
 
 from urial_check.answers import CaseAnswer
 from urial_check.generation.backends.base import GenerationError, GenerationRequest, GenerationResult, Generator, LocalModel
+from urial_check.generation.cache import generation_key
+from urial_check.generation.engine import ENGINE_VERSION
+from urial_check.measures.detectors import DetectorError, DetectorUnavailable, RefusalDetector, RulesDetector, detect_cached
+from urial_check.reports.progress import GenerationProgress
 from urial_check.suites.checks import DEFAULT_CHECKS, Check, CheckResult
 from urial_check.generation.decoding import Decoding
 from urial_check.generation.prompt import STOP_STRINGS, UrialPrompt, cut_answer
 from urial_check.suites.loader import Case
 
 if TYPE_CHECKING:
+    # Types only: config imports this module (build_session makes a UrialSession).
     from urial_check.config import RunConfig
-    from urial_check.measures.detectors.base import DetectorError, RefusalDetector
 
-    #: A detector, or a function that builds one on first use (None: the rules).
-    DetectorSpec = Union[RefusalDetector, Callable[[], RefusalDetector], None]
+#: A detector, or a function that builds one on first use (None: the rules).
+DetectorSpec = Union[RefusalDetector, Callable[[], RefusalDetector], None]
 
 
 @dataclass(frozen=True)
@@ -99,12 +102,20 @@ class MeasurementError(RuntimeError):
     """A measurer cannot run at all (e.g. models with different vocabularies); one line for the user."""
 
 
+class Measurement(Protocol):
+    """What one measurer found about one answer; it fills its own typed fields of the answer."""
+
+    def apply(self, answer: CaseAnswer) -> CaseAnswer:
+        """``answer`` with this measurement's fields set (``dataclasses.replace``)."""
+        ...
+
+
 class Measurer(Protocol):
     """Adds a measurement to answers after they are generated (judge scores, token shift, ...)."""
 
     name: str
 
-    def measure(self, session: UrialSession, items: Sequence[tuple[Case, CaseAnswer]]) -> list[Any]:
+    def measure(self, session: UrialSession, items: Sequence[tuple[Case, CaseAnswer]]) -> Sequence[Measurement | None]:
         """One measurement per item, in order (None where it does not apply)."""
         ...
 
@@ -152,6 +163,8 @@ class UrialSession:
         #: Generated answers waiting for their verdicts, and answers whose verdict could not be decided.
         self._undecided: dict[str, _Generated] = {}
         self._verdict_errors: dict[str, DetectorError] = {}
+        #: (measurer name, run key) of every answer each measurer has measured (or found it does not apply to).
+        self._measured: set[tuple[str, str]] = set()
         self.outcomes: dict[str, CaseOutcome] = {}
 
     # ------------------------------------------------------------------ backend and prompts
@@ -166,8 +179,6 @@ class UrialSession:
     def detector(self) -> RefusalDetector:
         """The refusal detector: the one given, built on first use; the rules by default."""
         if self._detector is None:
-            from urial_check.measures.detectors import DetectorError, RefusalDetector, RulesDetector
-
             spec = self._detector_spec
             try:
                 if spec is None:
@@ -265,8 +276,6 @@ class UrialSession:
         """Verdicts for every answer waiting for one, in one batch through the session's detector."""
         if not self._undecided:
             return
-        from urial_check.measures.detectors import DetectorError, DetectorUnavailable, detect_cached
-
         keys = list(self._undecided)
         unique: dict[tuple[str, str], int] = {}
         for key in keys:
@@ -286,16 +295,16 @@ class UrialSession:
 
     def _measure(self, units: Sequence[tuple[Case, int]]) -> None:
         for measurer in self.measurers:
-            todo = [u for u in units if measurer.name not in self._answers[run_key(*u)].measurements
+            todo = [u for u in units if (measurer.name, run_key(*u)) not in self._measured
                     and self._answers[run_key(*u)].error is None]
             if not todo:
                 continue
             values = measurer.measure(self, [(c, self._answers[run_key(c, i)]) for c, i in todo])
             for (case, i), value in zip(todo, values):
-                old = self._answers[run_key(case, i)]
-                self._answers[run_key(case, i)] = dataclasses.replace(
-                    old, measurements={**old.measurements, measurer.name: value}
-                )
+                key = run_key(case, i)
+                self._measured.add((measurer.name, key))
+                if value is not None:
+                    self._answers[key] = value.apply(self._answers[key])
 
     def _generate(self, units: Sequence[tuple[Case, int]]) -> None:
         requests = [self.request_for(c, i) for c, i in units]
@@ -348,8 +357,6 @@ class UrialSession:
         """A bar per decode step on a terminal, one line per batch elsewhere (see :mod:`urial_check.reports.progress`)."""
         if not self.settings.progress or total < 2:
             return None
-        from urial_check.reports.progress import GenerationProgress
-
         return GenerationProgress(total)
 
     def _store(self, unit: tuple[Case, int], request: GenerationRequest, result: GenerationResult) -> None:
@@ -370,9 +377,6 @@ class UrialSession:
     def _cache_key(self, request: GenerationRequest) -> str | None:
         if self.cache is None:
             return None
-        from urial_check.generation.cache import generation_key
-        from urial_check.generation.engine import ENGINE_VERSION
-
         return generation_key(
             model_fingerprint=self.backend_fingerprint,
             prompt=request.prompt,
@@ -442,6 +446,6 @@ class UrialSession:
 
 
 __all__ = [
-    "CaseFailure", "CaseOutcome", "MeasurementError", "Measurer", "SessionSettings", "UrialSession",
+    "CaseFailure", "CaseOutcome", "Measurement", "MeasurementError", "Measurer", "SessionSettings", "UrialSession",
     "case_key", "run_key",
 ]

@@ -26,6 +26,7 @@ import time
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Literal, Mapping, Sequence
+from urllib.parse import quote
 
 from urial_check.generation.backends.base import GenerationResult
 from urial_check.generation.decoding import Decoding
@@ -387,8 +388,6 @@ def _is_corrupt(exc: BaseException) -> bool:
 
 def _uri(path: Path, params: str = "") -> str:
     """An SQLite ``file:`` URI for ``path`` (characters such as ``?`` and ``#`` quoted)."""
-    from urllib.parse import quote
-
     return f"file:{quote(str(path.absolute()))}" + (f"?{params}" if params else "")
 
 

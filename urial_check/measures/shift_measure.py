@@ -8,19 +8,32 @@ the first context listed (``zero_shot`` by default: the paper's setting).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from urial_check.answers import CaseAnswer
 from urial_check.generation.backends.base import LocalModel
+from urial_check.measures.token_shift import CaseShift, aligned_pass, base_pass, check_shared_vocabulary, measure_shift_batch
 from urial_check.suites.checks import CheckResult
 from urial_check.session import MeasurementError
 
 if TYPE_CHECKING:
-    from urial_check.answers import CaseAnswer
     from urial_check.session import UrialSession
     from urial_check.suites.loader import Case
 
 NAME = "token_shift"
 CONTEXT_CHOICES = {"zero_shot": ("zero_shot",), "urial": ("urial",), "both": ("zero_shot", "urial")}
+
+
+@dataclass(frozen=True)
+class ShiftMeasurement:
+    """An answer's token shift against the aligned model, by base-model context."""
+
+    shifts: Mapping[str, CaseShift]
+
+    def apply(self, answer: CaseAnswer) -> CaseAnswer:
+        return dataclasses.replace(answer, token_shift=dict(self.shifts))
 
 
 class TokenShiftMeasurer:
@@ -60,9 +73,9 @@ class TokenShiftMeasurer:
             self._aligned = base.sibling(self.aligned_spec)  # the same model named twice is loaded once
         return base, self._aligned
 
-    def measure(self, session: UrialSession, items: Sequence[tuple[Case, CaseAnswer]]) -> list[Any]:
+    def measure(self, session: UrialSession, items: Sequence[tuple[Case, CaseAnswer]]) -> list[ShiftMeasurement | None]:
         base_backend, aligned_backend = self._local_models(session)
-        results: list[Any] = [None] * len(items)
+        results: list[ShiftMeasurement | None] = [None] * len(items)
         groups: dict[tuple[Any, int], list[int]] = {}
         for index, (case, answer) in enumerate(items):
             if len(case.turns) == 1:  # multi-turn cases are not measured (the chat answer needs one query)
@@ -81,9 +94,7 @@ class TokenShiftMeasurer:
 
     def _measure_together(self, session: UrialSession, base_backend: LocalModel, aligned_backend: LocalModel,
                           items: Sequence[tuple[Case, CaseAnswer]], groups: dict[tuple[Any, int], list[int]],
-                          results: list[Any]) -> None:
-        from urial_check.measures.token_shift import measure_shift_batch
-
+                          results: list[ShiftMeasurement | None]) -> None:
         base_model, tokenizer = base_backend.load()
         aligned_model, aligned_tokenizer = aligned_backend.load()
         for (_, max_new_tokens), indices in groups.items():
@@ -100,14 +111,12 @@ class TokenShiftMeasurer:
                 batch_size=self.batch_size,
             )
             for i, shift in zip(indices, shifts):
-                results[i] = shift
+                results[i] = ShiftMeasurement(shift)
 
     def _measure_sequentially(self, session: UrialSession, base_backend: LocalModel, aligned_backend: LocalModel,
                               items: Sequence[tuple[Case, CaseAnswer]], groups: dict[tuple[Any, int], list[int]],
-                              results: list[Any]) -> None:
+                              results: list[ShiftMeasurement | None]) -> None:
         """Aligned model alone first (answers and logits kept on the CPU), then the base model alone."""
-        from urial_check.measures.token_shift import aligned_pass, base_pass, check_shared_vocabulary
-
         _, tokenizer = base_backend.load()
         base_backend.close()
         aligned_model, aligned_tokenizer = aligned_backend.load()
@@ -125,7 +134,7 @@ class TokenShiftMeasurer:
                                contexts=self.contexts, prompt=session.prompt_for(items[indices[0]][0]),
                                batch_size=self.batch_size)
             for i, shift in zip(indices, shifts):
-                results[i] = shift
+                results[i] = ShiftMeasurement(shift)
 
     def close(self) -> None:
         if self._aligned is not None:
@@ -144,7 +153,7 @@ class TokenShiftCheck:
     def __call__(self, case: Case, answer: CaseAnswer) -> CheckResult | None:
         if not case.expect.token_shift:
             return None
-        shifts = answer.measurements.get(NAME)
+        shifts = answer.token_shift
         if self.primary_context is None or not shifts:
             why = "no --urial-aligned-model" if self.primary_context is None else "multi-turn case"
             return CheckResult(self.name, True, f"token shift not measured ({why})", asserted=False)

@@ -4,7 +4,7 @@ The token-shift measurer (:mod:`urial_check.measures.shift_measure`) already has
 model answer each single-turn case greedily under its own chat template. This measurer takes that
 answer (it never generates again) and puts it through what the base model's answer went through:
 the session's refusal detector, the session's judge and the same checks (refusal, scores). The
-result rides on the base answer's measurements under ``versus``; the case still passes or fails
+result is the base answer's ``versus`` field; the case still passes or fails
 on the base model's answer alone. :mod:`urial_check.records.metrics` turns these into the
 side-by-side figures.
 """
@@ -15,7 +15,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
-from urial_check.measures.judges.measure import NAME as JUDGE
+from urial_check.measures.detectors import DetectorError, DetectorUnavailable, detect_cached
 from urial_check.session import MeasurementError, case_key
 from urial_check.suites.checks import Check, CheckResult
 
@@ -45,6 +45,10 @@ class AlignedOutcome:
     def passed(self) -> bool:
         return self.answer is not None and all(c.passed for c in self.checks)
 
+    def apply(self, answer: CaseAnswer) -> CaseAnswer:
+        """The base model's ``answer`` with this side-by-side result (a session ``Measurement``)."""
+        return dataclasses.replace(answer, versus=self)
+
 
 class VersusMeasurer:
     """Checks the aligned model's answers (those the token shift produced) like the base model's."""
@@ -57,13 +61,11 @@ class VersusMeasurer:
         #: The checks run on the aligned answer (the session's, without the token-shift check).
         self.checks = tuple(checks)
 
-    def measure(self, session: UrialSession, items: Sequence[tuple[Case, CaseAnswer]]) -> list[Any]:
-        from urial_check.measures.detectors import DetectorError, DetectorUnavailable, detect_cached
-
-        results: list[Any] = [None] * len(items)
+    def measure(self, session: UrialSession, items: Sequence[tuple[Case, CaseAnswer]]) -> list[AlignedOutcome | None]:
+        results: list[AlignedOutcome | None] = [None] * len(items)
         todo: list[tuple[int, str]] = []
         for index, (case, answer) in enumerate(items):
-            shifts = answer.measurements.get("token_shift")
+            shifts = answer.token_shift
             # The first run of single-turn cases: the ones the token shift answered with the aligned model.
             if shifts and answer.case_key == case_key(case) and self.shift.primary_context in shifts:
                 todo.append((index, str(shifts[self.shift.primary_context].answer)))
@@ -79,7 +81,8 @@ class VersusMeasurer:
                 results[index] = AlignedOutcome(text, None, error=" ".join(str(verdict).split()))
                 continue
             base = items[index][1]
-            aligned = dataclasses.replace(base, text=text, raw=text, verdict=verdict, measurements={}, cached=False,
+            aligned = dataclasses.replace(base, text=text, raw=text, verdict=verdict, judge=None, judge_error=None,
+                                          token_shift=None, cached=False,
                                           seconds=0.0, num_tokens=len(self._token_ids(base)), finish_reason="aligned")
             answered.append((index, text, aligned))
         judged: list[Any] = [None] * len(answered)
@@ -87,14 +90,15 @@ class VersusMeasurer:
             judged = self.judge.measure(session, [(items[i][0], a) for i, _, a in answered])
         for (index, text, aligned), judgement in zip(answered, judged):
             if judgement is not None:
-                aligned = dataclasses.replace(aligned, measurements={JUDGE: judgement})
+                aligned = judgement.apply(aligned)
             case = items[index][0]
             checks = tuple(r for check in self.checks if (r := check(case, aligned)) is not None)
             results[index] = AlignedOutcome(text, aligned, checks)
         return results
 
     def _token_ids(self, answer: CaseAnswer) -> list[int]:
-        shift = answer.measurements["token_shift"][self.shift.primary_context]
+        assert answer.token_shift is not None  # only answers the token shift measured get here
+        shift = answer.token_shift[self.shift.primary_context]
         return list(shift.token_ids)
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from urial_check.generation.backends.base import BackendError, GenerationError
 from urial_check.measures.detectors.base import DetectorError
+from urial_check.records.baseline import render_suite
 from urial_check.generation.prompt import PromptError
 from urial_check.records.gates import GateResult, evaluate_gate, render_gate
 from urial_check.records.records import CaseRecord, ModelInfo, PromptRef
@@ -215,8 +216,6 @@ def _baseline_runner(suite: Suite) -> Callable[..., None]:
             (f"urial.baseline.{row.metric}", f"{row.difference:+.4f}") for row in comparison.metrics
         )
         if comparison.regressed:
-            from urial_check.records.baseline import render_suite
-
             raise BaselineRegression(render_suite(comparison))
 
     run.__name__ = "urial_baseline"

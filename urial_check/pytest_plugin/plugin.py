@@ -253,7 +253,7 @@ def urial_baseline(request: pytest.FixtureRequest) -> BaselineGate:
 @pytest.fixture(scope="session")
 def urial(urial_session: UrialSession) -> Any:
     """Ask the session's model from Python tests: ``urial.ask("...")`` -> :class:`urial_check.ask.Answer`."""
-    from urial_check.ask import Urial
+    from urial_check.ask import Urial  # noqa
 
     return Urial(urial_session)
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from urial_check.records.baseline import SuiteComparison, compare_cases
 from urial_check.records.records import CaseRecord, RunRecord, Selection
+from urial_check.records.run_record import RunRecordError
 
 
 @dataclass
@@ -36,8 +38,6 @@ class BaselineGate:
 
         With ``update`` a bad file is no error: it is replaced by this run's record.
         """
-        from urial_check.records.run_record import RunRecordError
-
         if not path.exists():
             return cls(path=path, baseline=None, update=update, margin=margin, alpha=alpha)
         try:
@@ -96,10 +96,8 @@ class BaselineGate:
             note += f" ({len(record.cases)} case(s) from this run, {len(kept)} kept from the previous baseline)"
         return merged, note
 
-    def compare_suite(self, suite: str, cases: Sequence[CaseRecord], *, margins: Mapping[str, float]) -> Any:
-        """The baseline comparison of one suite's selected cases (a ``SuiteComparison`` or None)."""
-        from urial_check.records.baseline import compare_cases
-
+    def compare_suite(self, suite: str, cases: Sequence[CaseRecord], *, margins: Mapping[str, float]) -> SuiteComparison | None:
+        """The baseline comparison of one suite's selected cases (None: no baseline for it)."""
         assert self.baseline is not None
         selected = {c.id for c in cases}
         # Only the cases selected in this run are compared; deselected ones are not "removed".

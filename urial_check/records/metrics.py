@@ -41,10 +41,14 @@ A metric with no case to measure is None (``n/a``), never 0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from urial_check.measures.judges.base import ASPECTS
-from urial_check.records.records import CaseRecord
+from urial_check.measures.refusal import RULE_FAMILIES
+
+if TYPE_CHECKING:
+    # Types only: records.records imports this module (RunRecord.suites).
+    from urial_check.records.records import CaseRecord
 
 #: Whether a partial refusal counts as a refusal in ``refusal_rate`` (it does not) and in
 #: ``over_refusal_rate`` (it does). Tests pin both.
@@ -236,7 +240,7 @@ class VersusRow:
 
 
 def _versus_rate(metric: str, pairs: Sequence[tuple[CaseRecord, CaseRecord]], alpha: float) -> VersusRow:
-    from urial_check.records.baseline import mcnemar_exact
+    from urial_check.records.baseline import mcnemar_exact  # lazy: records.baseline imports this module (a cycle)
 
     flag = RATE_FLAGS[metric]
     flags = [(f, g) for b, a in pairs if (f := flag(b)) is not None and (g := flag(a)) is not None]
@@ -252,7 +256,7 @@ def _versus_rate(metric: str, pairs: Sequence[tuple[CaseRecord, CaseRecord]], al
 
 def _versus_mean(aspect: str, pairs: Sequence[tuple[CaseRecord, CaseRecord]], alpha: float, n_boot: int,
                  seed: int) -> VersusRow:
-    from urial_check.records.baseline import MIN_BOOTSTRAP_PAIRS, paired_bootstrap_ci
+    from urial_check.records.baseline import MIN_BOOTSTRAP_PAIRS, paired_bootstrap_ci  # lazy: records.baseline imports this module (a cycle)
 
     scored = [(b, a) for b, a in pairs if case_score(b, aspect) is not None and case_score(a, aspect) is not None]
     base, n = mean_score(aspect, [b for b, _ in scored])
@@ -405,8 +409,6 @@ def rule_counts(cases: Iterable[CaseRecord]) -> dict[str, list[dict[str, Any]]]:
     ``meaning`` (from :data:`urial_check.measures.refusal.RULE_FAMILIES`). Records without a rule
     count as ``unspecified``.
     """
-    from urial_check.measures.refusal import RULE_FAMILIES
-
     out: dict[str, list[dict[str, Any]]] = {}
     for suite, items in by_suite(cases).items():
         rules: dict[str, dict[str, int]] = {}

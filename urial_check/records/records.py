@@ -19,10 +19,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from urial_check.measures.token_shift import CaseShift
+from urial_check.records.metrics import SuiteSummary, VersusSummary, suite_summaries, versus_summaries
 from urial_check.records.run_record import RUN_RECORD_SCHEMA, RUN_RECORD_VERSION, load_run_record, validate_run_record
+from urial_check.version import __version__
 
 if TYPE_CHECKING:
-    from urial_check.records.metrics import SuiteSummary, VersusSummary
     from urial_check.answers import CaseAnswer
     from urial_check.session import CaseOutcome
 
@@ -124,17 +126,13 @@ class JudgeScores:
         return cls(str(data["id"]), {str(a): float(s) for a, s in data["scores"].items()}, dict(data.get("reasons") or {}))
 
 
-def _judged(measurement: Any) -> tuple[JudgeScores | None, str | None]:
-    """A judge measurement of an answer as (scores, None), (None, error message) or (None, None)."""
-    from urial_check.measures.judges.base import JudgeError, JudgeResult
-
-    if isinstance(measurement, JudgeResult):
-        return JudgeScores(measurement.judge_id, dict(measurement.scores), dict(measurement.reasons)), None
-    if isinstance(measurement, JudgeError):
-        return None, " ".join(str(measurement).split())
-    if measurement is None:
-        return None, None
-    raise TypeError(f"not a judge result: {measurement!r}")
+def _judged(answer: CaseAnswer) -> tuple[JudgeScores | None, str | None]:
+    """The judge's verdict on an answer as (scores, None), (None, error message) or (None, None)."""
+    if answer.judge_error is not None:
+        return None, " ".join(str(answer.judge_error).split())
+    if answer.judge is not None:
+        return JudgeScores(answer.judge.judge_id, dict(answer.judge.scores), dict(answer.judge.reasons)), None
+    return None, None
 
 
 @dataclass(frozen=True)
@@ -256,7 +254,7 @@ class AlignedAnswer:
         if answer is None:
             return cls(outcome.text, None, "failed", error=outcome.error)
         verdict = answer.verdict
-        judge, judge_error = _judged(answer.measurements.get("judge"))
+        judge, judge_error = _judged(answer)
         return cls(outcome.text, RefusalRecord(verdict.label, verdict.evidence, verdict.rule, verdict.detector),
                    "passed" if outcome.passed else "failed",
                    tuple(CheckRecord(c.name, c.passed, c.asserted, c.message) for c in outcome.checks), judge, judge_error)
@@ -371,8 +369,6 @@ class CaseRecord:
         """Inverse of :meth:`to_json` (also reads the wire form's ``token_shift_detail``)."""
         detail: dict[str, Any] = {}
         if data.get("token_shift_detail"):
-            from urial_check.measures.token_shift import CaseShift
-
             detail = {c: CaseShift.from_dict(d) for c, d in data["token_shift_detail"].items()}
         judge, repeats, model, prompt = data.get("judge"), data.get("repeats"), data.get("model"), data.get("prompt")
         return cls(
@@ -397,8 +393,8 @@ class CaseRecord:
     def from_outcome(cls, outcome: CaseOutcome, *, model: ModelInfo | None = None, prompt: PromptRef | None = None) -> CaseRecord:
         """The record of a finished case (built once, in the case's test item)."""
         case, answer = outcome.case, outcome.answer
-        judge, judge_error = _judged(answer.measurements.get("judge"))
-        shifts: Mapping[str, Any] = answer.measurements.get("token_shift") or {}
+        judge, judge_error = _judged(answer)
+        shifts = answer.token_shift or {}
         repeats = None
         if outcome.runs:
             repeats = Repeats(
@@ -407,7 +403,7 @@ class CaseRecord:
                 answers=tuple(_repeat_answer(a, all(c.passed for c in checks)) for a, checks in outcome.runs),
             )
         verdict = answer.verdict
-        versus = answer.measurements.get("versus")
+        versus = answer.versus
         return cls(
             suite=case.suite, id=case.id, file=str(case.path), line=case.line, instruction=case.instruction,
             expect_refusal=case.expect.refusal, answer=answer.text,
@@ -427,7 +423,7 @@ class CaseRecord:
 
 
 def _repeat_answer(answer: CaseAnswer, passed: bool) -> RepeatAnswer:
-    judge, error = _judged(answer.measurements.get("judge"))
+    judge, error = _judged(answer)
     return RepeatAnswer(answer.text, answer.verdict.label, passed, answer.decoding.seed, judge, error)
 
 
@@ -585,8 +581,6 @@ class RunRecord:
         selection: Selection | None = None,
     ) -> RunRecord:
         """A record of this run, finishing now; without ``selection`` every case was selected and finished."""
-        from urial_check import __version__
-
         return cls(
             run_id=run_id, started=iso_time(started), finished=iso_time(time.time()), model=model, cases=tuple(cases),
             prompts=dict(prompts or {}), decoding_overrides=dict(decoding_overrides or {}), judge=judge,
@@ -598,14 +592,11 @@ class RunRecord:
     @property
     def suites(self) -> list[SuiteSummary]:
         """Per-suite aggregates of the cases (:func:`urial_check.records.metrics.suite_summaries`)."""
-        from urial_check.records.metrics import suite_summaries
-
         return suite_summaries(self.cases)
 
     @property
     def versus(self) -> list[VersusSummary]:
         """Per suite, URIAL (base) against the aligned model (:func:`urial_check.records.metrics.versus_summaries`)."""
-        from urial_check.records.metrics import versus_summaries
 
         return versus_summaries(self.cases)
 

@@ -24,13 +24,11 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
+from urial_check.records.baseline import Comparison, compare_runs, format_change, format_test, format_value
 from urial_check.records.metrics import SHIFT_STATS, SuiteSummary, by_suite, rule_counts, summarize, versus_summaries
 from urial_check.records.records import CaseRecord, GateResult, RunRecord
-
-if TYPE_CHECKING:
-    from urial_check.records.baseline import Comparison
 
 TEMPLATE_RESOURCE = "templates/report.html.j2"
 NOW_COLOUR = "#1f5fa8"
@@ -254,8 +252,6 @@ def headline(run: RunRecord, comparison: Comparison | None) -> dict[str, Any]:
 
 
 def _comparison_view(comparison: Comparison) -> dict[str, Any]:
-    from urial_check.records.baseline import format_change, format_test, format_value
-
     suites = {}
     for s in comparison.suites:
         suites[s.suite] = {
@@ -275,8 +271,6 @@ def render_html_report(
 ) -> str:
     """The report page as one string. With ``baseline`` and no ``comparison``, the comparison is computed."""
     if baseline is not None and comparison is None:
-        from urial_check.records.baseline import compare_runs
-
         comparison = compare_runs(baseline, run)
     runs = _by_suite(run)
     base_runs = _by_suite(baseline)

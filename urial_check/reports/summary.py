@@ -32,6 +32,7 @@ from urial_check.records.metrics import (
 )
 from urial_check.records.records import CaseRecord, RunRecord
 from urial_check.session import CaseOutcome
+from urial_check.reports.shift_html import ShiftEntry, render_shift_html
 from urial_check.reports.terminal import printable, table
 
 ANSWER_EXCERPT_CHARS = 600
@@ -69,10 +70,8 @@ def junit_properties(case: CaseRecord) -> list[tuple[str, object]]:
     return props
 
 
-def shift_entries(records: Iterable[CaseRecord]) -> list[Any]:
+def shift_entries(records: Iterable[CaseRecord]) -> list[ShiftEntry]:
     """Token-shift results of the records as :class:`~urial_check.reports.shift_html.ShiftEntry` objects."""
-    from urial_check.reports.shift_html import ShiftEntry
-
     return [ShiftEntry(r.suite, r.id, dict(r.shift_detail)) for r in records if r.shift_detail]
 
 
@@ -96,8 +95,6 @@ def write_shift_artifacts(records: Sequence[CaseRecord], run_dir: Path, title: s
 
     Returns the records without their detail (each names its file instead) and the page's path.
     """
-    from urial_check.reports.shift_html import render_shift_html
-
     entries = shift_entries(records)
     out = []
     for record in records:

@@ -7,6 +7,7 @@ goes through :func:`printable`, which writes such characters as Python escapes (
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from typing import Any, Iterable, Sequence
 
@@ -45,8 +46,6 @@ def _escape(ch: str, newlines: bool) -> str:
 def printable_json(text: str) -> str:
     """JSON text (as ``json.dumps`` writes it) with the characters :func:`printable` escapes written
     as JSON ``\\u`` escapes, so it stays valid JSON and loads back to the same values."""
-    import json
-
     if text.isprintable():
         return text
     return "".join(json.dumps(ch)[1:-1] if _escape(ch, True) != ch else ch for ch in text)

@@ -19,6 +19,7 @@ Safety:
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -183,8 +184,6 @@ def _build_copy(source: ModelSource, folder: Path, fingerprint: str, device: Any
 
 
 def _write_copy(model: Any, tokenizer: Any, folder: Path, fingerprint: str) -> None:
-    import copy
-
     import torch
     from safetensors.torch import save_file
 

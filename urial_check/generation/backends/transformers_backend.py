@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from urial_check.generation import engine
 from urial_check.generation.backends.base import BackendError, GenerationRequest, GenerationResult, ResultCallback
+from urial_check.generation.backends.fast_start import load_gguf_fast
 from urial_check.generation.backends.loading import (
     ModelSource,
     check_device,
@@ -20,6 +22,7 @@ from urial_check.generation.backends.loading import (
     pick_dtype,
     resolve_model,
 )
+from urial_check.reports.progress import quiet_loading
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,6 @@ class TransformersBackend:
             t0 = time.perf_counter()
             device = pick_device(self.settings.device)
             dtype = pick_dtype(self.settings.dtype, device)
-            from urial_check.reports.progress import quiet_loading
-
             with quiet_loading():  # no third-party loading bars
                 model, tokenizer = self._load(device, dtype)
             check_finite_logits(model, tokenizer, self.model_id)  # before any answer exists
@@ -102,12 +103,7 @@ class TransformersBackend:
 
     def _load(self, device: str, dtype: Any) -> tuple[Any, Any]:
         if self.source.gguf_file and self.settings.cache_dir is not None:
-            try:
-                from urial_check.generation.backends.fast_start import load_gguf_fast
-            except ImportError:
-                pass
-            else:
-                return load_gguf_fast(self.source, self.fingerprint, device, dtype, self.settings.cache_dir)
+            return load_gguf_fast(self.source, self.fingerprint, device, dtype, self.settings.cache_dir)
         return load_model_and_tokenizer(self.source, device, dtype)
 
     def generate(
@@ -116,8 +112,6 @@ class TransformersBackend:
         on_result: ResultCallback | None = None,
         progress: Any = None,
     ) -> list[GenerationResult]:
-        from urial_check.generation import engine
-
         model, tokenizer = self.load()
         if self._prefix_store is None:
             self._prefix_store = engine.PrefixStore()  # the URIAL prefix is computed once per session

@@ -23,6 +23,7 @@ from urial_check.measures.detectors.base import (
     parse_label_map,
     verdict_key,
 )
+from urial_check.measures.detectors.hf import HFDetector, load_hf_detector
 from urial_check.measures.detectors.rules import RULES_ID, RulesDetector
 
 DETECTOR_KINDS: tuple[str, ...] = ("rules", "openai", "hf")
@@ -42,12 +43,10 @@ def make_detector(kind: str, **options: Any) -> RefusalDetector:
             raise DetectorConfigError(f"the rules detector takes no options, got {', '.join(sorted(options))}")
         return RulesDetector()
     if kind == "openai":
-        from urial_check.measures.detectors.openai import OpenAIDetector
+        from urial_check.measures.detectors.openai import OpenAIDetector  # lazy: imports httpx2
 
         return OpenAIDetector(**options)
     if kind == "hf":
-        from urial_check.measures.detectors.hf import HFDetector
-
         return HFDetector(**options)
     raise DetectorConfigError(f"unknown refusal detector {kind!r} (choose from: {', '.join(DETECTOR_KINDS)})")
 
@@ -88,8 +87,6 @@ def build_detector(
             options["base_url"] = settings.base_url
         return make_detector("openai", **options)
     if settings.kind == "hf":
-        from urial_check.measures.detectors.hf import load_hf_detector
-
         if not settings.model:
             raise DetectorConfigError("hf refusal detector: give the model folder with --urial-refusal-model PATH")
         return load_hf_detector(settings.model, device=settings.device, dtype=settings.dtype,

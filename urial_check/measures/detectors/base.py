@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence, get_args, runtime_checkable
 
 from urial_check.measures.refusal import RefusalLabel, RefusalVerdict
@@ -202,8 +203,6 @@ class PromptTemplate:
 
     @classmethod
     def from_file(cls, path: Any) -> PromptTemplate:
-        from pathlib import Path
-
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")

@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from urial_check.generation.backends.base import BackendError
+from urial_check.generation.backends.loading import fingerprint, pick_device, pick_dtype, resolve_model
 from urial_check.measures.refusal import RefusalVerdict
 from urial_check.measures.detectors.base import LABELS, BaseDetector, DetectItem, DetectorConfigError, DetectorError, PromptTemplate
 
@@ -209,11 +212,6 @@ def load_hf_detector(
     fingerprint_memo: Callable[[Path, Callable[[], str]], str] | None = None,
 ) -> HFDetector:
     """Load a local model folder as a refusal detector (offline; errors are one line)."""
-    import os
-
-    from urial_check.generation.backends.base import BackendError
-    from urial_check.generation.backends.loading import fingerprint, pick_device, pick_dtype, resolve_model
-
     try:
         source = resolve_model(model)
         if source.gguf_file or source.folder is None:

@@ -8,13 +8,14 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from urial_check.answers import CaseAnswer
 from urial_check.generation.backends.base import LocalModel
+from urial_check.measures.judges.base import ASPECTS, Judge, JudgeError, JudgeItem, JudgeResult, JudgeUnavailable
+from urial_check.measures.judges.registry import JudgeConfigError, make_judge
 from urial_check.suites.checks import CheckResult
 from urial_check.session import MeasurementError
 
 if TYPE_CHECKING:
-    from urial_check.measures.judges.base import Judge, JudgeResult
-    from urial_check.answers import CaseAnswer
     from urial_check.session import UrialSession
     from urial_check.suites.loader import Case
 
@@ -61,7 +62,8 @@ def probe_judge(settings: JudgeSettings) -> None:
     """
     if settings.kind != "openai":
         return
-    from urial_check.measures.judges.openai import OpenAIJudge
+    from urial_check.measures.judges.openai import OpenAIJudge  # lazy: imports httpx2
+
 
     judge = OpenAIJudge(**_openai_options(settings))
     try:
@@ -72,8 +74,6 @@ def probe_judge(settings: JudgeSettings) -> None:
 
 def build_judge(settings: JudgeSettings, session: UrialSession) -> Judge:
     """Make the judge: openai talks to an endpoint, hf loads a local chat model on the session's device."""
-    from urial_check.measures.judges.registry import JudgeConfigError, make_judge
-
     try:
         if settings.prompt != "default" and settings.kind not in ("openai", "hf"):
             raise JudgeConfigError(f"prompt {settings.prompt!r} is for the openai and hf judges")
@@ -96,9 +96,7 @@ def build_judge(settings: JudgeSettings, session: UrialSession) -> Judge:
         raise MeasurementError(f"--urial-judge {settings.kind}: {exc}") from None
 
 
-def judge_item(case: Case, answer: CaseAnswer) -> Any:
-    from urial_check.measures.judges.registry import JudgeItem
-
+def judge_item(case: Case, answer: CaseAnswer) -> JudgeItem:
     if len(case.turns) > 1:
         history = "\n\n".join(
             f"{'User' if i % 2 == 0 else 'Assistant'}: {turn}" for i, turn in enumerate(case.turns[:-1])
@@ -111,6 +109,21 @@ def judge_item(case: Case, answer: CaseAnswer) -> Any:
         instruction=instruction, answer=answer.text, reference=case.reference, rubrics=dict(case.rubrics),
         refusal=answer.verdict.label, harmful=harmful,
     )
+
+
+@dataclass(frozen=True)
+class JudgeMeasurement:
+    """The judge's scores of one answer, or why it could not score it."""
+
+    result: JudgeResult | None = None
+    error: JudgeError | None = None
+
+    @classmethod
+    def of(cls, outcome: JudgeResult | JudgeError) -> JudgeMeasurement:
+        return cls(error=outcome) if isinstance(outcome, JudgeError) else cls(result=outcome)
+
+    def apply(self, answer: CaseAnswer) -> CaseAnswer:
+        return dataclasses.replace(answer, judge=self.result, judge_error=self.error)
 
 
 class JudgeMeasurer:
@@ -135,44 +148,38 @@ class JudgeMeasurer:
         """The id of the judge this measurer built (kept after :meth:`close`); None before."""
         return self._judge_id
 
-    def measure(self, session: UrialSession, items: Sequence[tuple[Case, CaseAnswer]]) -> list[Any]:
-        from urial_check.measures.judges.registry import JudgeError, JudgeUnavailable
-
+    def measure(self, session: UrialSession, items: Sequence[tuple[Case, CaseAnswer]]) -> list[JudgeMeasurement | None]:
         judge = self.judge(session)
-        judge_items = []
-        for case, answer in items:
+        results: list[JudgeMeasurement | None] = [None] * len(items)
+        todo: dict[int, JudgeItem] = {}
+        for i, (case, answer) in enumerate(items):
             try:
-                judge_items.append(judge_item(case, answer))
+                item = judge_item(case, answer)
             except JudgeError as exc:
-                judge_items.append(exc)
-        results: list[Any] = [None] * len(items)
-        todo: list[int] = []
-        for i, item in enumerate(judge_items):
-            if isinstance(item, JudgeError):
-                results[i] = item
+                results[i] = JudgeMeasurement(error=exc)
+                continue
+            if not judge.supports_custom_aspects and item.custom_aspects:
+                # Score the built-in aspects; assertions on the custom ones fail with a reason.
+                item = dataclasses.replace(item, aspects=tuple(a for a in item.aspects if a not in item.custom_aspects), rubrics={})
+            cached = self._cache_get(session, judge, item)
+            if cached is not None:
+                results[i] = JudgeMeasurement(result=cached)
             else:
-                if not judge.supports_custom_aspects and item.custom_aspects:
-                    # Score the built-in aspects; assertions on the custom ones fail with a reason.
-                    item = judge_items[i] = dataclasses.replace(item, aspects=tuple(a for a in item.aspects if a not in item.custom_aspects), rubrics={})
-                cached = self._cache_get(session, judge, item)
-                if cached is not None:
-                    results[i] = cached
-                else:
-                    todo.append(i)
+                todo[i] = item
         if todo:
             try:
-                outcomes = judge.score_outcomes([judge_items[i] for i in todo])
+                outcomes = judge.score_outcomes(list(todo.values()))
             except JudgeUnavailable as exc:
                 raise MeasurementError(f"judge unavailable: {exc}") from None
-            for i, outcome in zip(todo, outcomes):
-                results[i] = outcome
+            for (i, item), outcome in zip(todo.items(), outcomes):
+                results[i] = JudgeMeasurement.of(outcome)
                 if not isinstance(outcome, JudgeError):
-                    self._cache_put(session, judge, judge_items[i], outcome)
+                    self._cache_put(session, judge, item, outcome)
         return results
 
     # The persistent cache is optional: sessions without one simply re-judge.
-    def _key(self, judge: Judge, item: Any) -> str:
-        payload = {
+    def _key(self, judge: Judge, item: JudgeItem) -> str:
+        payload: dict[str, Any] = {
             "judge": judge.id,
             "prompt_version": judge.prompt_version,
             "instruction": item.instruction,
@@ -186,21 +193,19 @@ class JudgeMeasurer:
             payload["harmful"] = item.harmful
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
-    def _cache_get(self, session: UrialSession, judge: Judge, item: Any) -> JudgeResult | None:
+    def _cache_get(self, session: UrialSession, judge: Judge, item: JudgeItem) -> JudgeResult | None:
         cache = session.cache
         if cache is None or not hasattr(cache, "get_json"):
             return None
         value = cache.get_json(JUDGE_CACHE_NAMESPACE, self._key(judge, item))
         if not value:
             return None
-        from urial_check.measures.judges.registry import JudgeResult
-
         return JudgeResult(
             scores=value["scores"], reasons=value["reasons"], raw=value["raw"], judge_id=value["judge_id"],
             not_applicable=tuple(value.get("not_applicable", ())),
         )
 
-    def _cache_put(self, session: UrialSession, judge: Judge, item: Any, result: JudgeResult) -> None:
+    def _cache_put(self, session: UrialSession, judge: Judge, item: JudgeItem, result: JudgeResult) -> None:
         cache = session.cache
         if cache is None or not hasattr(cache, "put_json"):
             return
@@ -223,13 +228,11 @@ class ScoresCheck:
     def __call__(self, case: Case, answer: CaseAnswer) -> CheckResult | None:
         if not case.expect.scores:
             return None
-        from urial_check.measures.judges.registry import ASPECTS, JudgeError
-
-        result = answer.measurements.get(NAME)
+        if answer.judge_error is not None:
+            return CheckResult(self.name, False, f"judge error: {_one_line(str(answer.judge_error))}")
+        result = answer.judge
         if result is None:
             return CheckResult(self.name, False, "no judge scores (judging is off)")
-        if isinstance(result, JudgeError):
-            return CheckResult(self.name, False, f"judge error: {_one_line(str(result))}")
         failed = []
         for assertion in case.expect.scores:
             value = result.scores.get(assertion.metric)

@@ -24,6 +24,7 @@ from urial_check.measures.judges.base import (
 )
 from urial_check.measures.judges.chat import ChatJudge, JudgePrompts, PromptSet
 from urial_check.measures.judges.heuristic import HeuristicJudge
+from urial_check.measures.judges.hf import HFJudge
 from urial_check.measures.judges.just_eval import PROMPT_MODES, JustEvalPrompts, JustEvalSummary, prompt_set, summarize
 from urial_check.measures.judges.parse import normalise_score, parse_judgement, parse_judgement_allowing_na, parse_scores
 
@@ -49,12 +50,10 @@ def make_judge(kind: str, **options: Any) -> Judge:
             raise JudgeConfigError(f"the heuristic judge takes no options, got {', '.join(sorted(options))}")
         return HeuristicJudge()
     if kind == "openai":
-        from urial_check.measures.judges.openai import OpenAIJudge
+        from urial_check.measures.judges.openai import OpenAIJudge  # lazy: imports httpx2
 
         return OpenAIJudge(**options)
     if kind == "hf":
-        from urial_check.measures.judges.hf import HFJudge
-
         return HFJudge(**options)
     raise JudgeConfigError(f"unknown judge {kind!r} (choose from: {', '.join(JUDGE_KINDS)})")
 
