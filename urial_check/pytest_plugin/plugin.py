@@ -14,6 +14,7 @@ from typing import Any, Callable, Generator, Iterator
 
 import pytest
 
+from urial_check.ask import Urial
 from urial_check.config import OPTION_NAMES, ConfigError, RunConfig, build_session, open_baseline
 from urial_check.generation.backends.base import Generator as AnswerGenerator
 from urial_check.generation.backends.base import ReportsUsage
@@ -47,6 +48,7 @@ from urial_check.reports.summary import (
     write_shift_artifacts,
 )
 from urial_check.session import SessionSettings, UrialSession
+from urial_check.measures.judges.base import JudgeError
 from urial_check.measures.judges.measure import JudgeMeasurer, JudgeSettings, probe_judge
 from urial_check.measures.shift_measure import CONTEXT_CHOICES
 from urial_check.suites.loader import Case
@@ -253,8 +255,6 @@ def urial_baseline(request: pytest.FixtureRequest) -> BaselineGate:
 @pytest.fixture(scope="session")
 def urial(urial_session: UrialSession) -> Any:
     """Ask the session's model from Python tests: ``urial.ask("...")`` -> :class:`urial_check.ask.Answer`."""
-    from urial_check.ask import Urial  # noqa
-
     return Urial(urial_session)
 
 
@@ -504,8 +504,6 @@ def _judge_settings(config: pytest.Config) -> JudgeSettings | None:
 
 
 def _probe_judge(config: pytest.Config) -> None:
-    from urial_check.measures.judges.base import JudgeError
-
     settings = _judge_settings(config)
     if settings is None:
         return
