@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import httpcore2
 import httpx2
+import tenacity
 
 REDACTED = "***"
 # "Bearer" and an RFC 6750 token; a plain word after "bearer" ("the bearer of") is left alone:
@@ -246,3 +247,30 @@ def _environment_proxy(url: str | None) -> str | None:
     if parts.hostname is None or urllib.request.proxy_bypass(parts.hostname):
         return None
     return urllib.request.getproxies().get(parts.scheme)
+
+
+class BudgetSpent(tenacity.stop.stop_base):
+    """A tenacity stop condition: stop retrying when the run's retry budget cannot pay for the next wait."""
+
+    def __init__(self, budget: RetryBudget) -> None:
+        self.budget = budget
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        # tenacity has computed the wait (capped by what is left) before asking.
+        return self.budget.remaining <= retry_state.upcoming_sleep
+
+
+def retry_after(response: httpx2.Response) -> float | None:
+    """The seconds a ``Retry-After`` header asks for (None without a usable one)."""
+    value = response.headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def snippet(text: str, limit: int = 200) -> str:
+    """``text`` on one line, cut to ``limit`` characters, for error messages."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+

@@ -50,7 +50,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import yaml
 
-from urial_check.suites.loader import RESERVED_MARKERS, RefusalExpectation, SuiteError, load_suite
+from urial_check.suites.loader import RESERVED_MARKERS, LocatedError, RefusalExpectation, SuiteError, load_suite
 
 FORMATS: tuple[str, ...] = ("xstest", "harmbench", "advbench", "just-eval", "alpaca-eval", "csv", "jsonl")
 #: ``--map`` keys; only ``instruction`` is required.
@@ -63,17 +63,8 @@ JUST_EVAL_SAFETY_SOURCES: frozenset[str] = frozenset({"advbench", "maliciousinst
 MAX_ID_LENGTH = 48
 
 
-class ImportSourceError(Exception):
+class ImportSourceError(LocatedError):
     """Bad input in a source file (or a bad import setting): ``path:line: message``."""
-
-    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
-        self.path = Path(path)
-        self.line = line
-        self.message = message
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -67,8 +67,8 @@ _PLAIN_TAGS = {
 }
 
 
-class _Located(Exception):
-    """A message about a place in a suite file, shown as ``path:line: message``."""
+class LocatedError(Exception):
+    """A message about a place in a file (a suite, a source being imported), shown as ``path:line: message``."""
 
     def __init__(self, path: Path | str, line: int | None, message: str) -> None:
         self.path = Path(path)
@@ -81,11 +81,11 @@ class _Located(Exception):
         return f"{where}: {self.message}"
 
 
-class SuiteError(_Located):
+class SuiteError(LocatedError):
     """A user mistake in a suite file: ``path:line: message``."""
 
 
-class SuiteWarning(_Located, UserWarning):
+class SuiteWarning(LocatedError, UserWarning):
     """Something in a suite file that works but is likely a mistake: ``path:line: message``."""
 
 

@@ -84,7 +84,7 @@ import tenacity.stop
 from urial_check.generation.backends.base import BackendError, GenerationRequest, GenerationResult, ResultCallback
 from urial_check.generation.engine import ProgressEvent
 from urial_check.generation.prompt import find_stop
-from urial_check.http import RetryBudget, deadline_client, redact, send
+from urial_check.http import BudgetSpent, RetryBudget, deadline_client, redact, retry_after, send, snippet
 
 #: Server kinds (request dialects); "auto" picks one from ``/models``.
 SERVER_KINDS = ("auto", "vllm", "sglang", "tgi", "llama.cpp", "openai")
@@ -212,14 +212,6 @@ class _MalformedTwice(tenacity.stop.stop_base):
         if outcome is not None and isinstance(outcome.exception(), _Malformed):
             self.count += 1
         return self.count >= 2
-
-
-class _BudgetSpent(tenacity.stop.stop_base):
-    def __init__(self, budget: RetryBudget) -> None:
-        self.budget = budget
-
-    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
-        return self.budget.remaining <= retry_state.upcoming_sleep
 
 
 class EndpointBackend:
@@ -358,13 +350,13 @@ class EndpointBackend:
         if response.status_code >= 400:
             hint = self._status_hint(response.status_code)
             raise BackendError(f"endpoint {replica.url}: GET /models answered HTTP {response.status_code}{hint}: "
-                               f"{self._redact(_snippet(response.text))}")
+                               f"{self._redact(snippet(response.text))}")
         try:
             entries = response.json()["data"]
             served = {entry["id"]: entry for entry in entries if isinstance(entry, dict) and isinstance(entry.get("id"), str)}
         except (ValueError, KeyError, TypeError):
             raise BackendError(f"endpoint {replica.url}: GET /models did not return a model list: "
-                               f"{self._redact(_snippet(response.text))}") from None
+                               f"{self._redact(snippet(response.text))}") from None
         if self.model not in served:
             names = ", ".join(repr(self._redact(name)) for name in sorted(served)) or "nothing"
             raise BackendError(f"endpoint {replica.url} does not serve model {self.model!r}; it serves {names}")
@@ -451,7 +443,7 @@ class EndpointBackend:
         attempts = 0
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type((_RetryableStatus, httpx2.TransportError, _Malformed)),
-            stop=tenacity.stop_after_attempt(self.max_retries + 1) | _BudgetSpent(self.retry_budget) | _MalformedTwice(),
+            stop=tenacity.stop_after_attempt(self.max_retries + 1) | BudgetSpent(self.retry_budget) | _MalformedTwice(),
             wait=self._wait,
             before_sleep=self._before_sleep,
             reraise=True,
@@ -498,28 +490,28 @@ class EndpointBackend:
                 self.retry_budget.charge(time.monotonic() - attempt_started)
         status = response.status_code
         if status in _RETRY_STATUS:
-            raise _RetryableStatus(status, replica.url, _retry_after(response))
+            raise _RetryableStatus(status, replica.url, retry_after(response))
         if status in _FATAL_STATUS:
             raise self._latch(f"endpoint {replica.url}: POST /completions answered HTTP {status} "
                               f"{_FATAL_STATUS[status]}{self._status_hint(status)}")
         if status >= 400:
-            raise _Rejected(f"HTTP {status} from {replica.url}: {self._redact(_snippet(response.text))}")
+            raise _Rejected(f"HTTP {status} from {replica.url}: {self._redact(snippet(response.text))}")
         try:
             data = response.json()
         except ValueError:
-            raise _Malformed(f"reply from {replica.url} is not JSON: {self._redact(_snippet(response.text))}") from None
+            raise _Malformed(f"reply from {replica.url} is not JSON: {self._redact(snippet(response.text))}") from None
         if not isinstance(data, dict):
-            raise _Malformed(f"reply from {replica.url} is not a JSON object: {self._redact(_snippet(response.text))}")
+            raise _Malformed(f"reply from {replica.url} is not a JSON object: {self._redact(snippet(response.text))}")
         return data, replica.url
 
     def _result(self, data: dict[str, Any], request: GenerationRequest, url: str, seconds: float) -> GenerationResult:
         choices = data.get("choices")
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-            raise _Malformed(f"reply from {url} has no choices: {self._redact(_snippet(json.dumps(data)))}")
+            raise _Malformed(f"reply from {url} has no choices: {self._redact(snippet(json.dumps(data)))}")
         choice = choices[0]
         raw = choice.get("text")
         if not isinstance(raw, str):
-            raise _Malformed(f"reply from {url} has no completion text: {self._redact(_snippet(json.dumps(choice)))}")
+            raise _Malformed(f"reply from {url} has no completion text: {self._redact(snippet(json.dumps(choice)))}")
         raw = self._redact(raw)
         stop = find_stop(raw, request.stop)
         text = raw if stop is None else raw[:stop]
@@ -611,14 +603,3 @@ def _count_field(usage: dict[str, Any], name: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-def _retry_after(response: httpx2.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _snippet(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."

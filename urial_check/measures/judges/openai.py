@@ -34,7 +34,7 @@ import httpx2
 import tenacity
 import tenacity.stop
 
-from urial_check.http import RetryBudget, deadline_client, redact, send
+from urial_check.http import BudgetSpent, RetryBudget, deadline_client, redact, retry_after, send, snippet
 from urial_check.measures.judges.base import JudgeConfigError, JudgeError, JudgeUnavailable
 from urial_check.measures.judges.chat import ChatJudge, Conversation, PromptSet
 from urial_check.measures.judges.just_eval import prompt_set
@@ -51,18 +51,7 @@ class _RetryableStatus(Exception):
     def __init__(self, response: httpx2.Response) -> None:
         super().__init__(f"HTTP {response.status_code}")
         self.status = response.status_code
-        self.retry_after = _retry_after(response)
-
-
-class _BudgetSpent(tenacity.stop.stop_base):
-    """Stop retrying when the run's retry budget cannot pay for the next wait."""
-
-    def __init__(self, budget: RetryBudget) -> None:
-        self.budget = budget
-
-    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
-        # tenacity has computed the wait (capped by what is left) before asking.
-        return self.budget.remaining <= retry_state.upcoming_sleep
+        self.retry_after = retry_after(response)
 
 
 class OpenAIJudge(ChatJudge):
@@ -155,7 +144,7 @@ class OpenAIJudge(ChatJudge):
             return
         if status in _FATAL_STATUS:
             raise self._unavailable_error(self._fatal(status))
-        raise self._unavailable_error(f"HTTP {status}: {self._redact(_snippet(response.text))}")
+        raise self._unavailable_error(f"HTTP {status}: {self._redact(snippet(response.text))}")
 
     def _unavailable_error(self, reason: str) -> JudgeUnavailable:
         return JudgeUnavailable(f"{self.purpose} endpoint {self.base_url} unavailable: {reason}")
@@ -184,7 +173,7 @@ class OpenAIJudge(ChatJudge):
         body = {"model": self.model, "messages": conversation, "temperature": 0, "max_tokens": self.max_tokens}
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type((_RetryableStatus, httpx2.TimeoutException)),
-            stop=tenacity.stop_after_attempt(self.max_retries + 1) | _BudgetSpent(self.retry_budget),
+            stop=tenacity.stop_after_attempt(self.max_retries + 1) | BudgetSpent(self.retry_budget),
             wait=self._wait,
             before_sleep=self._before_sleep,
             reraise=True,
@@ -247,11 +236,11 @@ class OpenAIJudge(ChatJudge):
 
     def _content(self, response: httpx2.Response) -> str:
         if response.status_code >= 400:
-            raise JudgeError(f"{self.id}: HTTP {response.status_code}: {self._redact(_snippet(response.text))}")
+            raise JudgeError(f"{self.id}: HTTP {response.status_code}: {self._redact(snippet(response.text))}")
         try:
             content = response.json()["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError):
-            raise JudgeError(f"{self.id}: not a chat-completions reply: {self._redact(_snippet(response.text))}") from None
+            raise JudgeError(f"{self.id}: not a chat-completions reply: {self._redact(snippet(response.text))}") from None
         if not isinstance(content, str):
             raise JudgeError(f"{self.id}: reply has no text content")
         return self._redact(content)  # reasons, raw text, parse errors and caches all come from here
@@ -283,14 +272,3 @@ class OpenAIJudge(ChatJudge):
         return redact(text, (key, auth.removeprefix("Bearer ").strip()))
 
 
-def _retry_after(response: httpx2.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _snippet(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
