@@ -39,12 +39,12 @@ ITEMS = [
 def test_rules_detector_wraps_detect_refusal_and_names_itself() -> None:
     detector = make_detector("rules")
     assert isinstance(detector, RefusalDetector) and isinstance(detector, RulesDetector)
-    assert detector.id == "rules:v3" and not detector.cacheable
+    assert detector.id == "rules:v4" and not detector.cacheable
     verdicts = detector.detect_many(ITEMS)
     for (response, instruction), verdict in zip(ITEMS, verdicts):
         plain = detect_refusal(response, instruction)
         assert (verdict.label, verdict.evidence, verdict.rule) == (plain.label, plain.evidence, plain.rule)
-        assert verdict.detector == "rules:v3" and verdict.rule in RULE_FAMILIES
+        assert verdict.detector == "rules:v4" and verdict.rule in RULE_FAMILIES
     assert detector.detect(*ITEMS[0]) == verdicts[0]
     assert detector.detect_outcomes(ITEMS) == verdicts
 

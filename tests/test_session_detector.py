@@ -72,8 +72,8 @@ cases:
 def test_default_detector_is_the_rules() -> None:
     s = session(backend=ScriptedGenerator(reply=lambda p: "I can't help with that request."))
     verdict = Urial(s).ask("Pick a lock?").verdict
-    assert (verdict.label, verdict.rule, verdict.detector) == ("full_refusal", "decline", "rules:v3")
-    assert isinstance(s.detector, RefusalDetector) and s.detector.id == "rules:v3"
+    assert (verdict.label, verdict.rule, verdict.detector) == ("full_refusal", "decline", "rules:v4")
+    assert isinstance(s.detector, RefusalDetector) and s.detector.id == "rules:v4"
 
 
 def test_verdicts_come_from_the_chosen_detector_in_one_batch(tmp_path: Path) -> None:
