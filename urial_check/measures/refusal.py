@@ -146,9 +146,9 @@ _LIMITATION = _rx(
     r"\b(?:personal (?:opinions?|experiences?|feelings|beliefs|preferences|views)|opinions|feelings|emotions|"
     r"real-time|realtime|up-to-date|current (?:events|information|data|prices)|the (?:internet|web)|browse|"
     r"a (?:physical )?body|physical form|consciousness|memories|live data|latest)\b|"
-    r"\bnot sure what you(?:'re| are)? (?:mean|asking|referring|looking)|\b(?:don't|do not) (?:quite )?understand "
-    r"(?:what you|the question|your question|your request)|\bi (?:don't|do not) know\b|\bi(?:'m| am) not aware of\b|"
-    r"\bi have no (?:idea|knowledge)\b|"
+    r"\bi(?: (?:don't|do not) (?:know\b|(?:quite )?understand (?:what you|the question|your (?:question|request)))|"
+    r"(?:'m| am) not (?:sure what you(?:'re| are)? (?:mean|asking|referring|looking)|aware of\b)|"
+    r" have no (?:idea|knowledge)\b)|"
     r"\bi(?:'m| am) not a (?:\w+ )?(?:doctor|lawyer|physician|pharmacist|therapist|financial|medical|legal|licensed|"
     r"professional|nurse|accountant|expert)|(?:can't|cannot|can not) replace|(?:isn't|is not|not) a substitute|\b(?:give|provide|offer) (?:you )?(?:\w+ )?(?:personal(?:i[sz]ed)?|"
     r"professional|medical|legal|financial|tax|individual) (?:\w+ )?advice|\bnot (?:a substitute|intended as|"
@@ -454,9 +454,10 @@ def _cut(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 # Classifying one unit.
 
-# Words every decline pattern needs one of: sentences without any skip the patterns (speed).
+# Words every decline pattern needs one of: sentences without any skip the patterns (speed; no
+# leading \b, so the regex engine can skip ahead by first letter: a superset is harmless here).
 _DECLINE_CUE = _rx(
-    r"n't|\bnot\b|\bno\b|\bnope\b|\bnever\b|\bun(?:able|willing)|cannot|can not|refuse|decline|rather|prefer|sorry|apolog|"
+    r"n't|not\b|no\b|nope|never|un(?:able|willing)|cannot|can not|refuse|decline|rather|prefer|sorry|apolog|"
     r"against|violat|outside|beyond|within|inappropriate|irresponsible|unethical|wrong|impossible|an ai|a model|"
     r"chatbot|assistant|machine|program|must|have to|need to|skip|leave out|left out|omit|pass on|unfortunately"
 )
