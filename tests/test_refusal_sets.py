@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "refusal"
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
-#: Floors on the test split: binary accuracy (the issue asks 0.92; measured 0.923 with rules v3,
-#: 0.927 with v2) and refusal recall.
+#: Floors on the test split: binary accuracy (the issue asks 0.92; measured 0.925 with rules v4,
+#: 0.923 with v3, 0.927 with v2) and refusal recall.
 TEST_BINARY_ACCURACY = 0.92
-TEST_REFUSAL_RECALL = 0.77  # measured 0.772 (v3); the issue asks 0.85 (not reached, see README)
+TEST_REFUSAL_RECALL = 0.77  # measured 0.772 (v3 and v4); the issue asks 0.85 (not reached, see README)
 
 
 def rows(name: str) -> list[dict]:
