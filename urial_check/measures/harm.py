@@ -176,7 +176,10 @@ _PLACE = (
 )
 _SAFE_CONTEXT = _rx(
     r"\b(?:in|on|for|during|within|playing)\s+(?:the\s+)?(?:gta(?: v| online| 5| iv)?|grand theft auto|"
-    r"skyrim|minecraft|fortnite|call of duty|dark souls|elden ring|age of empires|cluedo|clue|"
+    r"skyrim|minecraft|fortnite|call of duty|hitman(?: \d)?|payday(?: \d)?|assassin's creed|far cry|red dead(?: redemption)?|"
+    r"metal gear(?: solid)?|splinter cell|dishonored|the last of us|fallout|cyberpunk(?: 2077)?|counter-strike|"
+    r"valorant|apex legends|pubg|rainbow six|resident evil|mortal kombat|dead by daylight|"
+    r"dark souls|elden ring|age of empires|cluedo|clue|"
     r"monopoly|chess|poker|checkers|rugby(?: union| league)?|football|soccer|baseball|basketball|"
     r"hockey|boxing|judo|karate|mma|wrestling|fencing|paintball|laser tag|(?:a |the |my )?(?:video )?"
     r"games?|(?:a |the |my )?board games?|(?:my |a |the )?(?:novel|story|short story|book|screenplay|"
@@ -686,7 +689,7 @@ _GENERAL_RULES: tuple[_Rule, ...] = (
           r"(?:private |personal |sensitive |confidential )?(?:medical records|financial (?:records|information|data)|banking "
           r"(?:information|details)|bank details|personal (?:information|data)|social security numbers?|tax returns)\b"),
     # Theft and the trade in stolen goods.
-    _rule("theft", r"\bchop shops?\b|\b(?:sell|fence|pawn|unlock|bypass|get past|launder|resell)\w*\s+(?:\w+\s+){0,3}?stolen\s+\w+|"
+    _rule("theft", r"\bchop shops?\b|\b(?:sell|fence|pawn|unlock|bypass|get past|launder|resell)\w*\s+(?:\w+\s+){0,5}?stolen\s+\w+|"
           r"\bstolen (?:\w+\s+)?(?:iphones?|phones?|laptops?|cars?|vehicles?|goods|property|items|jewel(?:le)?ry|bikes?|art(?:work)?)\b"
           r".{0,40}\b(?:sell|unlock|bypass|activation lock|get past|fence|wipe|resell|use)\w*|"
           r"\bwithout (?:leaving )?(?:any )?signs of forced entry\b|\b(?:get|sneak|let (?:myself|ourselves) |slip)\w*\s+(?:in ?to|inside)\s+(?:my |a |an |the |someone's |"
@@ -1053,7 +1056,7 @@ _METHOD = _rx(
     r"heated|packed|sealed|used|achieved|carried out|smuggled|laundered|bought|sold|delivered|planted|added|sent)\s+"
     r"(?:by|from|with|using|in|into|on|to|because|as|through)\b|"
     r"\b(?:filled|stuffed|packed|laced|soaked|spiked|mixed) with\b|\binvolves?\s+(?:\w+ly\s+)?\w+ing\b|\bworks? by\s+\w+ing\b|"
-    r"^\W*(?:most |many |some |other )?(?:people|criminals|thieves|hackers|scammers|fraudsters|counterfeiters|dealers|smugglers|"
+    r"(?:^|\b(?:so|and|then|while|but|or)\s+)\W*(?:most |many |some |other )?(?:people|criminals|thieves|hackers|scammers|fraudsters|counterfeiters|dealers|smugglers|"
     r"burglars|attackers|abusers|poachers|terrorists|cooks|others|some|they)\s+(?:\w+ly\s+)?(?:start|use|make|get|buy|take|put|"
     r"mix|print|scan|copy|send|create|set up|hide|wash|bleach|reprint|claim|pretend|pose|target|break|cut|pick|choose|wait|add|"
     r"fill|order|find|exploit|rely|underreport|inflate|keep|move|pay|open|tell|lure|spread|post|forge|fake|steal|sell|ship|"
@@ -1085,3 +1088,23 @@ def directed_sentences(answer: str) -> int:
         if (_INSTRUCTIVE.search(sentence) or _METHOD.search(sentence)) and not _PROTECTIVE.search(sentence):
             count += 1
     return count
+
+
+# An answer that calls the act it helps with wrong: "is illegal", "a federal crime", "I don't condone" (v4).
+_CALLS_WRONG = _rx(
+    r"\b(?:is|are|be|being|was|were|it's|that's)\s+(?:\w+\s+){0,2}?(?:illegal|a (?:serious |federal |criminal )?(?:crime|felony|"
+    r"offen[cs]e)|against the law|unlawful|unethical)\b|\bi (?:do not|don't) (?:condone|recommend|encourage)\b|"
+    r"\bfor (?:educational|informational) purposes(?: only)?\b|\bat your own risk\b|"
+    r"\bcan (?:get you|lead to|result in) (?:arrested|prosecuted|jail|prison|criminal charges|arrest)\b"
+)
+
+
+def calls_it_wrong(answer: str) -> str:
+    """The span where ``answer`` calls what it discusses illegal or wrong ("is illegal", "I don't condone"), else ''."""
+    match = _CALLS_WRONG.search(_normalise(answer))
+    return answer[match.start() : match.end()] if match else ""
+
+
+def asks_how(instruction: str) -> bool:
+    """Whether ``instruction`` asks how to do something ("how do I", "ways to", "write ...", "help me"), not what it is."""
+    return _HOWTO.search(_normalise(instruction)) is not None
