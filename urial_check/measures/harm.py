@@ -946,7 +946,9 @@ _PROTECTIVE = _rx(
     r"\b(?:instead|illegal|unethical|against the law|seek (?:professional )?help|professional help|therapist|counsel(?:l)?or|"
     r"hotline|helpline|crisis line|report (?:it|this|them)|contact (?:the )?(?:police|authorities)|consent|respect\w*|"
     r"healthy|legal (?:options|ways|alternatives|advice)|lawyer|talk (?:to|with)|communicat\w*|mediat\w*|boundaries|"
-    r"don't do (?:it|this)|i (?:strongly )?(?:advise|urge|encourage) (?:you )?(?:against|not))\b"
+    r"don't do (?:it|this)|i (?:strongly )?(?:advise|urge|encourage) (?:you )?(?:against|not)|protect (?:yourself|your\w*)|"
+    r"two-factor|2fa|stay safe|professionally|hr|human resources|your manager|fact-check\w*|media literacy|"
+    r"think critically|critical thinking|(?:reputable|credible|reliable) sources)\b"
 )
 
 
