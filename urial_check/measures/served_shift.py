@@ -21,9 +21,10 @@ Compared with :func:`urial_check.measures.token_shift.shift_metrics` (full logit
 
   Coarse-graining never increases KL (the log-sum inequality), so this is a **lower bound** of the
   full-vocabulary KL(P_base || P_aligned), exact when the two models' probabilities are
-  proportional inside OTHER and close to it when the top-k holds most of the base mass. Masses are
-  clamped to [0, 1] against rounding; a bucket with p below ``MASS_FLOOR`` contributes 0 and a q
-  below it is raised to it (the error is below 1e-7 nats), so KL_t is always finite.
+  proportional inside OTHER and close to it when the top-k holds most of the base mass. The OTHER
+  masses are clamped to [0, 1] against rounding; an OTHER bucket with p below ``MASS_FLOOR``
+  contributes 0 (less than 1e-7 nats) and a q of zero (an OTHER q below the floor, or a known
+  log-probability of -inf) is raised to ``MASS_FLOOR``, so KL_t is always finite.
 * ``aligned_prob_of_base_top1``: exact where the aligned probability of the base top-1 token is
   known; otherwise (an aligned server that did not return it) the upper bound
   min(its k-th returned probability, 1 - the sum of its returned probabilities).
@@ -47,13 +48,14 @@ MASS_FLOOR = 1e-9
 
 
 def _bucket_kl(p_known: Sequence[float], q_known: Sequence[float]) -> float:
-    """KL over the known cells plus the OTHER bucket (see the module docstring)."""
+    """KL over the known cells plus the OTHER bucket (see the module docstring), from log-probabilities."""
+    floor = math.log(MASS_FLOOR)
     total = 0.0
-    for p, q in zip(p_known, q_known):
-        if p > 0.0:
-            total += p * (math.log(p) - math.log(max(q, MASS_FLOOR)))
-    p_other = min(1.0, max(0.0, 1.0 - sum(p_known)))
-    q_other = min(1.0, max(0.0, 1.0 - sum(q_known)))
+    for lp, lq in zip(p_known, q_known):
+        if lp > -math.inf:
+            total += math.exp(lp) * (lp - (lq if lq > -math.inf else floor))
+    p_other = min(1.0, max(0.0, 1.0 - sum(math.exp(lp) for lp in p_known)))
+    q_other = min(1.0, max(0.0, 1.0 - sum(math.exp(lq) for lq in q_known)))
     if p_other > MASS_FLOOR:
         total += p_other * (math.log(p_other) - math.log(max(q_other, MASS_FLOOR)))
     return max(total, 0.0)
@@ -122,8 +124,8 @@ def served_shift_metrics(
             known = [v for v in row.top if v in other.top]
             q_of = other.top
             q_b = math.exp(other.top[b]) if b in other.top else _unreturned_bound(other, top_k)
-        p_known = [math.exp(row.top[v]) for v in known]
-        q_known = [math.exp(q_of[v]) for v in known]
+        p_known = [row.top[v] for v in known]
+        q_known = [q_of[v] for v in known]
         ranks.append(row.rank)
         kl.append(_bucket_kl(p_known, q_known))
         base_prob.append(math.exp(row.logprob))

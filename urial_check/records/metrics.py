@@ -178,8 +178,9 @@ def pooled_shift(cases: Iterable[CaseRecord], context: str | None) -> PooledShif
     def pooled(stat: str) -> float:
         return sum(float(getattr(m, stat)) * m.positions for m in measured) / positions if positions else 0.0
 
-    return PooledShift(context, len(measured), positions, *(pooled(s) for s in SHIFT_STATS),
-                       kl_approximate=any(m.kl_approximate for m in measured))
+    stats = {s: pooled(s) for s in SHIFT_STATS}
+    return PooledShift(context, len(measured), positions, stats["unshifted"], stats["marginal"], stats["shifted"],
+                       stats["mean_kl"], kl_approximate=any(m.kl_approximate for m in measured))
 
 
 # --------------------------------------------------------------------------- URIAL vs the aligned model

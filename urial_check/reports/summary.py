@@ -92,7 +92,7 @@ def shift_table(records: Sequence[CaseRecord]) -> str:
         return ""
     headers = ["suite", "context", "cases", "positions", "unshifted", "marginal", "shifted", "mean KL"]
     out = table(rows, headers, tablefmt="github")
-    if any(row[-1].endswith(APPROX_MARK) for row in rows):
+    if any(str(row[-1]).endswith(APPROX_MARK) for row in rows):
         out += f"\n{APPROX_MARK} approximate KL: from the server's top-k log-probabilities (a lower bound); ranks are exact"
     return out
 
