@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from urial_check.generation.backends.base import BackendError, Generator
+from urial_check.generation.backends.base import BackendError, Generator, LocalModel, ScoresPrompts
 from urial_check.generation.backends.loading import DEFAULT_MODEL_ID, ModelSource, resolve_model
 from urial_check.generation.backends.transformers_backend import ModelSettings, TransformersBackend
 from urial_check.generation.cache import ResultCache, default_cache_dir
@@ -47,6 +47,7 @@ from urial_check.suites.checks import DEFAULT_CHECKS
 OPTION_NAMES = (
     "model", "device", "dtype", "prompt", "batch_size", "max_new_tokens", "generation",
     "aligned_model", "shift_context", "shift_sequential", "chat_template", "versus_aligned",
+    "aligned_endpoint", "aligned_endpoint_model", "aligned_endpoint_revision", "aligned_endpoint_key_env",
     "endpoint", "endpoint_model", "endpoint_key_env", "endpoint_revision", "endpoint_kind", "endpoint_concurrency",
     "judge", "judge_model", "judge_url", "judge_key_env", "judge_prompt",
     "refusal_detector", "refusal_model", "refusal_url", "refusal_label_map", "refusal_template", "refusal_answer_after",
@@ -88,8 +89,11 @@ class CacheConfig:
 
 @dataclass(frozen=True)
 class ShiftConfig:
-    """``--urial-aligned-model`` and its options: measure the token shift against a tuned model."""
+    """``--urial-aligned-model`` (or ``--urial-aligned-endpoint``) and its options: measure the token
+    shift against a tuned model."""
 
+    #: The aligned model: a model spec (``--urial-aligned-model``), or the served model's id
+    #: (``endpoint:NAME@REV``) when ``aligned_endpoint`` is set.
     aligned_model: str
     #: Base-model contexts; the first is the one assertions and gates use.
     contexts: tuple[str, ...] = CONTEXT_CHOICES["both"]
@@ -97,6 +101,9 @@ class ShiftConfig:
     chat_template: Path | None = None
     #: ``--urial-versus-aligned``: also check the aligned model's answers and compare them with URIAL's.
     versus: bool = False
+    #: ``--urial-aligned-endpoint`` and its options: the aligned model on a vLLM server (the base model
+    #: must be served too).
+    aligned_endpoint: EndpointConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -194,10 +201,10 @@ class RunConfig:
         keep_runs = _keep_runs(raw)
         session = _session_settings(raw, windowed=windowed, progress=progress)
         endpoint = _endpoint_config(raw)
-        if endpoint is not None and raw.text("aligned_model"):
-            raise ConfigError("--urial-aligned-model needs the base model in this process (its logits), "
-                              "not --urial-endpoint: token shift over a server is not supported yet")
         shift = _shift_config(raw)
+        if shift is not None and shift.aligned_endpoint is not None and endpoint is None:
+            raise ConfigError("--urial-aligned-endpoint needs the base model on a server too (--urial-endpoint URL); "
+                              "with a local base model use --urial-aligned-model")
         judge = _judge_settings(raw)
         cache_dir = raw.text("cache_dir")
         model = ModelSettings(model=raw.text("model"), device=raw.text("device") or "auto",
@@ -253,6 +260,8 @@ def build_session(
             batch_size=model.batch_size or 8,
             chat_template=template.read_text(encoding="utf-8") if template else None,
             sequential=config.shift.sequential,
+            aligned_server=_aligned_server(config.shift.aligned_endpoint),
+            aligned_local=_aligned_local(config.shift, model, memo),
         )
         measurers.append(shift)
         primary = shift.primary_context
@@ -293,6 +302,25 @@ def _default_generator(config: RunConfig, model: ModelSettings,
     return lambda: EndpointBackend(endpoint.urls, endpoint.model, api_key_env=endpoint.key_env,
                                    revision=endpoint.revision, server_kind=endpoint.kind,
                                    concurrency=endpoint.concurrency)
+
+
+def _aligned_server(endpoint: EndpointConfig | None) -> Callable[[], ScoresPrompts] | None:
+    """Makes the aligned model's server backend on first use (``--urial-aligned-endpoint``)."""
+    if endpoint is None:
+        return None
+    from urial_check.generation.backends.endpoint import EndpointBackend  # httpx2 loads only for an endpoint
+
+    return lambda: EndpointBackend(endpoint.urls, endpoint.model, api_key_env=endpoint.key_env,
+                                   revision=endpoint.revision, server_kind=endpoint.kind)
+
+
+def _aligned_local(shift: ShiftConfig, model: ModelSettings,
+                   memo: Callable[[Path, Callable[[], str]], str] | None) -> Callable[[], LocalModel] | None:
+    """Loads ``--urial-aligned-model`` beside a served base model (a local base loads it as its sibling)."""
+    if shift.aligned_endpoint is not None:
+        return None
+    settings = dataclasses.replace(model, model=shift.aligned_model)
+    return lambda: TransformersBackend(settings, fingerprint_memo=memo)
 
 
 def _generator_factory(given: object, default: Callable[[], Generator]) -> Callable[[], Generator]:
@@ -454,12 +482,39 @@ def _shift_config(raw: _Options) -> ShiftConfig | None:
         raise ConfigError(f"--urial-chat-template {template}: no such file")
     sequential = raw.flag("shift_sequential")
     versus = raw.flag("versus_aligned")
-    if versus and not aligned:
+    served = _aligned_endpoint_config(raw)
+    if served is not None and aligned:
+        raise ConfigError("give the aligned model once: --urial-aligned-model PATH or --urial-aligned-endpoint URL")
+    if versus and not aligned and served is None:
         raise ConfigError("--urial-versus-aligned needs --urial-aligned-model PATH (the tuned model to compare with)")
-    if not aligned:
+    if not aligned and served is None:
         return None
-    return ShiftConfig(aligned_model=aligned, contexts=CONTEXT_CHOICES[context], sequential=sequential,
-                       chat_template=Path(template).resolve() if template else None, versus=versus)
+    name = aligned if served is None else served.model_id
+    assert name is not None
+    return ShiftConfig(aligned_model=name, contexts=CONTEXT_CHOICES[context], sequential=sequential,
+                       chat_template=Path(template).resolve() if template else None, versus=versus,
+                       aligned_endpoint=served)
+
+
+def _aligned_endpoint_config(raw: _Options) -> EndpointConfig | None:
+    """``--urial-aligned-endpoint URL`` and its model, revision and key variable (default: the base's)."""
+    url = raw.text("aligned_endpoint")
+    if not url:
+        for name in ("aligned_endpoint_model", "aligned_endpoint_revision", "aligned_endpoint_key_env"):
+            if raw.given(name) is not None:
+                raise ConfigError(f"{_option(name)} needs --urial-aligned-endpoint URL")
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"--urial-aligned-endpoint {url}: expected a base URL such as http://127.0.0.1:8001/v1")
+    model = raw.text("aligned_endpoint_model")
+    if not model:
+        raise ConfigError("--urial-aligned-endpoint needs --urial-aligned-endpoint-model NAME (the served model's name)")
+    revision = raw.text("aligned_endpoint_revision")
+    if revision is not None and not revision.strip():
+        raise ConfigError("--urial-aligned-endpoint-revision must not be empty")
+    return EndpointConfig(urls=(url.rstrip("/"),), model=model, revision=revision,
+                          key_env=raw.text("aligned_endpoint_key_env") or raw.text("endpoint_key_env"))
 
 
 def _judge_settings(raw: _Options) -> JudgeSettings | None:

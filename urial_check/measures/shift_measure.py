@@ -4,17 +4,31 @@ With ``--urial-aligned-model``, each single-turn case's instruction is answered 
 aligned (tuned) model with its own chat template; that answer is teacher-forced through the base
 model under each requested context (:mod:`urial_check.measures.token_shift`). Assertions and gates use
 the first context listed (``zero_shot`` by default: the paper's setting).
+
+When the base model is served (``--urial-endpoint``) by a server that reports ranked prompt
+log-probabilities (vLLM), the answer is teacher-forced through the server instead
+(:mod:`urial_check.measures.served_shift`: exact ranks, approximate KL); the aligned model is then
+local (``--urial-aligned-model``) or served too (``--urial-aligned-endpoint``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from urial_check.answers import CaseAnswer
-from urial_check.generation.backends.base import LocalModel
-from urial_check.measures.token_shift import CaseShift, aligned_pass, base_pass, check_shared_vocabulary, measure_shift_batch
+from urial_check.generation.backends.base import BackendError, LocalModel, ScoresPrompts
+from urial_check.measures.served_shift import DEFAULT_SERVED_TOP_K, served_case_shift, served_shift_metrics
+from urial_check.measures.token_shift import (
+    CaseShift,
+    aligned_pass,
+    base_pass,
+    check_shared_vocabulary,
+    context_prompt,
+    measure_shift_batch,
+)
 from urial_check.suites.checks import CheckResult
 from urial_check.session import MeasurementError
 
@@ -36,8 +50,12 @@ class ShiftMeasurement:
         return dataclasses.replace(answer, token_shift=dict(self.shifts))
 
 
+#: Teacher-forcing requests in flight per served model (its backend's own limit also applies).
+SERVED_WORKERS = 16
+
+
 class TokenShiftMeasurer:
-    """Measures the base model (the session's) against an aligned model loaded on first use."""
+    """Measures the base model (the session's) against an aligned model loaded (or reached) on first use."""
 
     name = NAME
 
@@ -49,14 +67,25 @@ class TokenShiftMeasurer:
         batch_size: int = 8,
         chat_template: str | None = None,
         sequential: bool = False,
+        aligned_server: Callable[[], ScoresPrompts] | None = None,
+        aligned_local: Callable[[], LocalModel] | None = None,
+        top_k: int = DEFAULT_SERVED_TOP_K,
     ) -> None:
+        #: The aligned model's name in messages (a model spec, or the served model's id).
         self.aligned_spec = aligned_model
         self.contexts = tuple(contexts)
         self.batch_size = batch_size
         self.chat_template = chat_template
         #: Load the two models one after the other (for when both do not fit in memory at once).
         self.sequential = sequential
+        #: Makes the aligned model's server (``--urial-aligned-endpoint``); None: the aligned model is local.
+        self.aligned_server = aligned_server
+        #: Loads the aligned model when the base model is served (a local base makes its own sibling).
+        self.aligned_local = aligned_local
+        #: Log-probabilities asked of a server at each position (``prompt_logprobs``).
+        self.top_k = top_k
         self._aligned: LocalModel | None = None
+        self._aligned_served: ScoresPrompts | None = None
 
     @property
     def primary_context(self) -> str:
@@ -67,14 +96,19 @@ class TokenShiftMeasurer:
         base = session.backend
         if not isinstance(base, LocalModel):
             raise MeasurementError(
-                f"token shift needs the base model's logits in this process; {base.model_id} is answered by "
-                f"{type(base).__name__}, which cannot teacher-force (use a local model with --urial-model)")
+                f"token shift needs the base model's logits in this process or on a vLLM server; {base.model_id} is "
+                f"answered by {type(base).__name__}, which cannot teacher-force (use --urial-model, or --urial-endpoint)")
+        if self.aligned_server is not None:
+            raise MeasurementError("--urial-aligned-endpoint needs the base model on a server too (--urial-endpoint); "
+                                   "with a local base model use --urial-aligned-model")
         if self._aligned is None:
             self._aligned = base.sibling(self.aligned_spec)  # the same model named twice is loaded once
         return base, self._aligned
 
     def measure(self, session: UrialSession, items: Sequence[tuple[Case, CaseAnswer]]) -> list[ShiftMeasurement | None]:
-        base_backend, aligned_backend = self._local_models(session)
+        served = session.backend if isinstance(session.backend, ScoresPrompts) else None
+        if served is None:
+            base_backend, aligned_backend = self._local_models(session)
         results: list[ShiftMeasurement | None] = [None] * len(items)
         groups: dict[tuple[Any, int], list[int]] = {}
         for index, (case, answer) in enumerate(items):
@@ -84,13 +118,60 @@ class TokenShiftMeasurer:
         if not groups:
             return results
         try:
-            if self.sequential and aligned_backend is not base_backend:
+            if served is not None:
+                self._measure_served(session, served, items, groups, results)
+            elif self.sequential and aligned_backend is not base_backend:
                 self._measure_sequentially(session, base_backend, aligned_backend, items, groups, results)
             else:
                 self._measure_together(session, base_backend, aligned_backend, items, groups, results)
-        except ValueError as exc:
+        except (ValueError, BackendError) as exc:
             raise MeasurementError(f"token shift against {self.aligned_spec}: {exc}") from None
         return results
+
+    def _measure_served(self, session: UrialSession, base: ScoresPrompts, items: Sequence[tuple[Case, CaseAnswer]],
+                        groups: dict[tuple[Any, int], list[int]], results: list[ShiftMeasurement | None]) -> None:
+        """The base model on a server: the aligned answers (local or served) teacher-forced through it."""
+        for (_, max_new_tokens), indices in groups.items():
+            instructions = [items[i][0].instruction for i in indices]
+            prompt = session.prompt_for(items[indices[0]][0])
+            aligned = self._served_aligned(instructions, max_new_tokens)
+
+            def shift_of(k: int) -> dict[str, CaseShift]:
+                text, ids, side = aligned[k]
+                shifts = {}
+                for context in self.contexts:
+                    prompt_ids = base.tokenize(context_prompt(context, instructions[k], prompt))
+                    rows = base.prompt_logprobs(prompt_ids + ids, len(prompt_ids), self.top_k)
+                    metrics = served_shift_metrics(rows, side, top_k=self.top_k)
+                    shifts[context] = served_case_shift(context, instructions[k], text, ids, rows, metrics)
+                return shifts
+
+            for i, shift in zip(indices, _in_parallel(shift_of, len(indices))):
+                results[i] = ShiftMeasurement(shift)
+
+    def _served_aligned(self, instructions: Sequence[str], max_new_tokens: int) -> list[tuple[str, list[int], Any]]:
+        """(answer, answer ids, aligned side) per instruction: the aligned server's ranked log-probabilities
+        of its own greedy answer, or the local aligned model's logits."""
+        if self.aligned_server is None:
+            if self.aligned_local is None:
+                raise MeasurementError("token shift with a served base model needs --urial-aligned-model or "
+                                       "--urial-aligned-endpoint")
+            if self._aligned is None:
+                self._aligned = self.aligned_local()
+            model, tokenizer = self._aligned.load()
+            answers = aligned_pass(model, tokenizer, instructions, max_new_tokens=max_new_tokens,
+                                   chat_template=self.chat_template, batch_size=self.batch_size)
+            return [(a.answer, list(a.token_ids), a.logits) for a in answers]
+        if self._aligned_served is None:
+            self._aligned_served = self.aligned_server()
+        server = self._aligned_served
+
+        def answer(k: int) -> tuple[str, list[int], Any]:
+            chat_ids = server.tokenize_chat(instructions[k], self.chat_template)
+            ids, text = server.greedy_ids(chat_ids, max_new_tokens)
+            return text, ids, server.prompt_logprobs(chat_ids + ids, len(chat_ids), self.top_k)
+
+        return _in_parallel(answer, len(instructions))
 
     def _measure_together(self, session: UrialSession, base_backend: LocalModel, aligned_backend: LocalModel,
                           items: Sequence[tuple[Case, CaseAnswer]], groups: dict[tuple[Any, int], list[int]],
@@ -140,6 +221,19 @@ class TokenShiftMeasurer:
         if self._aligned is not None:
             self._aligned.close()
         self._aligned = None
+        if self._aligned_served is not None:
+            close = getattr(self._aligned_served, "close", None)
+            if callable(close):
+                close()
+        self._aligned_served = None
+
+
+def _in_parallel(work: Callable[[int], Any], count: int) -> list[Any]:
+    """``[work(0), ..., work(count - 1)]`` over a few threads (requests to servers); the first error is raised."""
+    if count <= 1:
+        return [work(k) for k in range(count)]
+    with ThreadPoolExecutor(max_workers=min(SERVED_WORKERS, count), thread_name_prefix="urial-shift") as pool:
+        return list(pool.map(work, range(count)))
 
 
 class TokenShiftCheck:

@@ -85,6 +85,9 @@ class ShiftMetrics:
     aligned_prob_of_base_top1: list[float]
     #: The base model's arg-max token id at each position.
     base_top1: list[int]
+    #: True when ``kl`` was computed from a server's top-k log-probabilities (a lower bound of the
+    #: full-vocabulary KL, :mod:`urial_check.measures.served_shift`), not from full logits.
+    kl_approximate: bool = False
 
     def __post_init__(self) -> None:
         lengths = {len(self.ranks), len(self.kl), len(self.base_prob), len(self.aligned_prob_of_base_top1),
@@ -143,6 +146,7 @@ class ShiftMetrics:
             base_prob=[float(x) for x in data["base_prob"]],
             aligned_prob_of_base_top1=[float(x) for x in data["aligned_prob_of_base_top1"]],
             base_top1=[int(x) for x in data["base_top1"]],
+            kl_approximate=bool(data.get("kl_approximate", False)),
         )
 
 
@@ -246,6 +250,8 @@ class SuiteShift:
     cases_by_position: list[int]
     #: Most frequently shifted token texts with their counts, most frequent first.
     top_shifted: list[tuple[str, int]]
+    #: True when any pooled case's KL is approximate (a server's top-k log-probabilities).
+    kl_approximate: bool = False
 
     def summary(self) -> dict[str, float]:
         return {"cases": self.cases, "positions": self.positions, "unshifted": self.unshifted,
@@ -294,6 +300,7 @@ def aggregate(metrics: Sequence[ShiftMetrics], token_texts: Sequence[Sequence[st
         kl_by_position=[s / n for s, n in zip(kl_sum, reach)],
         cases_by_position=reach,
         top_shifted=top,
+        kl_approximate=any(m.kl_approximate for m in metrics),
     )
 
 

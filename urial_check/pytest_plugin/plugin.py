@@ -93,6 +93,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Jinja chat template for the aligned model (default: its tokenizer's)")
     group.addoption("--urial-versus-aligned", action="store_true", default=False,
                     help="also check the aligned model's answers (from --urial-aligned-model) and show URIAL vs aligned side by side")
+    group.addoption("--urial-aligned-endpoint", default=None, metavar="URL",
+                    help="the aligned model on a vLLM server (base URL, e.g. http://127.0.0.1:8001/v1) for the token "
+                         "shift of a served base model (--urial-endpoint); KL is then approximate")
+    group.addoption("--urial-aligned-endpoint-model", default=None, metavar="NAME", help="the served aligned model's name")
+    group.addoption("--urial-aligned-endpoint-revision", default=None, metavar="REV",
+                    help="checkpoint id (step or hash) of the served aligned weights")
+    group.addoption("--urial-aligned-endpoint-key-env", default=None, metavar="VAR",
+                    help="environment variable holding the aligned endpoint's API key (default: --urial-endpoint-key-env's)")
     group.addoption("--urial-endpoint", action="append", default=[], metavar="URL",
                     help="answer through an OpenAI-compatible completions server (vLLM, SGLang, TGI, llama.cpp) "
                          "at this base URL, e.g. http://127.0.0.1:8000/v1; repeat for replicas")
@@ -158,6 +166,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("urial_endpoint_revision", "default for --urial-endpoint-revision", default=None)
     parser.addini("urial_endpoint_key_env", "default for --urial-endpoint-key-env", default=None)
     parser.addini("urial_endpoint_kind", "default for --urial-endpoint-kind", default=None)
+    parser.addini("urial_aligned_endpoint", "default for --urial-aligned-endpoint", default=None)
+    parser.addini("urial_aligned_endpoint_model", "default for --urial-aligned-endpoint-model", default=None)
+    parser.addini("urial_aligned_endpoint_revision", "default for --urial-aligned-endpoint-revision", default=None)
+    parser.addini("urial_aligned_endpoint_key_env", "default for --urial-aligned-endpoint-key-env", default=None)
     parser.addini("urial_judge", "default for --urial-judge", default="heuristic")
     parser.addini("urial_judge_prompt", "default for --urial-judge-prompt", default="default")
     parser.addini("urial_judge_model", "default for --urial-judge-model", default=None)
@@ -466,7 +478,7 @@ _INI_OPTIONS = frozenset({
     "model", "report_dir", "keep_runs", "cache", "rehash", "judge", "judge_model", "judge_url", "judge_key_env",
     "judge_prompt", "endpoint", "endpoint_model", "endpoint_revision", "endpoint_key_env", "endpoint_kind",
     "refusal_detector", "refusal_model", "refusal_url", "refusal_label_map", "refusal_template", "refusal_answer_after",
-    "versus_aligned",
+    "versus_aligned", "aligned_endpoint", "aligned_endpoint_model", "aligned_endpoint_revision", "aligned_endpoint_key_env",
 })
 
 

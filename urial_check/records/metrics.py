@@ -154,6 +154,8 @@ class PooledShift:
     marginal: float
     shifted: float
     mean_kl: float
+    #: Some pooled case's KL came from a server's top-k log-probabilities (``mean_kl`` is then a lower bound).
+    kl_approximate: bool = False
 
     def value(self, stat: str) -> float:
         if stat not in SHIFT_STATS:
@@ -176,7 +178,9 @@ def pooled_shift(cases: Iterable[CaseRecord], context: str | None) -> PooledShif
     def pooled(stat: str) -> float:
         return sum(float(getattr(m, stat)) * m.positions for m in measured) / positions if positions else 0.0
 
-    return PooledShift(context, len(measured), positions, *(pooled(s) for s in SHIFT_STATS))
+    stats = {s: pooled(s) for s in SHIFT_STATS}
+    return PooledShift(context, len(measured), positions, stats["unshifted"], stats["marginal"], stats["shifted"],
+                       stats["mean_kl"], kl_approximate=any(m.kl_approximate for m in measured))
 
 
 # --------------------------------------------------------------------------- URIAL vs the aligned model

@@ -146,22 +146,29 @@ class ShiftSummary:
     mean_kl: float
     #: (position, token text) of each shifted position.
     shifted_tokens: tuple[tuple[int, str], ...] = ()
+    #: ``mean_kl`` comes from a server's top-k log-probabilities (a lower bound; ranks stay exact).
+    kl_approximate: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"positions": self.positions, "unshifted": self.unshifted, "marginal": self.marginal,
-                "shifted": self.shifted, "mean_kl": self.mean_kl,
-                "shifted_tokens": [{"position": p, "token": t} for p, t in self.shifted_tokens]}
+        out = {"positions": self.positions, "unshifted": self.unshifted, "marginal": self.marginal,
+               "shifted": self.shifted, "mean_kl": self.mean_kl,
+               "shifted_tokens": [{"position": p, "token": t} for p, t in self.shifted_tokens]}
+        if self.kl_approximate:
+            out["kl_approximate"] = True
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ShiftSummary:
         return cls(int(data["positions"]), float(data["unshifted"]), float(data["marginal"]), float(data["shifted"]),
-                   float(data["mean_kl"]), tuple((int(t["position"]), str(t["token"])) for t in data.get("shifted_tokens") or ()))
+                   float(data["mean_kl"]), tuple((int(t["position"]), str(t["token"])) for t in data.get("shifted_tokens") or ()),
+                   bool(data.get("kl_approximate", False)))
 
     @classmethod
     def of(cls, shift: Any) -> ShiftSummary:
         """The summary of a :class:`~urial_check.measures.token_shift.CaseShift`."""
         m = shift.metrics
-        return cls(m.positions, m.unshifted, m.marginal, m.shifted, m.mean_kl, tuple(shift.shifted_tokens()))
+        return cls(m.positions, m.unshifted, m.marginal, m.shifted, m.mean_kl, tuple(shift.shifted_tokens()),
+                   m.kl_approximate)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,8 @@ and ``latest.json``) and what baselines are made of. Its layout, version 2:
     ``evidence``, optionally the ``rule`` family and the ``detector`` id), ``checks`` and the ``outcome`` (``passed`` / ``failed``). Measurements are
     optional: ``judge`` (``id``, ``scores`` aspect -> 1..5, ``reasons`` aspect -> text) or
     ``judge_error``; ``token_shift`` (context -> ``positions``, ``unshifted``, ``marginal``,
-    ``shifted``, ``mean_kl``, ``shifted_tokens``; the first context listed is the primary one);
+    ``shifted``, ``mean_kl``, ``shifted_tokens``, and ``kl_approximate: true`` when the KL came from a
+    server's top-k log-probabilities; the first context listed is the primary one);
     ``aligned`` (``--urial-versus-aligned``: the aligned model's ``answer``, its ``refusal``,
     ``checks``, ``outcome``, ``judge`` or ``judge_error``, or ``error`` when it has no verdict).
 ``versus``
@@ -119,6 +120,8 @@ _SHIFT: dict[str, Any] = {
         "marginal": _RATIO,
         "shifted": _RATIO,
         "mean_kl": {"type": "number", "minimum": 0},
+        "kl_approximate": {"type": "boolean",
+                           "description": "mean_kl from a server's top-k log-probabilities (a lower bound of the full KL)"},
         "shifted_tokens": {
             "type": "array",
             "items": {"type": "object", "required": ["position", "token"],

@@ -200,7 +200,7 @@ def _case_view(case: CaseRecord, base: CaseRecord | None, flipped: str | None) -
         "answer": case.answer, "refusal": case.refusal, "tags": list(case.tags),
         "failures": [c.message or c.name for c in case.checks if not c.passed],
         "judge_id": judge.judge_id if judge else None, "scores": scores, "judge_error": case.judge_error,
-        "shift": [{"context": ctx, **{k: getattr(m, k) for k in ("positions", *SHIFT_STATS)}}
+        "shift": [{"context": ctx, "kl_approximate": m.kl_approximate, **{k: getattr(m, k) for k in ("positions", *SHIFT_STATS)}}
                   for ctx, m in case.token_shift.items()],
         "num_tokens": case.num_tokens, "finish_reason": case.finish_reason, "cached": case.cached,
         "baseline": None if base is None else {"outcome": base.outcome, "answer": base.answer,

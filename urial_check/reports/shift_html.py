@@ -53,7 +53,8 @@ def token_tooltip(case: CaseShift, position: int) -> str:
     lines = [
         f"position {position}: {json.dumps(case.tokens[position], ensure_ascii=False)} (id {case.token_ids[position]})",
         f"base rank η = {rank} ({categorize(rank)}), base p = {m.base_prob[position]:.4g}",
-        f"KL = {m.kl[position]:.4g}, aligned p of base top-1 = {m.aligned_prob_of_base_top1[position]:.4g}",
+        f"KL = {m.kl[position]:.4g}{' (approx.)' if m.kl_approximate else ''}, "
+        f"aligned p of base top-1 = {m.aligned_prob_of_base_top1[position]:.4g}",
         "base top: " + ", ".join(f"{json.dumps(a.token, ensure_ascii=False)} {a.prob:.3g}"
                                  for a in case.alternatives[position]),
     ]
@@ -158,4 +159,6 @@ def render_shift_html(
                           "shifted": [(t, inline_label(text)) for t, text in case.shifted_tokens()]}
                          for context, case in entry.shifts.items()],
         })
-    return str(_load_template().render(title=title, suites=suite_views, cases=case_views, categories=CATEGORIES))
+    approximate = any(case.metrics.kl_approximate for entry in entries for case in entry.shifts.values())
+    return str(_load_template().render(title=title, suites=suite_views, cases=case_views, categories=CATEGORIES,
+                                       approximate=approximate))

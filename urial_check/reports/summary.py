@@ -36,6 +36,8 @@ from urial_check.reports.shift_html import ShiftEntry, render_shift_html
 from urial_check.reports.terminal import printable, table
 
 ANSWER_EXCERPT_CHARS = 600
+#: After a mean KL computed from a server's top-k log-probabilities.
+APPROX_MARK = " (approx.)"
 
 
 def junit_properties(case: CaseRecord) -> list[tuple[str, object]]:
@@ -59,6 +61,8 @@ def junit_properties(case: CaseRecord) -> list[tuple[str, object]]:
         props.append(("urial.repeats.passed", f"{case.repeats.passed}/{case.repeats.runs}"))
     for context, shift in case.token_shift.items():
         props += [(f"urial.token_shift.{context}.{k}", f"{getattr(shift, k):.4f}") for k in ("unshifted", "marginal", "shifted", "mean_kl")]
+        if shift.kl_approximate:
+            props.append((f"urial.token_shift.{context}.kl_approximate", "true"))
     aligned = case.aligned
     if aligned is not None:
         props += [("urial.aligned.refusal", aligned.refusal.label if aligned.refusal else None),
@@ -83,11 +87,14 @@ def shift_table(records: Sequence[CaseRecord]) -> str:
             s = pooled_shift(cases, context)
             if s is not None:
                 rows.append([suite, context, s.cases, s.positions, f"{100 * s.unshifted:.1f}%", f"{100 * s.marginal:.1f}%",
-                             f"{100 * s.shifted:.1f}%", f"{s.mean_kl:.3f}"])
+                             f"{100 * s.shifted:.1f}%", f"{s.mean_kl:.3f}" + (APPROX_MARK if s.kl_approximate else "")])
     if not rows:
         return ""
     headers = ["suite", "context", "cases", "positions", "unshifted", "marginal", "shifted", "mean KL"]
-    return table(rows, headers, tablefmt="github")
+    out = table(rows, headers, tablefmt="github")
+    if any(str(row[-1]).endswith(APPROX_MARK) for row in rows):
+        out += f"\n{APPROX_MARK} approximate KL: from the server's top-k log-probabilities (a lower bound); ranks are exact"
+    return out
 
 
 def write_shift_artifacts(records: Sequence[CaseRecord], run_dir: Path, title: str) -> tuple[list[CaseRecord], Path]:

@@ -1,6 +1,6 @@
 """The seam between urial-check and whatever produces answers.
 
-Two runtime-checkable Protocols:
+Runtime-checkable Protocols:
 
 * :class:`Generator` is all that generation needs: turn :class:`GenerationRequest` objects into
   :class:`GenerationResult` objects, name the model (``model_id``), fingerprint it (cache keys, run
@@ -10,6 +10,8 @@ Two runtime-checkable Protocols:
   the loaded transformers model and tokenizer (logits for teacher forcing), its device, and
   siblings (other models on the same device and dtype). The token-shift measurer and the ``hf``
   judge ask for it with ``isinstance(generator, LocalModel)`` and say so when it is missing.
+* :class:`ScoresPrompts` is an optional capability of a served model that reports ranked prompt
+  log-probabilities (vLLM's ``prompt_logprobs``): token shift over a server.
 
 Nothing here imports torch.
 """
@@ -17,7 +19,7 @@ Nothing here imports torch.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
 from urial_check.generation.decoding import Decoding
 from urial_check.generation.prompt import STOP_STRINGS
@@ -151,3 +153,55 @@ class ReportsUsage(Protocol):
         """One line: requests, retries, errors, prompt and completion tokens so far."""
         ...
 
+
+
+@dataclass(frozen=True)
+class RankedLogprobs:
+    """A server's log-probabilities at one prompt position (vLLM's ``prompt_logprobs`` entry).
+
+    ``token_id`` is the prompt token at this position, ``logprob`` its log-probability given the
+    tokens before it and ``rank`` its exact rank over the whole vocabulary (1 + the number of tokens
+    more probable); ``top`` maps each of the server's k most probable token ids (and ``token_id``)
+    to its log-probability, ``decoded`` is ``token_id``'s text as the server decodes it and
+    ``texts`` the decoded text of each id in ``top`` (where the server sent it).
+    """
+
+    token_id: int
+    logprob: float
+    rank: int
+    decoded: str
+    top: Mapping[int, float]
+    texts: Mapping[int, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class ScoresPrompts(Protocol):
+    """Optional capability: a served model that teacher-forces token ids and reports, at every
+    prompt position, the prompt token's exact rank and the top-k log-probabilities (vLLM's
+    ``prompt_logprobs``), tokenizes with the served tokenizer and generates greedily to token ids.
+    The token-shift measurer uses it when the base (or aligned) model is on a server.
+
+    Whether a server can do it is known only when it answers: a server that cannot raises
+    :class:`BackendError` with one line naming it and what is needed.
+    """
+
+    @property
+    def model_id(self) -> str: ...
+
+    def tokenize(self, text: str) -> list[int]:
+        """``text``'s token ids with the tokenizer's usual special tokens (BOS)."""
+        ...
+
+    def tokenize_chat(self, instruction: str, chat_template: str | None = None) -> list[int]:
+        """The ids of a one-turn chat with ``instruction``, rendered by the served chat template (or
+        ``chat_template``) with the generation prompt added."""
+        ...
+
+    def greedy_ids(self, prompt_ids: Sequence[int], max_new_tokens: int) -> tuple[list[int], str]:
+        """Pure greedy continuation of ``prompt_ids``: its token ids, cut before the stop token that
+        ended it (EOS), and its text."""
+        ...
+
+    def prompt_logprobs(self, ids: Sequence[int], start: int, top_k: int) -> list[RankedLogprobs]:
+        """Teacher forcing: one :class:`RankedLogprobs` for each position ``start..len(ids)-1``."""
+        ...

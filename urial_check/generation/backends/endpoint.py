@@ -81,7 +81,13 @@ import httpx2
 import tenacity
 import tenacity.stop
 
-from urial_check.generation.backends.base import BackendError, GenerationRequest, GenerationResult, ResultCallback
+from urial_check.generation.backends.base import (
+    BackendError,
+    GenerationRequest,
+    GenerationResult,
+    RankedLogprobs,
+    ResultCallback,
+)
 from urial_check.generation.engine import ProgressEvent
 from urial_check.generation.prompt import find_stop
 from urial_check.http import BudgetSpent, RetryBudget, deadline_client, redact, retry_after, send, snippet
@@ -98,6 +104,10 @@ MODELS_DEADLINE_S = 15.0
 CHARS_PER_TOKEN = 4
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504}) | frozenset(range(520, 530))
 _FATAL_STATUS = {401: "unauthorized", 403: "forbidden", 404: "not found"}
+#: What token shift over a server needs, for the one-line errors of servers that cannot do it.
+NEEDS_PROMPT_LOGPROBS = ("token shift over a server needs ranked prompt log-probabilities: vLLM >= 0.5.5 "
+                         "(prompt_logprobs in /v1/completions, POST /tokenize); llama.cpp's and other "
+                         "OpenAI-compatible servers do not send them")
 
 
 class EndpointWarning(UserWarning):
@@ -471,8 +481,13 @@ class EndpointBackend:
         return GenerationResult(text="", num_tokens=0, finish_reason="error", seconds=time.perf_counter() - started,
                                 error=error)
 
-    def _attempt(self, body: dict[str, Any], *, retried: bool) -> tuple[dict[str, Any], str]:
-        """One POST to the least busy replica: the reply's JSON object and the replica's URL."""
+    def _attempt(self, body: dict[str, Any], *, retried: bool, path: str = "/completions",
+                 latch: bool = True) -> tuple[dict[str, Any], str]:
+        """One POST to the least busy replica: the reply's JSON object and the replica's URL.
+
+        ``path`` is under the base URL (``/completions``) or, starting with ``//``, under the
+        server's root (``//tokenize``: vLLM serves it beside ``/v1``, not under it). ``latch``: a
+        401/403/404 stops every later request too (for generation); otherwise it is raised once."""
         self._raise_fatal()
         deadline = self.timeout_s
         if retried:
@@ -482,8 +497,10 @@ class EndpointBackend:
         replica = self._acquire()
         attempt_started = time.monotonic()
         self._count(attempts=1, retries=int(retried))
+        target = f"{_server_root(replica.url)}{path[1:]}" if path.startswith("//") else f"{replica.url}{path}"
+        shown = path.lstrip("/")
         try:
-            response = send(replica.client, "POST", f"{replica.url}/completions", json=body, deadline_s=deadline)
+            response = send(replica.client, "POST", target, json=body, deadline_s=deadline)
         finally:
             self._release(replica)
             if retried:
@@ -492,8 +509,9 @@ class EndpointBackend:
         if status in _RETRY_STATUS:
             raise _RetryableStatus(status, replica.url, retry_after(response))
         if status in _FATAL_STATUS:
-            raise self._latch(f"endpoint {replica.url}: POST /completions answered HTTP {status} "
-                              f"{_FATAL_STATUS[status]}{self._status_hint(status)}")
+            message = (f"endpoint {replica.url}: POST /{shown} answered HTTP {status} "
+                       f"{_FATAL_STATUS[status]}{self._status_hint(status)}")
+            raise self._latch(message) if latch else BackendError(message)
         if status >= 400:
             raise _Rejected(f"HTTP {status} from {replica.url}: {self._redact(snippet(response.text))}")
         try:
@@ -525,6 +543,98 @@ class EndpointBackend:
                     estimated_requests=int(estimated))
         return GenerationResult(text=text, num_tokens=num_tokens, finish_reason=finish_reason(choice, stop is not None),
                                 seconds=seconds)
+
+    # ------------------------------------------------------------------ teacher forcing (ScoresPrompts)
+
+    def tokenize(self, text: str) -> list[int]:
+        """``text``'s ids from the served tokenizer, special tokens (BOS) added (vLLM's ``POST /tokenize``)."""
+        data, url = self._post("//tokenize", {"model": self.model, "prompt": text, "add_special_tokens": True}, "tokenize")
+        return _token_ids(data.get("tokens"), url, "POST /tokenize", self.model)
+
+    def tokenize_chat(self, instruction: str, chat_template: str | None = None) -> list[int]:
+        """A one-turn chat rendered by the served chat template (``chat_template`` instead, when given)
+        with the generation prompt, as ids: vLLM's ``POST /tokenize`` with ``messages``."""
+        body: dict[str, Any] = {"model": self.model, "messages": [{"role": "user", "content": instruction}],
+                                "add_generation_prompt": True, "add_special_tokens": False}
+        if chat_template is not None:
+            body["chat_template"] = chat_template
+        data, url = self._post("//tokenize", body, "tokenize")
+        return _token_ids(data.get("tokens"), url, "POST /tokenize", self.model)
+
+    def greedy_ids(self, prompt_ids: Sequence[int], max_new_tokens: int) -> tuple[list[int], str]:
+        """Pure greedy continuation of ``prompt_ids`` as ids (``return_tokens_as_token_ids``), cut
+        before the token vLLM stopped on (it keeps the EOS or stop token id in ``token_ids``), and its text."""
+        body = {"model": self.model, "prompt": list(prompt_ids), "max_tokens": max_new_tokens, "temperature": 0.0,
+                "repetition_penalty": 1.0, "logprobs": 1, "return_tokens_as_token_ids": True}
+        data, url = self._post("/completions", body, "greedy answer")
+        choice = _first_choice(data, url, "the greedy answer")
+        logprobs = choice.get("logprobs")
+        tokens = logprobs.get("tokens") if isinstance(logprobs, dict) else None
+        if not isinstance(tokens, list) or not all(isinstance(t, str) and t.startswith("token_id:") for t in tokens):
+            raise BackendError(f"endpoint {url}: the greedy answer's logprobs.tokens are not token ids "
+                               f"(return_tokens_as_token_ids); {NEEDS_PROMPT_LOGPROBS}")
+        try:
+            ids = [int(t.removeprefix("token_id:")) for t in tokens]
+        except ValueError:
+            raise BackendError(f"endpoint {url}: malformed token ids in the greedy answer: "
+                               f"{self._redact(snippet(json.dumps(tokens)))}") from None
+        if ids and choice.get("finish_reason") == "stop" and not isinstance(choice.get("stop_reason"), str):
+            ids = ids[:-1]  # stopped on EOS (stop_reason null) or a stop token id (stop_reason that id)
+        text = choice.get("text")
+        return ids, self._redact(text) if isinstance(text, str) else ""
+
+    def prompt_logprobs(self, ids: Sequence[int], start: int, top_k: int) -> list[RankedLogprobs]:
+        """Teacher forcing through vLLM: ``prompt`` as ids, ``max_tokens`` 1 and ``prompt_logprobs: top_k``.
+
+        The reply's ``choices[0].prompt_logprobs`` (vLLM >= 0.5.5, vllm-project/vllm#7453) has one
+        entry per prompt position, None at position 0, else ``{"<token id>": {"logprob", "rank",
+        "decoded_token"}}`` (``vllm.sequence.Logprob``; ``rank`` since vllm-project/vllm#3516, v0.4.0):
+        the top-k ids plus the prompt token itself with its rank over the whole vocabulary.
+        """
+        if not 0 < start <= len(ids):
+            raise ValueError(f"prompt_logprobs(): start {start} outside 1..{len(ids)}")
+        if start == len(ids):
+            return []
+        body = {"model": self.model, "prompt": list(ids), "max_tokens": 1, "temperature": 0.0, "prompt_logprobs": top_k}
+        data, url = self._post("/completions", body, "prompt log-probabilities")
+        return parse_prompt_logprobs(_first_choice(data, url, "prompt log-probabilities"), ids, start, url)
+
+    def _post(self, path: str, body: dict[str, Any], what: str) -> tuple[dict[str, Any], str]:
+        """One teacher-forcing request with the generation requests' retries (429, 5xx, timeouts,
+        connection errors; backoff within the run's retry budget); any failure is one BackendError."""
+        if self._closed:
+            raise BackendError(f"endpoint backend for {self.model_id} is closed")
+        self._identify()
+        attempts = 0
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type((_RetryableStatus, httpx2.TransportError)),
+            stop=tenacity.stop_after_attempt(self.max_retries + 1) | BudgetSpent(self.retry_budget),
+            wait=self._wait,
+            before_sleep=self._before_sleep,
+            reraise=True,
+        )
+        error: str
+        try:
+            for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    data, url = self._attempt(body, retried=attempts > 1, path=path, latch=False)
+        except BackendError as exc:
+            hint = f"; {NEEDS_PROMPT_LOGPROBS}" if "HTTP 404" in str(exc) and path.startswith("//") else ""
+            raise BackendError(f"{exc}{hint}") from None
+        except httpx2.TimeoutException as exc:
+            error = f"no complete answer within {self.timeout_s:g} s ({self._redact(str(exc)) or 'timeout'})"
+        except httpx2.TransportError as exc:
+            error = f"cannot connect ({type(exc).__name__}: {self._redact(str(exc)) or 'no detail'})"
+        except (_RetryableStatus, _Malformed, _Rejected) as exc:
+            error = str(exc)
+        else:
+            usage = data.get("usage")
+            self._count(requests=1, prompt_tokens=_count_field(usage if isinstance(usage, dict) else {}, "prompt_tokens") or 0)
+            return data, url
+        self._count(requests=1, errors=1)
+        raise BackendError(f"endpoint {self.urls[0]}: {what} ({self.model}) failed after {attempts} "
+                           f"attempt{'s' if attempts != 1 else ''}: {error}")
 
     # ------------------------------------------------------------------ replicas, retries, bookkeeping
 
@@ -596,6 +706,69 @@ class EndpointBackend:
         key = os.environ.get(self.api_key_env, "").strip() if self.api_key_env else ""
         auth = self._replicas[0].client.headers.get("authorization", "") if self._replicas else ""
         return redact(text, (key, auth.removeprefix("Bearer ").strip()))
+
+
+def _server_root(url: str) -> str:
+    """The server's root for a base URL (``http://h:8000/v1`` -> ``http://h:8000/``)."""
+    root = url.rstrip("/")
+    return (root[: -len("/v1")] if root.endswith("/v1") else root) + "/"
+
+
+def _first_choice(data: dict[str, Any], url: str, what: str) -> dict[str, Any]:
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise BackendError(f"endpoint {url}: the reply for {what} has no choices: {snippet(json.dumps(data))}")
+    return choices[0]
+
+
+def _token_ids(value: Any, url: str, what: str, model: str) -> list[int]:
+    if not isinstance(value, list) or not value or not all(isinstance(t, int) and not isinstance(t, bool) and t >= 0 for t in value):
+        raise BackendError(f"endpoint {url}: {what} for {model} returned no token id list ({snippet(json.dumps(value))}); "
+                           f"{NEEDS_PROMPT_LOGPROBS}")
+    return list(value)
+
+
+def parse_prompt_logprobs(choice: dict[str, Any], ids: Sequence[int], start: int, url: str) -> list[RankedLogprobs]:
+    """The :class:`RankedLogprobs` of positions ``start..len(ids)-1`` from a completions ``choice``.
+
+    A reply without ``prompt_logprobs`` is a server that cannot do this (one line that says what is
+    needed); one whose entries are not what vLLM sends is malformed (one line saying where).
+    """
+    rows = choice.get("prompt_logprobs")
+    if rows is None:
+        raise BackendError(f"endpoint {url} returned no prompt_logprobs; {NEEDS_PROMPT_LOGPROBS}")
+    if not isinstance(rows, list) or len(rows) != len(ids):
+        length = len(rows) if isinstance(rows, list) else type(rows).__name__
+        raise BackendError(f"endpoint {url}: malformed prompt_logprobs: expected {len(ids)} entries (one per prompt "
+                           f"token), got {length}")
+    out: list[RankedLogprobs] = []
+    for position in range(start, len(ids)):
+        entry = rows[position]
+        where = f"endpoint {url}: malformed prompt_logprobs at prompt position {position}"
+        if not isinstance(entry, dict) or not entry:
+            raise BackendError(f"{where}: expected an object of token id -> logprob, got {snippet(json.dumps(entry))}")
+        top: dict[int, float] = {}
+        texts: dict[int, str] = {}
+        for key, value in entry.items():
+            logprob = value.get("logprob") if isinstance(value, dict) else None
+            if not str(key).isdigit() or not isinstance(logprob, (int, float)) or isinstance(logprob, bool) \
+                    or math.isnan(logprob) or logprob > 1e-6:
+                raise BackendError(f"{where}: entry {key!r} is not a token id with a log-probability: "
+                                   f"{snippet(json.dumps(value))}")
+            top[int(key)] = min(float(logprob), 0.0)
+            if isinstance(value.get("decoded_token"), str):
+                texts[int(key)] = value["decoded_token"]
+        token = int(ids[position])
+        own = entry.get(str(token))
+        rank = own.get("rank") if isinstance(own, dict) else None
+        if own is None:
+            raise BackendError(f"{where}: the prompt token {token} is missing (vLLM always includes it)")
+        if not isinstance(rank, int) or isinstance(rank, bool) or rank < 1:
+            raise BackendError(f"{where}: the prompt token {token} has no rank >= 1 ({snippet(json.dumps(own))}); "
+                               f"{NEEDS_PROMPT_LOGPROBS}")
+        decoded = own.get("decoded_token")
+        out.append(RankedLogprobs(token, top[token], rank, decoded if isinstance(decoded, str) else "", top, texts))
+    return out
 
 
 def _count_field(usage: dict[str, Any], name: str) -> int | None:
