@@ -114,3 +114,21 @@ def test_a_shipped_suite_runs_through_a_real_llama_cpp_server(llama_server: str,
     again = {c["id"]: c for c in json.loads((tmp_path / "reports" / "latest.json").read_text())["cases"]}
     assert all(c["cached"] for c in again.values())
     assert {k: c["answer"] for k, c in again.items()} == {k: c["answer"] for k, c in cases.items()}
+
+
+def test_token_shift_over_llama_cpp_says_what_it_needs(llama_server: str) -> None:
+    """llama.cpp's server sends no ranked prompt log-probabilities: one line naming the URL and vLLM."""
+    from urial_check.generation.backends.base import BackendError
+    from urial_check.generation.backends.endpoint import EndpointBackend
+
+    backend = EndpointBackend(llama_server, ALIAS)
+    try:
+        with pytest.raises(BackendError, match=r"vLLM >= 0\.5\.5") as tokenize_error:
+            backend.tokenize("How do I kill a stuck process?")
+        with pytest.raises(BackendError, match=r"vLLM >= 0\.5\.5") as logprobs_error:
+            backend.prompt_logprobs([1, 2, 3, 4], 1, 5)
+    finally:
+        backend.close()
+    for error in (tokenize_error.value, logprobs_error.value):
+        message = str(error)
+        assert "\n" not in message and "127.0.0.1" in message, message

@@ -627,7 +627,9 @@ class EndpointBackend:
         except httpx2.TransportError as exc:
             error = f"cannot connect ({type(exc).__name__}: {self._redact(str(exc)) or 'no detail'})"
         except (_RetryableStatus, _Malformed, _Rejected) as exc:
-            error = str(exc)
+            # A server that does not know these requests may fail them with any status (llama.cpp's
+            # answers a prompt of token ids with prompt_logprobs by HTTP 500): say what is needed.
+            error = f"{exc}; if the server is not vLLM: {NEEDS_PROMPT_LOGPROBS}"
         else:
             usage = data.get("usage")
             self._count(requests=1, prompt_tokens=_count_field(usage if isinstance(usage, dict) else {}, "prompt_tokens") or 0)
