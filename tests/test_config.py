@@ -68,7 +68,7 @@ BAD_OPTIONS = [
     ({"aligned_endpoint": "http://b/v1", "aligned_endpoint_model": "a"}, "--urial-aligned-endpoint",
      "--urial-aligned-endpoint needs the base model on a server too (--urial-endpoint URL)*"),
     ({"versus_aligned": True}, "--urial-versus-aligned",
-     "--urial-versus-aligned needs --urial-aligned-model PATH (the tuned model to compare with)"),
+     "--urial-versus-aligned needs --urial-aligned-model PATH or --urial-aligned-endpoint URL (the tuned model to compare with)"),
     ({"versus_aligned": "maybe"}, "--urial-versus-aligned",
      "--urial-versus-aligned maybe: expected true or false"),
     ({"device": "gpu"}, "--urial-device", "--urial-device gpu: expected auto, cpu, cuda, cuda:N or mps"),

@@ -107,4 +107,4 @@ def test_the_ini_key_turns_it_on_and_without_an_aligned_model_it_is_a_usage_erro
 ) -> None:
     pytester.makeini("[pytest]\nurial_versus_aligned = true\n")
     result = pytester.runpytest("suites", "--urial-model", str(tiny_model))
-    result.stderr.fnmatch_lines(["ERROR: --urial-versus-aligned needs --urial-aligned-model PATH*"])
+    result.stderr.fnmatch_lines(["ERROR: --urial-versus-aligned needs --urial-aligned-model PATH or --urial-aligned-endpoint URL*"])

@@ -290,3 +290,25 @@ def test_the_plugin_stops_once_on_a_server_without_prompt_logprobs(pytester: pyt
     result.stdout.no_fnmatch_line("*Traceback*")
     result.assert_outcomes(failed=1)  # the run stops at the first case: one error, not one per case
     result.stdout.fnmatch_lines(["run interrupted: urial-check: token shift against endpoint:aligned: *"])
+
+
+def test_urial_versus_the_aligned_model_on_a_server(pytester: pytest.Pytester, servers: tuple[VllmFake, VllmFake]) -> None:
+    """--urial-versus-aligned with the aligned model on its own server: its served answers are checked too."""
+    pytester.makeini("[pytest]\n")
+    (pytester.mkdir("suites") / "shift.yaml").write_text(SUITE)
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "suites", "--urial-endpoint", servers[0].url, "--urial-endpoint-model", "base",
+        "--urial-endpoint-revision", "r1", "--urial-aligned-endpoint", servers[1].url,
+        "--urial-aligned-endpoint-model", "aligned", "--urial-shift-context", "zero_shot", "--urial-versus-aligned",
+        "-W", "ignore::urial_check.generation.backends.endpoint.EndpointWarning",
+    )
+    result.assert_outcomes(passed=2)
+    result.stdout.no_fnmatch_line("*Traceback*")
+    record = json.loads((pytester.path / "reports" / "latest.json").read_text())
+    (versus,) = record["versus"]
+    assert versus["suite"] == "demo/served-shift" and versus["cases"] == 2
+    for case in record["cases"]:
+        artifact = json.loads((pytester.path / "reports" / case["token_shift_file"]).read_text())
+        served_answer = artifact["contexts"]["zero_shot"]["answer"]
+        assert case["aligned"]["answer"] == served_answer
+        assert case["aligned"]["refusal"]["label"] in ("compliance", "partial_refusal", "full_refusal")

@@ -486,7 +486,7 @@ def _shift_config(raw: _Options) -> ShiftConfig | None:
     if served is not None and aligned:
         raise ConfigError("give the aligned model once: --urial-aligned-model PATH or --urial-aligned-endpoint URL")
     if versus and not aligned and served is None:
-        raise ConfigError("--urial-versus-aligned needs --urial-aligned-model PATH (the tuned model to compare with)")
+        raise ConfigError("--urial-versus-aligned needs --urial-aligned-model PATH or --urial-aligned-endpoint URL (the tuned model to compare with)")
     if not aligned and served is None:
         return None
     name = aligned if served is None else served.model_id
