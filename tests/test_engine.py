@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from urial_check.generation import engine
+from urial_check.generation import engine, slot_cache
 from urial_check.generation.backends.base import BackendError, GenerationRequest, GenerationResult
 from urial_check.generation.decoding import Decoding
 from urial_check.generation.prompt import UrialPrompt, find_stop
@@ -290,7 +290,7 @@ def test_sliding_window_model_is_batched_without_padding(model_and_tokenizer: tu
 def test_dropping_rows_moves_only_rows_from_the_end(case: tuple[int, set[int]]) -> None:
     rows, kept = case
     keep = sorted(kept)
-    order = engine._fill_holes(keep, rows)
+    order = slot_cache.fill_holes(keep, rows)
     assert sorted(order) == keep  # exactly the kept rows
     assert all(order[i] == i for i in keep if i < len(keep))  # rows in place do not move
 
