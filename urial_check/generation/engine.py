@@ -51,7 +51,7 @@ from urial_check.generation.slot_cache import COMPACT_COLUMNS, SlotCache, fill_h
 
 #: Changes whenever generation logic changes in a way that could change an answer. Part of
 #: every result-cache key, so answers from an older engine are never served.
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"
 
 #: Batch size on CPU when none is given (measured on 2 cores: 16 gives about 20% more
 #: cases/s than 8 with the default model; the KV cache then takes about 1 GB).
