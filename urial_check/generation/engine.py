@@ -5,13 +5,27 @@ Every case of a suite continues the same long URIAL prompt and differs only in a
 
 1. groups requests that share a ``prefix`` and the decoding settings a batch must agree on;
 2. runs the prefix's tokens through the model once (per model and prefix, kept in a
-   :class:`PrefixStore`) and copies that KV cache into every batch, expanded to the batch size;
-3. feeds each batch the per-request suffixes right-aligned (left padding sits between the prefix
-   and the suffix, masked out, with position ids that skip it) in length-sorted batches;
+   :class:`PrefixStore`) and copies that KV cache once per group into every slot of a
+   :class:`~urial_check.generation.slot_cache.SlotCache` (``batch_size`` slots);
+3. batches continuously: the group's requests, sorted by suffix length, are prefilled into free
+   slots (each suffix run through the model on top of the prefix already in its slot,
+   right-aligned, the gap before it masked, position ids its own); when a row finishes, its slot
+   is refilled at once by the next pending request instead of the batch shrinking until it
+   ends (``continuous=False`` waits for the batch to empty, for comparison);
 4. decodes with its own loop: repetition penalty exactly as transformers'
    ``RepetitionPenaltyLogitsProcessor`` (over prompt and generated ids, prefix included), greedy
-   or seeded sampling, EOS, ``max_new_tokens`` and stop strings checked per sequence; finished
-   rows leave the batch at once, so they stop costing compute.
+   or seeded sampling (one generator per request, so an answer does not depend on its batch
+   mates), EOS, ``max_new_tokens`` and stop strings checked per sequence; a row whose logits
+   are not finite fails alone.
+
+Where the time goes (profiled on 2 CPU cores, default model, 16 cases x 64 tokens, one batch):
+the forward passes take about 96% (linear layers 45%, attention over the 1055-token prefix
+that every row reads for itself 29%, GQA key repetition in the prefill 7%); the cache update
+2%; copying the prefix into the batch 1%; repetition penalty and choice under 1%; decoding
+text for the stop check and dropping finished rows each well under 1%. Dropping a row copies
+only the non-prefix columns, and the prefix is copied once per group rather than per batch.
+Continuous batching gains where answers end at different lengths (stop strings, EOS, mixed
+``max_new_tokens``): each decode step then runs on a full batch.
 
 The prefix tokens are the exact leading tokens of each prompt's own tokenisation: the prefix
 text is tokenised alone and the cache covers only the tokens every request's full tokenisation
@@ -31,8 +45,10 @@ where the two best logits are within about 1e-5, which the tests and the benchma
 meet. In bfloat16 such near-ties are common and batched answers drift from one-by-one ones
 after some tokens (as transformers' own batched ``generate`` does).
 
-Models whose cache is not plain full attention (sliding windows, linear attention) are batched
-only with suffixes of one length, so no row is padded: a sliding window would count pad slots.
+Models whose cache is not plain full attention (sliding windows, linear attention) keep the
+older path: one batch at a time, of suffixes of one length only, so no row is padded (a sliding
+window would count pad and gap columns as tokens), the prefix repeated per batch, rows dropped
+as they finish; no continuous batching.
 """
 
 from __future__ import annotations
@@ -73,7 +89,8 @@ class ProgressEvent:
     tokens: int
     #: Seconds since the call started.
     elapsed: float
-    #: Batches finished so far in this call.
+    #: Batches finished so far in this call (with continuous batching, a batch is a batch
+    #: size's worth of finished requests of one group, the last one possibly fewer).
     batches_done: int = 0
     #: Work in token-budget units: each request counts its ``max_new_tokens``; a generated token
     #: is one unit, and a request that ends early counts its unused budget as done. This moves
