@@ -29,7 +29,11 @@ Instructions come from ``suites/safety/*.yaml`` when present, else from a list b
 
     python benchmarks/bench_generation.py [--cases 32] [--max-new-tokens 64] [--rounds 2]
         [--methods plain,engine,engine-cb,server] [--batch-size N] [--threads N]
-        [--startup] [--cache-dir DIR]
+        [--varied] [--startup] [--cache-dir DIR]
+
+``--varied`` gives the cases different ``max_new_tokens`` (16 to 112 with the default 64, mean
+64), so that answers end at different steps, which is where continuous batching gains; with one
+limit for all, most answers of this model run to the limit and both engine modes do the same work.
 """
 
 from __future__ import annotations
@@ -56,6 +60,8 @@ from urial_check.generation.prompt import UrialPrompt, find_stop  # noqa: E402
 
 METHODS = ("plain", "engine", "engine-cb", "server")
 SERVER_ALIAS = "smollm2-bench"
+#: ``--varied``: offsets to ``--max-new-tokens`` per case (mean 0), so rows end at different steps.
+VARIED = (-48, 24, -24, 48, 0)
 
 #: Used when suites/safety is absent: a mix of everyday, sounds-risky and harmful requests.
 FALLBACK_INSTRUCTIONS = [
@@ -218,6 +224,8 @@ def main() -> int:
                         help=f"engine batch size (default: automatic, {engine.CPU_BATCH_SIZE} on CPU)")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch CPU threads, and the server's (default: torch's choice)")
+    parser.add_argument("--varied", action="store_true",
+                        help="max_new_tokens varied per case (16 to 112, mean 64), so answers end at different steps")
     parser.add_argument("--startup", action="store_true", help="also measure start-up (three fresh processes)")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="model cache for the start-up figures and the model load (default: a temporary folder)")
@@ -268,11 +276,13 @@ def _measure(args: argparse.Namespace, methods: list[str], server: LlamaServer |
     else:
         model, tokenizer = load_model_and_tokenizer(source, "cpu", torch.float32)
     prompt = UrialPrompt.default()
-    decoding = Decoding(max_new_tokens=args.max_new_tokens)
-    requests = [GenerationRequest(prompt.render([q]), decoding, prompt.text) for q in instructions(args.cases)]
+    spread = VARIED if args.varied else (0,)
+    limits = [max(1, args.max_new_tokens + spread[i % len(spread)]) for i in range(args.cases)]
+    requests = [GenerationRequest(prompt.render([q]), Decoding(max_new_tokens=limit), prompt.text)
+                for q, limit in zip(instructions(args.cases), limits)]
     n = len(requests)
     prefix_tokens = len(tokenizer(prompt.text)["input_ids"])
-    print(f"{n} cases, {args.max_new_tokens} new tokens max, URIAL prefix {prefix_tokens} tokens, "
+    print(f"{n} cases, {args.max_new_tokens}{' (+-48, varied)' if args.varied else ''} new tokens max, URIAL prefix {prefix_tokens} tokens, "
           f"methods {', '.join(methods)}, {args.rounds} rounds")
 
     backend: Any = None
