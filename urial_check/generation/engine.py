@@ -33,8 +33,8 @@ starts with (a BPE merge across the prefix/suffix boundary just shortens the cac
 A request whose tokenisation parts from the prefix's early is generated without the cache.
 
 Numerics (float32 on CPU, investigated): greedy answers match ``model.generate`` run on each
-prompt alone token for token (32/32 benchmark cases on the default model; 24/24 on an H200 in
-float32), but the logits are not bit-identical, and no layout makes them so. MKL uses a
+prompt alone token for token (32/32 benchmark cases on the default model, with and without
+continuous batching; 24/24 on an H200 in float32 before it), but the logits are not bit-identical, and no layout makes them so. MKL uses a
 different sgemm kernel for a one-row product (what ``generate`` runs at every decode step) than
 for several rows, so a batched linear layer differs from the one-row one in the last bits
 (about 1e-6) whatever the padding; the reference's own prefill of the whole prompt in one
