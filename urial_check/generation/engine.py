@@ -34,16 +34,17 @@ A request whose tokenisation parts from the prefix's early is generated without 
 
 Numerics (float32 on CPU, investigated): greedy answers match ``model.generate`` run on each
 prompt alone token for token (32/32 benchmark cases on the default model, with and without
-continuous batching; 24/24 on an H200 in float32 before it), but the logits are not bit-identical, and no layout makes them so. MKL uses a
-different sgemm kernel for a one-row product (what ``generate`` runs at every decode step) than
-for several rows, so a batched linear layer differs from the one-row one in the last bits
-(about 1e-6) whatever the padding; the reference's own prefill of the whole prompt in one
-matrix product differs likewise from prefix-then-suffix. The attention kernel's reductions
-also depend on the key length. Another attention implementation cannot help while the linear
-layers already differ, so the model's own (SDPA by default) is used. A greedy choice can therefore only differ
-where the two best logits are within about 1e-5, which the tests and the benchmark did not
-meet. In bfloat16 such near-ties are common and batched answers drift from one-by-one ones
-after some tokens (as transformers' own batched ``generate`` does).
+continuous batching; 24/24 on an H200 in float32 before it), but the logits are not
+bit-identical, and no layout makes them so. MKL uses a different sgemm kernel for a one-row
+product (what ``generate`` runs at every decode step) than for several rows, so a batched linear
+layer differs from the one-row one in the last bits (about 1e-6) whatever the padding; the
+reference's own prefill of the whole prompt in one matrix product differs likewise from
+prefix-then-suffix. The attention kernel's reductions also depend on the key length. Another
+attention implementation cannot help while the linear layers already differ, so the model's own
+(SDPA by default) is used. A greedy choice can therefore only differ where the two best logits
+are within about 1e-5, which the tests and the benchmark did not meet. In bfloat16 such
+near-ties are common and batched answers drift from one-by-one ones after some tokens (as
+transformers' own batched ``generate`` does).
 
 Models whose cache is not plain full attention (sliding windows, linear attention) keep the
 older path: one batch at a time, of suffixes of one length only, so no row is padded (a sliding
