@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from urial_check.generation import engine
+from urial_check.generation import engine, slot_cache
 from urial_check.generation.backends.base import BackendError, GenerationRequest, GenerationResult
 from urial_check.generation.decoding import Decoding
 from urial_check.generation.prompt import UrialPrompt, find_stop
@@ -290,7 +290,7 @@ def test_sliding_window_model_is_batched_without_padding(model_and_tokenizer: tu
 def test_dropping_rows_moves_only_rows_from_the_end(case: tuple[int, set[int]]) -> None:
     rows, kept = case
     keep = sorted(kept)
-    order = engine._fill_holes(keep, rows)
+    order = slot_cache.fill_holes(keep, rows)
     assert sorted(order) == keep  # exactly the kept rows
     assert all(order[i] == i for i in keep if i < len(keep))  # rows in place do not move
 
@@ -324,6 +324,7 @@ def test_progress_moves_every_decode_step_and_counts_batches(model_and_tokenizer
     assert [e.batches_done for e in events] == sorted(e.batches_done for e in events)
     assert events[0].batches_done == 0 and events[-1].batches_done == batches
     assert events[-1].tokens == sum(g.num_tokens for g in got)
+    assert events[-1].refilled > 0  # rows end at different steps (max_new_tokens 5 to 7)
 
 
 def test_a_request_past_the_context_length_fails_alone(model_and_tokenizer: tuple[Any, Any],
@@ -353,3 +354,86 @@ def test_non_finite_logits_are_an_error_per_row(model_and_tokenizer: tuple[Any, 
     got = engine.generate(broken, tokenizer, requests_for(prompt, max_new_tokens=4)[:2], batch_size=8)
     assert [r.finish_reason for r in got] == ["error", "error"]
     assert all("non-finite logits" in (r.error or "") for r in got)
+
+
+class ForwardLog:
+    """Wraps a model; records (rows, query tokens) of every forward pass."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+        self.calls: list[tuple[int, int]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+    def __call__(self, **kwargs: Any) -> Any:
+        self.calls.append((int(kwargs["input_ids"].shape[0]), int(kwargs["input_ids"].shape[1])))
+        return self._model(**kwargs)
+
+
+UNEVEN = [2, 9, 4, 7, 3, 8, 5, 6]  # max_new_tokens per request: rows finish at different steps
+
+
+def uneven_requests(prompt: UrialPrompt) -> list[GenerationRequest]:
+    return [dataclasses.replace(r, decoding=Decoding(max_new_tokens=n))
+            for r, n in zip(requests_for(prompt, stop=()), UNEVEN)]
+
+
+def test_a_finished_row_slot_is_refilled_at_once(model_and_tokenizer: tuple[Any, Any], prompt: UrialPrompt) -> None:
+    # Until the last request has been prefilled, a decode step on fewer rows than the batch size
+    # (rows just finished) is followed at once by a prefill of as many pending requests as
+    # there are free slots: the batch is refilled instead of shrinking.
+    model, tokenizer = model_and_tokenizer
+    reqs = uneven_requests(prompt)
+    logged = ForwardLog(model)
+    events: list[engine.ProgressEvent] = []
+    got = engine.generate(logged, tokenizer, reqs, batch_size=3, prefix_store=engine.PrefixStore(),
+                          progress=events.append)
+    calls = logged.calls[1:]  # the first pass computes the shared prefix
+    last_prefill = max(i for i, (_, width) in enumerate(calls) if width > 1)
+    short = [i for i, (rows, width) in enumerate(calls[:last_prefill]) if width == 1 and rows < 3]
+    assert short and all(calls[i + 1][1] > 1 and calls[i][0] + calls[i + 1][0] == 3 for i in short)
+    assert events[-1].refilled == len(reqs) - 3
+    for g, r in zip(got, reqs):
+        same(g, reference(model, tokenizer, r))
+
+    # Without continuous batching the batch shrinks (the comparison the benchmark makes).
+    logged_off = ForwardLog(model)
+    off_events: list[engine.ProgressEvent] = []
+    off = engine.generate(logged_off, tokenizer, reqs, batch_size=3, continuous=False, progress=off_events.append)
+    assert [g.text for g in off] == [g.text for g in got]
+    assert off_events[-1].refilled == 0
+    assert any(rows < 3 for rows, width in logged_off.calls[:-1] if width == 1)
+    assert len(logged.calls) - 1 < len(logged_off.calls) - 1  # fewer forward passes for the same answers
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3])
+def test_continuous_batching_equals_generate_alone_with_stops_and_lengths(
+        model_and_tokenizer: tuple[Any, Any], prompt: UrialPrompt, batch_size: int) -> None:
+    model, tokenizer = model_and_tokenizer
+    plain = uneven_requests(prompt)
+    texts = [g.text for g in engine.generate(model, tokenizer, plain, batch_size=8)]
+    reqs = []  # every other request stops on a piece of its own answer, so rows end early at varied steps
+    for i, (req, text) in enumerate(zip(plain, texts)):
+        cut = text[len(text) // 2: len(text) // 2 + 2] if i % 2 and text.strip() else "never-appears-here"
+        reqs.append(dataclasses.replace(req, stop=(cut,)))
+    reqs.append(GenerationRequest("No shared prefix, plain text.", Decoding(max_new_tokens=7), "", stop=()))
+    reqs.append(GenerationRequest("Another one without the prefix", Decoding(max_new_tokens=3), "", stop=()))
+    seen: list[int] = []
+    got = engine.generate(model, tokenizer, reqs, batch_size=batch_size, on_result=lambda i, r: seen.append(i))
+    assert sorted(seen) == list(range(len(reqs)))
+    reasons = {same(g, reference(model, tokenizer, r))[2] for g, r in zip(got, reqs)}
+    assert {"stop", "length"} <= reasons
+
+
+def test_seeded_sampling_does_not_depend_on_refilled_slots(model_and_tokenizer: tuple[Any, Any],
+                                                           prompt: UrialPrompt) -> None:
+    model, tokenizer = model_and_tokenizer
+    sampling = Decoding(do_sample=True, temperature=1.5, top_k=50, top_p=0.95)
+    reqs = [dataclasses.replace(r, decoding=dataclasses.replace(sampling, max_new_tokens=n, seed=i))
+            for i, (r, n) in enumerate(zip(uneven_requests(prompt), UNEVEN))]
+    events: list[engine.ProgressEvent] = []
+    refilled = engine.generate(model, tokenizer, reqs, batch_size=2, progress=events.append)
+    assert events[-1].refilled > 0
+    alone = [engine.generate(model, tokenizer, [r], batch_size=1)[0] for r in reqs]
+    assert [g.text for g in refilled] == [g.text for g in alone]
