@@ -76,8 +76,9 @@ def test_token_shift_needs_a_local_model() -> None:
     case = parse_suite(SUITE, Path("seam.yaml")).cases[0]
     with pytest.raises(MeasurementError) as info:
         session.evaluate(case)
-    assert str(info.value) == ("token shift needs the base model's logits in this process; scripted is answered by "
-                               "ScriptedGenerator, which cannot teacher-force (use a local model with --urial-model)")
+    assert str(info.value) == ("token shift needs the base model's logits in this process or on a vLLM server; scripted "
+                               "is answered by ScriptedGenerator, which cannot teacher-force (use --urial-model, or "
+                               "--urial-endpoint)")
 
 
 def test_hf_judge_needs_a_local_model() -> None:
@@ -97,8 +98,8 @@ def test_a_generator_from_the_fixture_answers_the_cases(pytester: pytest.Pyteste
     result.assert_outcomes(passed=1)
     result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-aligned-model", str(tiny_model))
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*urial-check: token shift needs the base model's logits in this process; scripted is "
-                                 "answered by ScriptedGenerator, which cannot teacher-force*"])
+    result.stdout.fnmatch_lines(["*urial-check: token shift needs the base model's logits in this process or on a vLLM "
+                                 "server; scripted is answered by ScriptedGenerator, which cannot teacher-force*"])
     result.stdout.no_fnmatch_line("*Traceback*")
 
 
