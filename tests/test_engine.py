@@ -437,3 +437,26 @@ def test_seeded_sampling_does_not_depend_on_refilled_slots(model_and_tokenizer: 
     assert events[-1].refilled > 0
     alone = [engine.generate(model, tokenizer, [r], batch_size=1)[0] for r in reqs]
     assert [g.text for g in refilled] == [g.text for g in alone]
+
+
+def test_the_cpu_batch_size_keeps_the_kv_cache_within_its_budget() -> None:
+    """The default model's shape gets the full CPU batch; a model with a far bigger KV cache gets fewer rows."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from urial_check.generation.engine import CPU_BATCH_SIZE, CPU_KV_BUDGET_BYTES, cpu_batch_size, kv_bytes_per_token
+
+    def fake(layers: int, heads: int, kv_heads: int, hidden: int) -> Any:
+        config = SimpleNamespace(num_hidden_layers=layers, num_attention_heads=heads, num_key_value_heads=kv_heads,
+                                 hidden_size=hidden, head_dim=None)
+        return SimpleNamespace(config=config, parameters=lambda: iter([torch.zeros(1)]))
+
+    smollm2_135m = fake(30, 9, 3, 576)  # 30 layers x 2 x 3 kv heads x 64 x 4 bytes
+    assert kv_bytes_per_token(smollm2_135m) == 30 * 2 * 3 * 64 * 4
+    assert cpu_batch_size(smollm2_135m, 1055 + 160) == CPU_BATCH_SIZE == 32
+    big = fake(32, 32, 32, 4096)  # a 7B without grouped-query attention: 1 MiB a token in float32
+    rows = cpu_batch_size(big, 2000)
+    assert rows == CPU_KV_BUDGET_BYTES // (32 * 2 * 32 * 128 * 4 * 2000) == 2
+    assert cpu_batch_size(big, 10**7) == 1
+    assert cpu_batch_size(SimpleNamespace(config=SimpleNamespace(), parameters=lambda: iter([torch.zeros(1)])), 10) == 32

@@ -70,9 +70,13 @@ from urial_check.generation.slot_cache import COMPACT_COLUMNS, SlotCache, fill_h
 #: every result-cache key, so answers from an older engine are never served.
 ENGINE_VERSION = "3"
 
-#: Batch size on CPU when none is given (measured on 2 cores: 16 gives about 20% more
-#: cases/s than 8 with the default model; the KV cache then takes about 1 GB).
-CPU_BATCH_SIZE = 16
+#: Most rows per batch on CPU when none is given (measured on 2 cores with the default model,
+#: ``benchmarks/bench_generation.py``: 32 rows gave about 9% more cases/s than 16, and 16 about
+#: 20% more than 8; the KV cache of 32 rows over the URIAL prompt takes about 1.9 GB).
+CPU_BATCH_SIZE = 32
+#: ... and no more rows than keep one batch's KV cache (float32 keys and values of every layer,
+#: prompt plus ``max_new_tokens`` per row) within this many bytes: a bigger model gets fewer rows.
+CPU_KV_BUDGET_BYTES = 4 * 2**30
 #: First batch size tried on CUDA when none is given; halved on out-of-memory.
 CUDA_START_BATCH_SIZE = 64
 #: A request whose tokenisation agrees with the prefix's on fewer than all but this many of the
@@ -249,7 +253,8 @@ def generate(
 
     ``batch_size=None`` picks one: on CUDA it starts at :data:`CUDA_START_BATCH_SIZE` and halves
     after an out-of-memory error (finished answers are kept, unfinished ones retried); on CPU it
-    is :data:`CPU_BATCH_SIZE`. ``on_result(index, result)`` is called as each request finishes,
+    is :data:`CPU_BATCH_SIZE`, fewer for a model whose KV cache would outgrow
+    :data:`CPU_KV_BUDGET_BYTES` (:func:`cpu_batch_size`). ``on_result(index, result)`` is called as each request finishes,
     ``progress`` after each decode step. Pass the same ``prefix_store`` to every call on one
     model to compute each shared prefix once across calls. ``continuous=False`` turns
     continuous batching off: a batch then runs until its last row ends before the next starts
@@ -263,6 +268,8 @@ def generate(
     automatic = batch_size is None
     size = batch_size or (CUDA_START_BATCH_SIZE if run.device.type == "cuda" else CPU_BATCH_SIZE)
     for group in _plan(run, requests):
+        if automatic and run.device.type != "cuda":
+            size = cpu_batch_size(model, max(len(r.prompt_ids) + r.request.decoding.max_new_tokens for r in group.rows))
         pending = sorted(group.rows, key=lambda r: (_suffix_length(r), r.index))
         while pending:
             rest: list[_Row] = []
@@ -296,6 +303,29 @@ def generate(
     missing = [i for i, r in enumerate(run.results) if r is None]
     assert not missing, f"requests left without a result: {missing}"
     return [r for r in run.results if r is not None]
+
+
+def cpu_batch_size(model: Any, tokens_per_row: int) -> int:
+    """Rows per batch on CPU: :data:`CPU_BATCH_SIZE`, or fewer where the batch's KV cache of
+    ``tokens_per_row`` tokens a row would take more than :data:`CPU_KV_BUDGET_BYTES`."""
+    per_token = kv_bytes_per_token(model)
+    if per_token is None:
+        return CPU_BATCH_SIZE
+    return max(1, min(CPU_BATCH_SIZE, CPU_KV_BUDGET_BYTES // (per_token * max(1, tokens_per_row))))
+
+
+def kv_bytes_per_token(model: Any) -> int | None:
+    """Bytes of keys and values one token takes in every layer's cache (None: the config does not say)."""
+    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    layers = getattr(config, "num_hidden_layers", None)
+    heads = getattr(config, "num_attention_heads", None)
+    kv_heads = getattr(config, "num_key_value_heads", None) or heads
+    hidden = getattr(config, "hidden_size", None)
+    head_dim = getattr(config, "head_dim", None) or (hidden // heads if hidden and heads else None)
+    if not all(isinstance(v, int) and v > 0 for v in (layers, kv_heads, head_dim)):
+        return None
+    element = next(model.parameters()).element_size()
+    return int(layers) * 2 * int(kv_heads) * int(head_dim) * element
 
 
 def _take_batch(pending: list[_Row], size: int) -> tuple[list[_Row], list[_Row]]:
