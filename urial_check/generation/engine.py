@@ -322,10 +322,12 @@ def kv_bytes_per_token(model: Any) -> int | None:
     kv_heads = getattr(config, "num_key_value_heads", None) or heads
     hidden = getattr(config, "hidden_size", None)
     head_dim = getattr(config, "head_dim", None) or (hidden // heads if hidden and heads else None)
-    if not all(isinstance(v, int) and v > 0 for v in (layers, kv_heads, head_dim)):
+    if not (isinstance(layers, int) and isinstance(kv_heads, int) and isinstance(head_dim, int)):
         return None
-    element = next(model.parameters()).element_size()
-    return int(layers) * 2 * int(kv_heads) * int(head_dim) * element
+    if min(layers, kv_heads, head_dim) <= 0:
+        return None
+    element = int(next(model.parameters()).element_size())
+    return layers * 2 * kv_heads * head_dim * element
 
 
 def _take_batch(pending: list[_Row], size: int) -> tuple[list[_Row], list[_Row]]:
