@@ -476,19 +476,7 @@ def _generate_batch(run: _Run, group: _Group, rows: list[_Row], store: PrefixSto
             active = [active[b] for b in order]
         tokens = _choose(run, logits, seen, decoding, active, warpers)
         seen[torch.arange(len(active), device=device), tokens] = True
-        now = time.perf_counter()
-        share = (now - step_start) / len(active)
-        keep: list[int] = []
-        for b, (row, token) in enumerate(zip(active, tokens.tolist())):
-            row.generated.append(token)
-            row.seconds += share
-            run.tokens += 1
-            run.budget_done += 1
-            ending = _ending(run, row, token)
-            if ending is None:
-                keep.append(b)
-            else:
-                run.finish(row, *ending)
+        keep = _take_tokens(run, active, tokens.tolist(), (time.perf_counter() - step_start) / len(active))
         if not keep:
             run.batches_done += 1
             run.report()
@@ -567,18 +555,7 @@ def _generate_group(run: _Run, group: _Group, rows: list[_Row], store: PrefixSto
                     continue
             tokens = _choose(run, logits, seen, decoding, active, warpers)
             seen[torch.arange(len(active), device=device), tokens] = True
-            share = (time.perf_counter() - step_start) / len(active)
-            keep: list[int] = []
-            for b, (row, token) in enumerate(zip(active, tokens.tolist())):
-                row.generated.append(token)
-                row.seconds += share
-                run.tokens += 1
-                run.budget_done += 1
-                ending = _ending(run, row, token)
-                if ending is None:
-                    keep.append(b)
-                else:
-                    run.finish(row, *ending)
+            keep = _take_tokens(run, active, tokens.tolist(), (time.perf_counter() - step_start) / len(active))
             waves = _count_waves(run, done_before, waves, slots, not pending and not keep)
             run.report()
             step_start = time.perf_counter()
@@ -601,6 +578,23 @@ def _count_waves(run: _Run, done_before: int, waves: int, slots: int, group_done
     now = -(-finished // slots) if group_done else finished // slots
     run.batches_done += max(0, now - waves)
     return max(now, waves)
+
+
+def _take_tokens(run: _Run, active: list[_Row], tokens: list[int], share: float) -> list[int]:
+    """Append each row's new token (``share``: the step's seconds per row); finish the rows that
+    end with it. Returns the positions of the rows that go on."""
+    keep: list[int] = []
+    for b, (row, token) in enumerate(zip(active, tokens)):
+        row.generated.append(token)
+        row.seconds += share
+        run.tokens += 1
+        run.budget_done += 1
+        ending = _ending(run, row, token)
+        if ending is None:
+            keep.append(b)
+        else:
+            run.finish(row, *ending)
+    return keep
 
 
 def usable_logits(logits: Any) -> Any:
