@@ -451,16 +451,9 @@ class EndpointBackend:
         """One request with retries: its result, an error result, or None after a fatal error."""
         started = time.perf_counter()
         attempts = 0
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type((_RetryableStatus, httpx2.TransportError, _Malformed)),
-            stop=tenacity.stop_after_attempt(self.max_retries + 1) | BudgetSpent(self.retry_budget) | _MalformedTwice(),
-            wait=self._wait,
-            before_sleep=self._before_sleep,
-            reraise=True,
-        )
         error: str
         try:
-            for attempt in retrying:
+            for attempt in self._retrying(malformed=True):
                 with attempt:
                     attempts += 1
                     data, url = self._attempt(body, retried=attempts > 1)
@@ -468,10 +461,8 @@ class EndpointBackend:
             return result
         except BackendError:
             return None
-        except httpx2.TimeoutException as exc:
-            error = f"no complete answer within {self.timeout_s:g} s ({self._redact(str(exc)) or 'timeout'})"
         except httpx2.TransportError as exc:
-            error = f"cannot connect ({type(exc).__name__}: {self._redact(str(exc)) or 'no detail'})"
+            error = self._transport_error(exc)
         except (_RetryableStatus, _Malformed, _Rejected) as exc:
             error = str(exc)
         error = f"endpoint request failed after {attempts} attempt{'s' if attempts != 1 else ''}: {error}"
@@ -606,26 +597,17 @@ class EndpointBackend:
             raise BackendError(f"endpoint backend for {self.model_id} is closed")
         self._identify()
         attempts = 0
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type((_RetryableStatus, httpx2.TransportError)),
-            stop=tenacity.stop_after_attempt(self.max_retries + 1) | BudgetSpent(self.retry_budget),
-            wait=self._wait,
-            before_sleep=self._before_sleep,
-            reraise=True,
-        )
         error: str
         try:
-            for attempt in retrying:
+            for attempt in self._retrying(malformed=False):
                 with attempt:
                     attempts += 1
                     data, url = self._attempt(body, retried=attempts > 1, path=path, latch=False)
         except BackendError as exc:
             hint = f"; {NEEDS_PROMPT_LOGPROBS}" if "HTTP 404" in str(exc) and path.startswith("//") else ""
             raise BackendError(f"{exc}{hint}") from None
-        except httpx2.TimeoutException as exc:
-            error = f"no complete answer within {self.timeout_s:g} s ({self._redact(str(exc)) or 'timeout'})"
         except httpx2.TransportError as exc:
-            error = f"cannot connect ({type(exc).__name__}: {self._redact(str(exc)) or 'no detail'})"
+            error = self._transport_error(exc)
         except (_RetryableStatus, _Malformed, _Rejected) as exc:
             # A server that does not know these requests may fail them with any status (llama.cpp's
             # answers a prompt of token ids with prompt_logprobs by HTTP 500): say what is needed.
@@ -637,6 +619,23 @@ class EndpointBackend:
         self._count(requests=1, errors=1)
         raise BackendError(f"endpoint {self.urls[0]}: {what} ({self.model}) failed after {attempts} "
                            f"attempt{'s' if attempts != 1 else ''}: {error}")
+
+    def _retrying(self, *, malformed: bool) -> tenacity.Retrying:
+        """Retries on 429/5xx, timeouts and connection errors (and, with ``malformed``, a reply that
+        is no completions reply, at most twice), with backoff, within the run's retry budget."""
+        retry_on: tuple[type[BaseException], ...] = (_RetryableStatus, httpx2.TransportError)
+        stop = tenacity.stop_after_attempt(self.max_retries + 1) | BudgetSpent(self.retry_budget)
+        if malformed:
+            retry_on += (_Malformed,)
+            stop = stop | _MalformedTwice()
+        return tenacity.Retrying(retry=tenacity.retry_if_exception_type(retry_on), stop=stop, wait=self._wait,
+                                 before_sleep=self._before_sleep, reraise=True)
+
+    def _transport_error(self, exc: httpx2.TransportError) -> str:
+        """The one-line reason for a timeout or a failed connection."""
+        if isinstance(exc, httpx2.TimeoutException):
+            return f"no complete answer within {self.timeout_s:g} s ({self._redact(str(exc)) or 'timeout'})"
+        return f"cannot connect ({type(exc).__name__}: {self._redact(str(exc)) or 'no detail'})"
 
     # ------------------------------------------------------------------ replicas, retries, bookkeeping
 
