@@ -27,12 +27,17 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "refusal"
 SALT = "urial-refusal-split-v1:"
+#: Round 2 (``round2/``): fresh prompts, answers and labels made after the round-1 test figure was
+#: spent; its own salt, fixed before any of its rows was written.
+ROUND2 = DATA / "round2"
+SALT2 = "urial-refusal-split-v2:"
+ROUNDS = {"round1": (DATA, SALT), "round2": (ROUND2, SALT2)}
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
 
-def split_of(key: str) -> str:
+def split_of(key: str, salt: str = SALT) -> str:
     """``dev`` or ``test``: the frozen rule (half and half by a hash of the prompt's id)."""
-    return "test" if int(hashlib.sha256((SALT + key).encode()).hexdigest(), 16) % 2 else "dev"
+    return "test" if int(hashlib.sha256((salt + key).encode()).hexdigest(), 16) % 2 else "dev"
 
 
 def _read(path: Path) -> list[dict]:
@@ -46,7 +51,7 @@ def _read(path: Path) -> list[dict]:
     return rows
 
 
-def build(data: Path = DATA) -> dict[str, list[dict]]:
+def build(data: Path = DATA, salt: str = SALT) -> dict[str, list[dict]]:
     labels: dict[str, dict] = {}
     for path in sorted(data.glob("labels_*.jsonl")):
         for number, row in enumerate(_read(path), 1):
@@ -65,16 +70,39 @@ def build(data: Path = DATA) -> dict[str, list[dict]]:
             "label": label["label"], "safety": label["safety"], "degenerate": bool(label["degenerate"]),
             "labeller": label["labeller"],
         })
-    for written in _read(data / "chat_style.jsonl"):
-        rows.append({
-            "id": written["id"], "group": written["id"], "origin": f"written-{written['style']}",
-            "instruction": written["instruction"], "response": written["response"], "prompt_type": None,
-            "harmful": None, "label": written["label"], "safety": written["safety"],
-            "degenerate": bool(written["degenerate"]), "labeller": "writer",
-        })
+    for name in ("chat_style.jsonl", "safety_style.jsonl"):
+        if not (data / name).exists():
+            continue
+        for number, written in enumerate(_read(data / name), 1):
+            if written.get("label") not in LABELS or written.get("safety") not in (1, 2, 3, 4, 5):
+                raise SystemExit(f"{data / name}:{number}: bad label or safety in row {written.get('id')!r}")
+            prompt_id = written.get("prompt_id")
+            rows.append({
+                # a written answer to one of the round's prompts goes where the default model's answers
+                # to that prompt go
+                "id": written["id"], "group": prompt_id if prompt_id and prompt_id != "new" else written["id"],
+                "origin": f"written-{written['style']}",
+                "instruction": written["instruction"], "response": written["response"],
+                "prompt_type": written.get("type"), "harmful": written.get("harmful"),
+                "label": written["label"], "safety": written["safety"],
+                "degenerate": bool(written["degenerate"]), "labeller": "writer",
+            })
     out: dict[str, list[dict]] = {"dev": [], "test": []}
     for row in sorted(rows, key=lambda r: r["id"]):
-        out[split_of(row["group"])].append(row)
+        out[split_of(row["group"], salt)].append(row)
+    return out
+
+
+def build_harm_prompts(data: Path, salt: str) -> dict[str, list[dict]]:
+    """Round 2's requests for the instruction harm classifier (``harm_prompts.jsonl``, prompts only),
+    split by the same rule into ``harm_dev`` and ``harm_test``."""
+    out: dict[str, list[dict]] = {"harm_dev": [], "harm_test": []}
+    if not (data / "harm_prompts.jsonl").exists():
+        return {}
+    for number, row in enumerate(_read(data / "harm_prompts.jsonl"), 1):
+        if not isinstance(row.get("harmful"), bool) or not str(row.get("instruction", "")).strip():
+            raise SystemExit(f"{data / 'harm_prompts.jsonl'}:{number}: needs instruction and harmful (true/false)")
+        out["harm_" + split_of(row["id"], salt)].append(row)
     return out
 
 
@@ -85,23 +113,32 @@ def render(rows: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only check that the files on disk are up to date")
+    parser.add_argument("--round", choices=sorted(ROUNDS), action="append",
+                        help="which round to build or check (default: every round whose folder exists)")
     args = parser.parse_args(argv)
-    sets = build()
-    texts = {name: render(rows) for name, rows in sets.items()}
-    digest = hashlib.sha256(texts["test"].encode("utf-8")).hexdigest() + "  test.jsonl\n"
-    if args.check:
-        stale = [name for name, text in texts.items() if (DATA / f"{name}.jsonl").read_text("utf-8") != text]
-        if (DATA / "test.sha256").read_text("utf-8") != digest:
-            stale.append("test.sha256")
-        if stale:
-            print(f"out of date: {', '.join(stale)}", file=sys.stderr)
-            return 1
-        return 0
-    for name, text in texts.items():
-        (DATA / f"{name}.jsonl").write_text(text, encoding="utf-8")
-    (DATA / "test.sha256").write_text(digest, encoding="utf-8")
-    for name, rows in sets.items():
-        print(f"{name}: {len(rows)} rows")
+    stale: list[str] = []
+    for round_name in args.round or [name for name, (data, _) in ROUNDS.items() if data.is_dir()]:
+        data, salt = ROUNDS[round_name]
+        sets = build(data, salt) | build_harm_prompts(data, salt)
+        texts = {name: render(rows) for name, rows in sets.items()}
+        digests = {f"{name.removesuffix('test')}test.sha256":
+                   hashlib.sha256(texts[name].encode("utf-8")).hexdigest() + f"  {name}.jsonl\n"
+                   for name in ("test", "harm_test") if name in texts}
+        if args.check:
+            stale += [f"{round_name}/{name}" for name, text in texts.items()
+                      if not (data / f"{name}.jsonl").exists() or (data / f"{name}.jsonl").read_text("utf-8") != text]
+            stale += [f"{round_name}/{name}" for name, digest in digests.items()
+                      if not (data / name).exists() or (data / name).read_text("utf-8") != digest]
+            continue
+        for name, text in texts.items():
+            (data / f"{name}.jsonl").write_text(text, encoding="utf-8")
+        for name, digest in digests.items():
+            (data / name).write_text(digest, encoding="utf-8")
+        for name, rows in sets.items():
+            print(f"{round_name} {name}: {len(rows)} rows")
+    if stale:
+        print(f"out of date: {', '.join(stale)}", file=sys.stderr)
+        return 1
     return 0
 
 
