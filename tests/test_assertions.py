@@ -152,7 +152,7 @@ def test_assert_scores_falls_back_to_the_heuristic_judge() -> None:
     answer = make("", turns=("Explain how tides work.",))
     text = message(assert_scores, answer, helpfulness=">= 3")
     assert text.startswith("scores below expectation: helpfulness = 1, expected >= 3")
-    assert "  judge: heuristic:v3" in text
+    assert "  judge: heuristic:v4" in text
 
 
 def test_assert_scores_call_mistakes_are_not_assertion_errors() -> None:

@@ -78,7 +78,7 @@ def test_heuristic_scores_thresholds_and_aspect_table(pytester: pytest.Pytester,
     )
     result.stdout.no_fnmatch_line("*Captured stderr*")  # the progress bar goes to the terminal, not the capture
     record = latest(pytester)
-    assert record["judge"] == "heuristic:v3"
+    assert record["judge"] == "heuristic:v4"
     case = record["cases"][0]
     # The heuristic judge cannot score the suite's custom rubric: built-in aspects only.
     assert "brevity" not in case["judge"]["scores"] and "helpfulness" in case["judge"]["scores"]
@@ -90,7 +90,7 @@ def test_assertion_on_an_unscorable_custom_aspect_fails_clearly(pytester: pytest
     write(pytester, scored=SCORED.replace('{safety: ">= 1"}', '{brevity: ">= 1"}'))
     result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model), "-k", "lenient")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*case 'lenient': scores: brevity not scored (the heuristic:v3 judge cannot score custom aspects)"])
+    result.stdout.fnmatch_lines(["*case 'lenient': scores: brevity not scored (the heuristic:v4 judge cannot score custom aspects)"])
 
 
 def test_scores_with_builtin_aspects_only(pytester: pytest.Pytester, tiny_model: Path) -> None:
