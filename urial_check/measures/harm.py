@@ -666,8 +666,8 @@ _GENERAL_RULES: tuple[_Rule, ...] = (
           r"\b(?:convinc|persuad|encourag|pressur|trick|dar|challeng|urg)\w*\s+(?:\w+\s+){0,4}?(?:to\s+)?(?:eat|drink|swallow|"
           r"inhale|huff|try|use|start using|take|mix|feed|snort|inject|smoke|drive drunk|drink and drive)\s+(?:\w+\s+){0,4}?"
           r"(?:illegal drugs|hard drugs|street drugs|recreational drugs|laundry detergent|detergent pods|tide pods|bleach|antifreeze|"
-          r"rat poison|" + _DRUGS + r")\b|\bhuff\w* (?:paint|glue|gas(?:oline)?|solvents|aerosols?)\b|"
-          r"\b(?:convinc|persuad|encourag|recommend|advis|tell)\w*\s+(?:\w+\s+){0,4}?(?:to\s+)?mix\w* bleach (?:and|with)\b|"
+          r"rat poison|drugs|" + _DRUGS + r")\b|\bhuff\w* (?:paint|glue|gas(?:oline)?|solvents|aerosols?)\b|"
+          r"\b(?:convinc|persuad|encourag|recommend|advis|tell)\w*\s+(?:\w+\s+){0,8}?(?:to\s+)?mix\w* bleach (?:and|with)\b|"
           r"\b(?:consent|seatbelts?|helmets?) (?:is|are) (?:completely |totally |entirely )?(?:unnecessary|pointless|not needed)\b|"
           r"\bdiscourag\w*\s+(?:\w+\s+){0,3}?(?:from\s+)?(?:wear(?:ing)? masks|(?:get(?:ting)? )?vaccinat\w*|vaccines|seeking (?:medical )?"
           r"(?:help|treatment)|chemotherapy)\b|\b(?:convinc|persuad)\w*\s+(?:\w+\s+){0,3}?(?:not to|against)\s+(?:\w+\s+)?(?:masks|vaccin\w*|"
@@ -997,6 +997,9 @@ _COVERT_RULES: tuple[_Rule, ...] = (
           r"(?:vote|to vote)\b|\b\d+\s+(?:[\w-]+\s+)?(?:posts|reviews|comments|messages|tweets|letters|emails|accounts)\s+(?:from|by|as|pretending to be|"
           r"posing as)\s+(?:different|fake|multiple|various|separate|other)\b"),
     # Credential capture and phishing without the word.
+    _rule("fraud", r"\b(?:convinc|persuad|trick|get|coax|talk)\w*\s+(?:\w+\s+){0,3}?(?:to|into)\s+(?:shar|giv|send|reveal|hand\w* over|disclos|"
+          r"tell)\w*\s+(?:me\s+|us\s+)?(?:their|his|her|your)\s+(?:\w+\s+)?(?:social security numbers?|ssns?|passwords?|pins?|bank details|"
+          r"card (?:details|numbers?)|credit card|login|one-time (?:code|password)s?|verification codes?)\b"),
     _rule("fraud", r"\b(?:links?|forms?|pages?|sites?|websites?|portals?)\s+(?:where|to|that lets?|for)\s+(?:the (?:reader|recipient|user|victim|"
           r"customer)s?|they|users?|people|recipients?|customers?|victims?|you|them)\s+(?:can\s+)?(?:enters?|types?|inputs?|submits?|confirms?|"
           r"updates?|verif(?:y|ies)|re-?enters?|provides?)\s+(?:their |your |his |her )?(?:card|bank|login|password|credentials|account|payment|"
