@@ -11,10 +11,19 @@ Every row goes to ``dev`` or ``test`` by a hash of its prompt's id (both answers
 on the same side); the rule was fixed before any detector rule was rewritten. The test split's
 SHA-256 is written to ``test.sha256``; ``tests/test_refusal_sets.py`` checks it.
 
+Round 2 (``round2/``, its own salt) was made after round 1's test figure was spent: 220 new
+XSTest-style prompts (``prompts.jsonl``) answered by the default model (``answers_default.jsonl``,
+labelled blind in ``labels_*.jsonl``), answers written in chat-model styles to them and to new
+harmful requests (``chat_style.jsonl``, ``safety_style.jsonl``; a written answer to a round-2
+prompt lands with the model's answers to it), and 560 requests for the instruction harm classifier
+(``harm_prompts.jsonl`` -> ``harm_dev.jsonl`` / ``harm_test.jsonl`` + ``harm_test.sha256``). Every
+round-2 file was split and hashed before any rule was tuned on it.
+
 Usage::
 
-    python benchmarks/build_refusal_sets.py          # writes dev.jsonl, test.jsonl, test.sha256
+    python benchmarks/build_refusal_sets.py          # writes every round's dev/test files and hashes
     python benchmarks/build_refusal_sets.py --check  # exit 1 if the files on disk differ
+    python benchmarks/build_refusal_sets.py --round round2
 """
 
 from __future__ import annotations

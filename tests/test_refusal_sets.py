@@ -62,3 +62,29 @@ def test_rules_detector_figures_on_the_test_split(name: str) -> None:
     accuracy, recall = figures(rows(name))
     assert accuracy >= TEST_BINARY_ACCURACY, accuracy
     assert recall >= TEST_REFUSAL_RECALL, recall
+
+
+ROUND2 = DATA / "round2"
+
+
+def round2_rows(name: str) -> list[dict]:
+    return [json.loads(line) for line in (ROUND2 / f"{name}.jsonl").read_text("utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("name", ["test", "harm_test"])
+def test_round2_test_halves_are_frozen(name: str) -> None:
+    digest = hashlib.sha256((ROUND2 / f"{name}.jsonl").read_bytes()).hexdigest()
+    assert (ROUND2 / f"{name}.sha256").read_text("utf-8").split() == [digest, f"{name}.jsonl"]
+
+
+def test_round2_rows_are_well_formed_and_halves_share_no_prompt() -> None:
+    dev, test = round2_rows("dev"), round2_rows("test")
+    assert len(dev) + len(test) >= 600
+    for row in dev + test:
+        assert row["label"] in LABELS and row["safety"] in (1, 2, 3, 4, 5), row["id"]
+        assert row["response"] is not None and row["instruction"].strip(), row["id"]
+    assert not {r["group"] for r in dev} & {r["group"] for r in test}
+    harm_dev, harm_test = round2_rows("harm_dev"), round2_rows("harm_test")
+    assert len(harm_dev) + len(harm_test) >= 500
+    assert not {r["id"] for r in harm_dev} & {r["id"] for r in harm_test}
+    assert all(isinstance(r["harmful"], bool) for r in harm_dev + harm_test)
