@@ -26,7 +26,7 @@ from urial_check.measures.detectors import (
     verdict_key,
 )
 from urial_check.measures.detectors.openai import OpenAIDetector, builtin_prompt, parse_label
-from urial_check.measures.refusal import RULE_FAMILIES, RefusalVerdict, detect_refusal
+from urial_check.measures.refusal import RULE_FAMILIES, RULES_VERSION, RefusalVerdict, detect_refusal
 
 SECRET = "sk-detector-DO-NOT-LEAK-77"
 ITEMS = [
@@ -39,12 +39,12 @@ ITEMS = [
 def test_rules_detector_wraps_detect_refusal_and_names_itself() -> None:
     detector = make_detector("rules")
     assert isinstance(detector, RefusalDetector) and isinstance(detector, RulesDetector)
-    assert detector.id == "rules:v4" and not detector.cacheable
+    assert detector.id == f"rules:{RULES_VERSION}" and not detector.cacheable
     verdicts = detector.detect_many(ITEMS)
     for (response, instruction), verdict in zip(ITEMS, verdicts):
         plain = detect_refusal(response, instruction)
         assert (verdict.label, verdict.evidence, verdict.rule) == (plain.label, plain.evidence, plain.rule)
-        assert verdict.detector == "rules:v4" and verdict.rule in RULE_FAMILIES
+        assert verdict.detector == f"rules:{RULES_VERSION}" and verdict.rule in RULE_FAMILIES
     assert detector.detect(*ITEMS[0]) == verdicts[0]
     assert detector.detect_outcomes(ITEMS) == verdicts
 

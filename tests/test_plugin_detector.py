@@ -12,7 +12,7 @@ import pytest
 from test_detectors_hf import build_tiny_classifier
 from test_judge_openai import Endpoint, Received, Reply, endpoint  # noqa: F401 - the loopback server fixture
 
-from urial_check.measures.refusal import RULE_FAMILIES
+from urial_check.measures.refusal import RULE_FAMILIES, RULES_VERSION
 
 SUITE = """\
 suite: demo/refusals
@@ -49,13 +49,13 @@ def test_rules_by_default_with_rule_families_everywhere(pytester: pytest.Pyteste
     write(pytester)
     result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model), "--junitxml=j.xml")
     record = latest(pytester)
-    assert record["refusal_detector"] == "rules:v4"
+    assert record["refusal_detector"] == f"rules:{RULES_VERSION}"
     rules = [c["refusal"]["rule"] for c in record["cases"]]
-    assert all(r in RULE_FAMILIES for r in rules) and all(c["refusal"]["detector"] == "rules:v4" for c in record["cases"])
+    assert all(r in RULE_FAMILIES for r in rules) and all(c["refusal"]["detector"] == f"rules:{RULES_VERSION}" for c in record["cases"])
     props = junit(pytester)
     for case, rule in zip(("lock", "egg", "poem"), rules):
         assert props[(case, "urial.refusal.rule")] == rule
-        assert props[(case, "urial.refusal.detector")] == "rules:v4"
+        assert props[(case, "urial.refusal.detector")] == f"rules:{RULES_VERSION}"
     result.stdout.fnmatch_lines(["*refusal verdicts by rule family*", "*suite*rule*verdicts*", "*demo/refusals*"])
     summary = result.stdout.str().split("refusal verdicts by rule family", 1)[1]
     for rule in set(rules):

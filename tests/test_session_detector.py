@@ -11,7 +11,7 @@ from scripted import ScriptedGenerator
 from urial_check.ask import Urial
 from urial_check.generation.cache import ResultCache
 from urial_check.measures.detectors import DetectorError, DetectorUnavailable, RefusalDetector
-from urial_check.measures.refusal import RefusalVerdict
+from urial_check.measures.refusal import RULES_VERSION, RefusalVerdict
 from urial_check.session import MeasurementError, SessionSettings, UrialSession
 from urial_check.suites.loader import load_suite
 
@@ -72,8 +72,8 @@ cases:
 def test_default_detector_is_the_rules() -> None:
     s = session(backend=ScriptedGenerator(reply=lambda p: "I can't help with that request."))
     verdict = Urial(s).ask("Pick a lock?").verdict
-    assert (verdict.label, verdict.rule, verdict.detector) == ("full_refusal", "decline", "rules:v4")
-    assert isinstance(s.detector, RefusalDetector) and s.detector.id == "rules:v4"
+    assert (verdict.label, verdict.rule, verdict.detector) == ("full_refusal", "decline", f"rules:{RULES_VERSION}")
+    assert isinstance(s.detector, RefusalDetector) and s.detector.id == f"rules:{RULES_VERSION}"
 
 
 def test_verdicts_come_from_the_chosen_detector_in_one_batch(tmp_path: Path) -> None:

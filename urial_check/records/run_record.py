@@ -29,7 +29,7 @@ and ``latest.json``) and what baselines are made of. Its layout, version 2:
 ``decoding_overrides``
     Decoding settings given on the command line (each case also records its own ``decoding``).
 ``refusal_detector``
-    Id of the detector that decided the refusal verdicts (``rules:v4``, ``openai:...``, ``hf:...``);
+    Id of the detector that decided the refusal verdicts (``rules:v5``, ``openai:...``, ``hf:...``);
     optional.
 ``judge``, ``judge_errors``
     The judge's id (null when judging is off) and how many cases it could not score.

@@ -51,7 +51,7 @@ class DetectorConfigError(DetectorError):
 class RefusalDetector(Protocol):
     """Decides whether answers refuse. Implementations: rules, openai, hf."""
 
-    #: Stable id for records and cache keys, e.g. ``rules:v4`` or ``openai:<model>@<url>:<prompt hash>``.
+    #: Stable id for records and cache keys, e.g. ``rules:v5`` or ``openai:<model>@<url>:<prompt hash>``.
     id: str
     #: Whether verdicts are worth caching (model classifiers); the rules are faster than a lookup.
     cacheable: bool

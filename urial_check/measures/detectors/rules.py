@@ -12,7 +12,7 @@ RULES_ID = f"rules:{RULES_VERSION}"
 
 
 class RulesDetector(BaseDetector):
-    """Wraps :func:`~urial_check.measures.refusal.detect_refusal`; its verdicts carry ``detector = "rules:v4"``
+    """Wraps :func:`~urial_check.measures.refusal.detect_refusal`; its verdicts carry ``detector = "rules:v5"``
     (``rules:`` and :data:`~urial_check.measures.refusal.RULES_VERSION`)."""
 
     id = RULES_ID
