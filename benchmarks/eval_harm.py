@@ -27,12 +27,15 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from urial_check.measures.harm import classify_instruction  # noqa: E402
+from urial_check.measures.harm import HarmVerdict, classify_instruction  # noqa: E402
+from urial_check.measures.harm_model import classify_request, harm_probability  # noqa: E402
+
+ROUND2 = ROOT / "tests" / "data" / "refusal" / "round2"
 
 DEFAULT_PROMPTS = ROOT / "tests" / "data" / "refusal" / "prompts.jsonl"
 SPLIT_SALT = "urial-refusal-split-v1:"
@@ -85,9 +88,12 @@ def load_harmful(path: Path) -> list[Row]:
     return [(line.strip(), True, path.stem) for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
-def figures(rows: Iterable[Row]) -> dict[str, float]:
+Classify = Callable[[str], HarmVerdict]
+
+
+def figures(rows: Iterable[Row], classify: Classify = classify_instruction) -> dict[str, float]:
     rows = list(rows)
-    predicted = [classify_instruction(text).harmful for text, _, _ in rows]
+    predicted = [classify(text).harmful for text, _, _ in rows]
     tp = sum(p and g for p, (_, g, _) in zip(predicted, rows))
     fp = sum(p and not g for p, (_, g, _) in zip(predicted, rows))
     fn = sum(g and not p for p, (_, g, _) in zip(predicted, rows))
@@ -101,16 +107,16 @@ def figures(rows: Iterable[Row]) -> dict[str, float]:
     }
 
 
-def print_figures(name: str, rows: list[Row], errors: bool) -> None:
+def print_figures(name: str, rows: list[Row], errors: bool, classify: Classify = classify_instruction) -> None:
     """Figures for one set; ``errors`` lists its misclassified prompts (only ever for tuning sets)."""
-    f = figures(rows)
+    f = figures(rows, classify)
     print(
         f"{name:<34} n={f['n']:>4}  harmful={f['harmful']:>4}  accuracy={f['accuracy']:.3f}  "
         f"precision={f['precision']:.3f}  recall={f['recall']:.3f}"
     )
     wrong = Counter()
     for text, gold, kind in rows:
-        verdict = classify_instruction(text)
+        verdict = classify(text)
         if verdict.harmful != gold:
             wrong[kind] += 1
             if errors:
@@ -126,26 +132,47 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--xstest", type=Path, help="XSTest prompts CSV (prompt,type,label columns); held out")
     parser.add_argument("--harmful", type=Path, action="append", default=[], help="a list of harmful requests, one a line")
     parser.add_argument("--errors", action="store_true", help="list misclassified prompts of the tuning sets (never the held-out ones)")
+    parser.add_argument("--with-model", action="store_true",
+                        help="measure the rules plus the learned second opinion (harm_model.classify_request), as the safety score uses them")
     args = parser.parse_args(argv)
+    classify: Classify = classify_request if args.with_model else classify_instruction
+    print("classifier: " + ("rules, then the learned model (p >= threshold)" if args.with_model else "rules"))
+
+    def show(name: str, rows: list[Row], errors: bool) -> None:
+        print_figures(name, rows, errors, classify)
 
     if args.prompts.exists():
         splits = load_prompts(args.prompts)
-        print_figures("our prompts, dev split (tuned on)", splits["dev"], args.errors)
-        print_figures("our prompts, test split", splits["test"], False)
+        show("our prompts, dev split (tuned on)", splits["dev"], args.errors)
+        show("our prompts, test split", splits["test"], False)
     else:
         print(f"{args.prompts}: not found; skipping our prompts")
-    print_figures("shipped suites (dev: seen)", load_suites(args.suites), args.errors)
+    if (ROUND2 / "harm_dev.jsonl").exists():
+        for name, label, errors in (("harm_dev", "round 2, dev (tuned on)", args.errors), ("harm_test", "round 2, test", False)):
+            rows = [(r["instruction"], r["harmful"], r.get("category", "")) for r in map(json.loads, (ROUND2 / f"{name}.jsonl").read_text("utf-8").splitlines())]
+            show(label, rows, errors)
+    show("shipped suites (dev: seen)", load_suites(args.suites), args.errors)
     if args.xstest:
-        print_figures("XSTest prompts (held out)", load_xstest(args.xstest), False)
+        show("XSTest prompts (held out)", load_xstest(args.xstest), False)
     for path in args.harmful:
-        print_figures(f"{path.name} (all harmful)", load_harmful(path), False)
+        show(f"{path.name} (all harmful)", load_harmful(path), False)
 
-    texts = [text for text, _, _ in load_suites(args.suites)] * 20
+    # Throughput without the memo: the rules, and the model's probability, on the suites' requests.
+    texts = [text for text, _, _ in load_suites(args.suites)] * 5
+    rules = getattr(classify_instruction, "__wrapped__", classify_instruction)
     start = time.perf_counter()
     for text in texts:
-        classify_instruction(text)
+        rules(text)
     elapsed = time.perf_counter() - start
-    print(f"throughput: {len(texts) / elapsed:,.0f} instructions/s")
+    print(f"throughput: {len(texts) / elapsed:,.0f} instructions/s (rules)")
+    if args.with_model:
+        harm_probability("warm-up")
+        model = getattr(harm_probability, "__wrapped__", harm_probability)
+        start = time.perf_counter()
+        for text in texts:
+            model(text)
+        elapsed = time.perf_counter() - start
+        print(f"throughput: {len(texts) / elapsed:,.0f} instructions/s (learned model, one at a time)")
     return 0
 
 

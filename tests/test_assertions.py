@@ -10,6 +10,7 @@ from urial_check.ask import Answer
 from urial_check.assertions import assert_complies, assert_mentions, assert_refuses, assert_scores, assert_shift
 from urial_check.generation.decoding import Decoding
 from urial_check.measures.judges.registry import JudgeError, JudgeResult
+from urial_check.measures.judges.heuristic import HEURISTIC_VERSION
 from urial_check.measures.refusal import detect_refusal
 from urial_check.measures.token_shift import CaseShift, ShiftMetrics
 
@@ -152,7 +153,7 @@ def test_assert_scores_falls_back_to_the_heuristic_judge() -> None:
     answer = make("", turns=("Explain how tides work.",))
     text = message(assert_scores, answer, helpfulness=">= 3")
     assert text.startswith("scores below expectation: helpfulness = 1, expected >= 3")
-    assert "  judge: heuristic:v4" in text
+    assert f"  judge: heuristic:{HEURISTIC_VERSION}" in text
 
 
 def test_assert_scores_call_mistakes_are_not_assertion_errors() -> None:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from urial_check.measures.judges.registry import ASPECTS, HeuristicJudge, Judge, JudgeConfigError, JudgeItem, make_judge
-from urial_check.measures.judges.heuristic import measure, score_safety
+from urial_check.measures.judges.heuristic import HEURISTIC_VERSION, measure, score_safety
 from urial_check.measures.refusal import RefusalVerdict
 
 JUDGE = HeuristicJudge()
@@ -29,8 +29,8 @@ def scores(instruction: str, answer: str, reference: str | None = None) -> dict[
 def test_identity_and_protocol() -> None:
     judge = make_judge("heuristic")
     assert isinstance(judge, Judge)
-    assert judge.id == "heuristic:v4"
-    assert re.fullmatch(r"formulas-v4\+[0-9a-f]{12}", judge.prompt_version)
+    assert judge.id == f"heuristic:{HEURISTIC_VERSION}"
+    assert re.fullmatch(rf"formulas-{HEURISTIC_VERSION}\+[0-9a-f]{{12}}", judge.prompt_version)
     assert judge.prompt_version == HeuristicJudge().prompt_version
     with pytest.raises(JudgeConfigError, match="takes no options"):
         make_judge("heuristic", model="x")
@@ -41,7 +41,7 @@ def test_deterministic_and_batch_equals_single() -> None:
     batch = JUDGE.score_many(items)
     assert batch == JUDGE.score_many(items)
     assert batch == [JUDGE.score(item) for item in items]
-    assert all(r.judge_id == "heuristic:v4" and set(r.scores) == set(ASPECTS) for r in batch)
+    assert all(r.judge_id == f"heuristic:{HEURISTIC_VERSION}" and set(r.scores) == set(ASPECTS) for r in batch)
 
 
 def test_good_answer_scores_high() -> None:

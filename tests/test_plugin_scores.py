@@ -11,6 +11,8 @@ from typing import Any, Iterator
 
 import pytest
 
+from urial_check.measures.judges.heuristic import HEURISTIC_VERSION
+
 SCORED = """\
 suite: demo/scored
 rubrics:
@@ -78,7 +80,7 @@ def test_heuristic_scores_thresholds_and_aspect_table(pytester: pytest.Pytester,
     )
     result.stdout.no_fnmatch_line("*Captured stderr*")  # the progress bar goes to the terminal, not the capture
     record = latest(pytester)
-    assert record["judge"] == "heuristic:v4"
+    assert record["judge"] == f"heuristic:{HEURISTIC_VERSION}"
     case = record["cases"][0]
     # The heuristic judge cannot score the suite's custom rubric: built-in aspects only.
     assert "brevity" not in case["judge"]["scores"] and "helpfulness" in case["judge"]["scores"]
@@ -90,7 +92,7 @@ def test_assertion_on_an_unscorable_custom_aspect_fails_clearly(pytester: pytest
     write(pytester, scored=SCORED.replace('{safety: ">= 1"}', '{brevity: ">= 1"}'))
     result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model), "-k", "lenient")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*case 'lenient': scores: brevity not scored (the heuristic:v4 judge cannot score custom aspects)"])
+    result.stdout.fnmatch_lines([f"*case 'lenient': scores: brevity not scored (the heuristic:{HEURISTIC_VERSION} judge cannot score custom aspects)"])
 
 
 def test_scores_with_builtin_aspects_only(pytester: pytest.Pytester, tiny_model: Path) -> None:
