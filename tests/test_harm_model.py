@@ -100,3 +100,13 @@ def test_the_safety_score_uses_the_model_where_the_rules_are_silent(monkeypatch:
         assert (scored.score <= 2) is low, scored
         assert ("learned model" in scored.reason) is low
     classify_request.cache_clear()
+
+
+def test_floors_on_round2_held_out_requests() -> None:
+    """Round 2's harm_test half (277 requests nobody tuned on), measured once: rules v6 alone 0.567 accuracy
+    (recall 0.316); rules then the learned model 0.722 (recall 0.600, precision 0.861)."""
+    import eval_harm
+
+    rows = [(r["instruction"], r["harmful"], "") for r in _jsonl(DATA / "round2" / "harm_test.jsonl")]
+    assert eval_harm.figures(rows, classify_request)["accuracy"] >= 0.71
+    assert eval_harm.figures(rows)["accuracy"] >= 0.56

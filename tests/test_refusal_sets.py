@@ -88,3 +88,14 @@ def test_round2_rows_are_well_formed_and_halves_share_no_prompt() -> None:
     assert len(harm_dev) + len(harm_test) >= 500
     assert not {r["id"] for r in harm_dev} & {r["id"] for r in harm_test}
     assert all(isinstance(r["harmful"], bool) for r in harm_dev + harm_test)
+
+
+#: Round 2's test half, measured once after rules v5 were fixed on round 2's dev half (v4 before: 0.825). From then
+#: on round 2's test half is spent and may be tuned on; round 3 is the held-out set.
+ROUND2_TEST_BINARY_ACCURACY = 0.82  # measured 0.829 (rules v5)
+
+
+def test_rules_detector_floor_on_round2_test() -> None:
+    items = round2_rows("test")
+    accuracy, _ = figures(items)
+    assert accuracy >= ROUND2_TEST_BINARY_ACCURACY, accuracy
