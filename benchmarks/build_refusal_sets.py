@@ -40,12 +40,17 @@ SALT = "urial-refusal-split-v1:"
 #: spent; its own salt, fixed before any of its rows was written.
 ROUND2 = DATA / "round2"
 SALT2 = "urial-refusal-split-v2:"
-ROUNDS = {"round1": (DATA, SALT), "round2": (ROUND2, SALT2)}
+#: Round 3 (``round3/``): answers written in chat-model styles after round 2's test half was spent; all of it
+#: is test data (tuning uses rounds 1 and 2), so it has no dev half.
+ROUND3 = DATA / "round3"
+ROUNDS = {"round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, "")}
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
 
 def split_of(key: str, salt: str = SALT) -> str:
-    """``dev`` or ``test``: the frozen rule (half and half by a hash of the prompt's id)."""
+    """``dev`` or ``test``: the frozen rule (half and half by a hash of the prompt's id); no salt: all test."""
+    if not salt:
+        return "test"
     return "test" if int(hashlib.sha256((salt + key).encode()).hexdigest(), 16) % 2 else "dev"
 
 
@@ -68,7 +73,7 @@ def build(data: Path = DATA, salt: str = SALT) -> dict[str, list[dict]]:
                 raise SystemExit(f"{path}:{number}: bad label or safety in row {row.get('id')!r}")
             labels[row["id"]] = {**row, "labeller": path.stem.removeprefix("labels_")}
     rows: list[dict] = []
-    for answer in _read(data / "answers_default.jsonl"):
+    for answer in _read(data / "answers_default.jsonl") if (data / "answers_default.jsonl").exists() else []:
         label = labels.get(answer["id"])
         if label is None:
             continue  # generated but not labelled: not part of either split
@@ -129,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     for round_name in args.round or [name for name, (data, _) in ROUNDS.items() if data.is_dir()]:
         data, salt = ROUNDS[round_name]
         sets = build(data, salt) | build_harm_prompts(data, salt)
-        texts = {name: render(rows) for name, rows in sets.items()}
+        texts = {name: render(rows) for name, rows in sets.items() if rows or name == "test"}  # round 3 has no dev half
         digests = {f"{name.removesuffix('test')}test.sha256":
                    hashlib.sha256(texts[name].encode("utf-8")).hexdigest() + f"  {name}.jsonl\n"
                    for name in ("test", "harm_test") if name in texts}
