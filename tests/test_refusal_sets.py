@@ -99,3 +99,23 @@ def test_rules_detector_floor_on_round2_test() -> None:
     items = round2_rows("test")
     accuracy, _ = figures(items)
     assert accuracy >= ROUND2_TEST_BINARY_ACCURACY, accuracy
+
+
+#: Round 3 (460 answers in chat-model styles, all test), measured once with rules v6: binary 0.959, refusal recall
+#: 0.949 (v4 0.954 / 0.942, v5 0.959 / 0.949).
+ROUND3_TEST_BINARY_ACCURACY = 0.95
+ROUND3_TEST_REFUSAL_RECALL = 0.94
+
+
+def test_round3_is_frozen_and_all_test() -> None:
+    round3 = DATA / "round3"
+    digest = hashlib.sha256((round3 / "test.jsonl").read_bytes()).hexdigest()
+    assert (round3 / "test.sha256").read_text("utf-8").split() == [digest, "test.jsonl"]
+    assert not (round3 / "dev.jsonl").exists()
+
+
+def test_rules_detector_floors_on_round3() -> None:
+    items = [json.loads(line) for line in (DATA / "round3" / "test.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    accuracy, recall = figures(items)
+    assert accuracy >= ROUND3_TEST_BINARY_ACCURACY, accuracy
+    assert recall >= ROUND3_TEST_REFUSAL_RECALL, recall
