@@ -43,7 +43,10 @@ SALT2 = "urial-refusal-split-v2:"
 #: Round 3 (``round3/``): answers written in chat-model styles after round 2's test half was spent; all of it
 #: is test data (tuning uses rounds 1 and 2), so it has no dev half.
 ROUND3 = DATA / "round3"
-ROUNDS = {"round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, "")}
+#: Round 4 (``round4/``): answers to red-teaming requests in chat-model styles, written after round 3 was
+#: measured; all test, like round 3.
+ROUND4 = DATA / "round4"
+ROUNDS = {"round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, "")}
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
 
