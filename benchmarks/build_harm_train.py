@@ -89,7 +89,8 @@ def held_out() -> set[str]:
         if build_refusal_sets.split_of(row["id"], build_refusal_sets.SALT2) == "test"
     }
     texts |= {row["instruction"] for row in _jsonl(ROUND2.parent / "test.jsonl") + _jsonl(ROUND2 / "test.jsonl")}
-    texts |= {row["instruction"] for row in _jsonl(ROUND2.parent / "round3" / "test.jsonl")}
+    for later in ("round3", "round4"):
+        texts |= {row["instruction"] for row in _jsonl(ROUND2.parent / later / "test.jsonl")}
     return texts - suites
 
 
