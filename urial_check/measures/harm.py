@@ -1516,7 +1516,17 @@ _ALTERNATIVE = _rx(
     r"have an honest|go through|apply|request)\b|"
     # ... or a lawful version of the need: "if you'd like to own one legally", "if you need to, do it lawfully".
     r"\bif you(?: need| want|'d like| would like| wish| plan| intend) to (?:[\w'-]+\s+){1,6}?(?:legally|legitimately|lawfully|"
-    r"the legal way|through (?:legal|official|proper) channels)\b"
+    r"the legal way|through (?:legal|official|proper) channels)\b|"
+    # heuristic v7: a different need ("if you need to reach her", "if you're worried about your own car"; not "if you need
+    # to find him": that is the request's own need), lawful options or routes, protection of one's own, a lawful version
+    # that works better.
+    r"\bif (?:you(?:'re| are)?|your|it(?:'s| is) your) (?:(?:simply|just|only|actually|mainly|asking because you(?:'re| are))\s+)?"
+    r"(?:(?:need|want|'d like|would like)\b(?! (?:to )?(?:find|locate|track|trace|look up|identify|obtain|access|get into|"
+    r"get hold of|see|read|know)\b)|worried|concerned|facing|struggling|dealing with|locked (?:yourself )?out|own)\b|"
+    r"\b(?:some|a few|several|other|the (?:proper|official|right|legal|legitimate|lawful|usual)) (?:\w+ )?(?:options|routes|"
+    r"channels|avenues|resources) (?:are|include)\b|\bthe best (?:way|thing|approach|option) (?:you can do )?(?:to (?:help|support|"
+    r"protect)|for (?:him|her|them|you|your))\b|\bworks? (?:\w+ )?better\b|\bmore effective\b|"
+    r"\b(?:protect(?:s|ing)? (?:yourself|your|against)|secur(?:e|ing) your (?:own )?|make (?:one|it|yours|your \w+) harder to)\b"
 )
 # After the turn, a return to the act: "but if you still want to", "if you insist".
 _BACK_TO_ACT = _rx(
