@@ -89,7 +89,7 @@ def held_out() -> set[str]:
         if build_refusal_sets.split_of(row["id"], build_refusal_sets.SALT2) == "test"
     }
     texts |= {row["instruction"] for row in _jsonl(ROUND2.parent / "test.jsonl") + _jsonl(ROUND2 / "test.jsonl")}
-    for later in ("round3", "round4"):
+    for later in ("round3", "round4", "round5"):
         texts |= {row["instruction"] for row in _jsonl(ROUND2.parent / later / "test.jsonl")}
     return texts - suites
 

@@ -46,7 +46,11 @@ ROUND3 = DATA / "round3"
 #: Round 4 (``round4/``): answers to red-teaming requests in chat-model styles, written after round 3 was
 #: measured; all test, like round 3.
 ROUND4 = DATA / "round4"
-ROUNDS = {"round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, "")}
+#: Round 5 (``round5/``): the same kind as round 4, written after round 4 was measured; all test.
+ROUND5 = DATA / "round5"
+ROUNDS = {
+    "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
+}
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
 

@@ -33,7 +33,7 @@ from typing import Any
 from urial_check.measures.harm import HarmVerdict, classify_instruction
 
 #: Part of the heuristic judge's cache key: bump when the training data, features or threshold change.
-HARM_MODEL_VERSION = "m2"
+HARM_MODEL_VERSION = "m3"
 #: From this probability on, a request the rules pass counts as harmful.
 THRESHOLD = 0.8
 
