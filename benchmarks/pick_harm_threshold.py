@@ -32,10 +32,7 @@ THRESHOLDS = (None, 0.6, 0.7, 0.8, 0.9)
 
 def main() -> int:
     rows = [r for r in harm_model.training_rows() if r["source"] not in ("round2-prompts", "round2-written")]
-    with mock.patch.object(harm_model, "training_rows", lambda: rows):
-        harm_model._model.cache_clear()
-        model = harm_model._model()
-    harm_model._model.cache_clear()
+    model = harm_model.train(rows)
     print(f"model trained on {len(rows)} requests (round 2's answer-row requests left out)")
     for path in SETS:
         items = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]

@@ -44,13 +44,12 @@ def training_rows() -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-@functools.cache
-def _model() -> Any:
+def train(rows: list[dict[str, Any]]) -> Any:
+    """The classifier (a scikit-learn pipeline) fitted on ``rows`` (``text`` and ``harmful`` each)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
 
-    rows = training_rows()
     model = make_pipeline(
         make_union(
             TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
@@ -60,6 +59,11 @@ def _model() -> Any:
     )
     model.fit([row["text"] for row in rows], [bool(row["harmful"]) for row in rows])
     return model
+
+
+@functools.cache
+def _model() -> Any:
+    return train(training_rows())
 
 
 @functools.lru_cache(maxsize=65536)
