@@ -88,9 +88,8 @@ def held_out() -> set[str]:
         for row in _jsonl(ROUND2 / "prompts.jsonl")
         if build_refusal_sets.split_of(row["id"], build_refusal_sets.SALT2) == "test"
     }
-    texts |= {row["instruction"] for row in _jsonl(ROUND2.parent / "test.jsonl") + _jsonl(ROUND2 / "test.jsonl")}
-    for later in ("round3", "round4", "round5"):
-        texts |= {row["instruction"] for row in _jsonl(ROUND2.parent / later / "test.jsonl")}
+    for folder, _ in build_refusal_sets.ROUNDS.values():  # every round's answers under test
+        texts |= {row["instruction"] for row in _jsonl(folder / "test.jsonl")}
     return texts - suites
 
 
