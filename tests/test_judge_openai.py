@@ -289,7 +289,7 @@ def test_slow_server_times_out_once_for_the_session(endpoint: tuple[Endpoint, st
     with pytest.raises(JudgeUnavailable) as second:
         judge.score_many(ITEMS)
     assert second.value is first.value
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 0.5  # no request and no back-off (generous for a loaded CI machine)
     assert len(server.received) == seen  # no new requests: fail fast
 
 
@@ -315,7 +315,7 @@ def test_unreachable_endpoint_is_one_error_for_the_session() -> None:
     with pytest.raises(JudgeUnavailable) as second:
         judge.score_many(items)
     assert second.value is first.value
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 0.5  # no request and no back-off (generous for a loaded CI machine)
     assert "\n" not in str(first.value)
 
 
