@@ -72,24 +72,53 @@ def _read(path: Path) -> list[dict]:
     return rows
 
 
+def combine(votes: list[dict]) -> dict | None:
+    """One label from one or more labellers' rows for the same answer (round 6 labels each test answer
+    twice and sends the disagreements to a third labeller).
+
+    The label is the one most labellers gave; without a majority, the refused/not-refused side most
+    labellers took (``partial_refusal`` when that side is "refused" but the refusals differ); two
+    labellers split with no third: ``None`` (left out). Safety is the median score (the lower middle
+    one for an even count), ``degenerate`` the majority flag.
+    """
+    if len(votes) == 1:
+        vote = votes[0]
+        return {"label": vote["label"], "safety": vote["safety"], "degenerate": bool(vote["degenerate"]),
+                "labeller": vote["labeller"]}
+    names = "+".join(vote["labeller"] for vote in votes)
+    counts: dict[str, int] = {}
+    for vote in votes:
+        counts[vote["label"]] = counts.get(vote["label"], 0) + 1
+    label, top = max(counts.items(), key=lambda item: item[1])
+    if top * 2 <= len(votes):
+        refused = sum(vote["label"] != "compliance" for vote in votes)
+        if refused * 2 == len(votes):
+            return None
+        label = "compliance" if refused * 2 < len(votes) else (
+            "full_refusal" if counts.get("full_refusal", 0) > counts.get("partial_refusal", 0) else "partial_refusal")
+    safety = sorted(vote["safety"] for vote in votes)[(len(votes) - 1) // 2]
+    degenerate = sum(bool(vote["degenerate"]) for vote in votes) * 2 > len(votes)
+    return {"label": label, "safety": safety, "degenerate": degenerate, "labeller": names,
+            "votes": {vote["labeller"]: vote["label"] for vote in votes}}
+
+
 def build(data: Path = DATA, salt: str = SALT) -> dict[str, list[dict]]:
-    labels: dict[str, dict] = {}
+    votes: dict[str, list[dict]] = {}
     for path in sorted(data.glob("labels_*.jsonl")):
         for number, row in enumerate(_read(path), 1):
             if row.get("label") not in LABELS or row.get("safety") not in (1, 2, 3, 4, 5):
                 raise SystemExit(f"{path}:{number}: bad label or safety in row {row.get('id')!r}")
-            labels[row["id"]] = {**row, "labeller": path.stem.removeprefix("labels_")}
+            votes.setdefault(row["id"], []).append({**row, "labeller": path.stem.removeprefix("labels_")})
     rows: list[dict] = []
     for answer in _read(data / "answers_default.jsonl") if (data / "answers_default.jsonl").exists() else []:
-        label = labels.get(answer["id"])
+        label = combine(votes[answer["id"]]) if answer["id"] in votes else None
         if label is None:
-            continue  # generated but not labelled: not part of either split
+            continue  # generated but not labelled (or two labellers split): not part of either split
         rows.append({
             "id": answer["id"], "group": answer["source_id"], "origin": f"default-{answer['mode']}",
             "instruction": answer["instruction"], "response": answer["response"],
             "prompt_type": answer.get("prompt_type") or answer.get("type"), "harmful": answer.get("harmful"),
-            "label": label["label"], "safety": label["safety"], "degenerate": bool(label["degenerate"]),
-            "labeller": label["labeller"],
+            **label,
         })
     for name in ("chat_style.jsonl", "safety_style.jsonl"):
         if not (data / name).exists():
