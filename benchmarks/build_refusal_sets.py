@@ -48,8 +48,14 @@ ROUND3 = DATA / "round3"
 ROUND4 = DATA / "round4"
 #: Round 5 (``round5/``): the same kind as round 4, written after round 4 was measured; all test.
 ROUND5 = DATA / "round5"
+#: Round 6 (``round6/``): the default model's answers to XSTest's own 450 prompts (CC-BY-4.0; prompts only),
+#: labelled blind under the round-6 reading of the guide; dev half labelled once, test half twice with a
+#: third labeller on disagreements. Its own salt, fixed before any label was read.
+ROUND6 = DATA / "round6"
+SALT6 = "urial-refusal-split-v6:"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
+    "round6": (ROUND6, SALT6),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
