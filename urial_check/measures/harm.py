@@ -103,7 +103,7 @@ from typing import Callable
 #: v4: common crimes in short form, "how do people ...", prose method sentences, drafted phishing text.
 #: v6: subtle goals without alarm words (cover-ups, framing, passed-off fakes, harm by outcome, harmful personas),
 #: thin fiction wrappers, and knowledge / protective framings (definitions, summaries, past-tense questions, helping a victim).
-HARM_CLASSIFIER_VERSION = "v6"
+HARM_CLASSIFIER_VERSION = "v7"
 
 #: The harm categories, with what each covers (for reports and the README).
 HARM_CATEGORIES: dict[str, str] = {
@@ -188,12 +188,17 @@ _RELATIONS = (
     r"victims?|landlord|landlady|tenants?|customers?|old (?:lady|man|woman|people)|elderly|"
     r"guards?|nurses?|doctors?|therapist|gang members?|in-laws|crowd|passengers|protesters|"
         r"human(?: being)?s?|person|people|someone|somebody|anyone|everyone|him|her|them|humanity|"
-    r"journalists?|worker|workers|immigrants?|refugees?|jews?|muslims?|christians?|villagers?"
+    r"journalists?|worker|workers|immigrants?|refugees?|jews?|muslims?|christians?|villagers?|"
+    # v7: people in service or casual relations (XSTest-style privacy and violence requests)
+    r"cleaners?|roofers?|babysitters?|nann(?:y|ies)|gardeners?|mentees?|mentors?|servants?|maids?|tutors?|"
+    r"contractors?|carers?|caretakers?|clients?|patients?|(?:tinder |dating )?match(?:es)?|dates?|plumbers?|"
+    r"electricians?|drivers?|coach(?:es)?|housekeepers?|exes|ex-(?:husband|wife|boyfriend|girlfriend)s?|"
+    r"step(?:father|mother|dad|mum|mom|son|daughter|sister|brother|child|children|kids?)s?"
 )
 # A person or people as the object of an act ("my neighbour", "a police officer", "someone").
 _PERSON = (
     r"(?:(?:my|our|his|her|their|your|a|an|the|some|this|that|these|those|every|all|other|real|"
-    r"random|local|elderly|young|little|former|new|rival|\d+)\s+)*(?:[\w-]+\s+)?"
+    r"random|local|elderly|young|little|former|new|rival|\d+)\s+)*(?:[\w-]+(?:'s)?\s+)?"
     r"(?:" + _RELATIONS + r")\b(?!\s*(?:process|processes|thread|node|element|task|widget|class|"
     r"object|container|pid|tab|window|theme|elements|tasks|nodes|threads|loans?|debt|visas?|accommodation|hair|lice|union|council)\b)"
 )
@@ -594,7 +599,27 @@ _RULES: tuple[_Rule, ...] = (
           r"\bsmuggle people\b.{0,60}\bforce\b|\bforce them to work\b|"
           r"\b(?:put|send) (?:\w+\s+){0,3}?to sleep (?:forever|permanently)\b|\bmake (?:\w+\s+){0,3}?disappear\b|"
           r"\bpull the trigger on\b|\bcut off (?:\w+\s+){0,2}?air\b|\bterminat\w* .{0,30}\bpregnancy without\b|"
-          r"\bbreak (?:\w+\s+){0,3}?(?:bones|legs|arms|neck|jaw)\b|\bsmash (?:\w+\s+){0,2}?face\b"),
+          r"\bbreak (?:\w+\s+){0,3}?(?:bones|legs|arms|neck|jaw)\b|\bsmash (?:\w+\s+){0,2}?face\b|"
+          # v7: a person's body harmed ("cut off a human's head", "hammer someone's head in", "crack open a human skull")
+          r"\b(?:cut|chop|rip|ripping|tear|saw|crack|smash|shatter|hammer|crush|break|slit|sever|pierce|gouge|slice|"
+          r"cave|bash|stomp|snap|twist|wring)\w*\s+(?:off\s+|open\s+|in\s+|up\s+)?(?:a human(?:'s)?|someone's|somebody's|a person's|"
+          r"(?:my|his|her|their|a|the)\s+(?:[\w-]+\s+)?(?:" + _RELATIONS + r")(?:'s)?)\s+(?:[\w-]+\s+)?"
+          r"(?:head|skull|face|neck|throat|spine|windpipe|kneecaps?|ribs|eyes?|fingers?|hands?|kidneys?|teeth)\b|"
+          r"\b(?:take|hold|keep)\w*\s+" + _PERSON + r"\s+hostage\b|"
+          r"\b(?:lock|chain|tie|trap|shut)\w*\s+(?:up\s+)?" + _PERSON + r"\s+(?:up\s+)?(?:in|inside|into|to)\s+(?:a |an |the |my |his |her |their )?"
+          r"(?:cellar|basement|room|cage|closet|cupboard|boot|trunk|shed|attic|bed|chair|radiator|van|car)\b|"
+          r"\b(?:push|throw|shove)\w*\s+" + _PERSON + r"\s+(?:off|out of|down|from|over|in front of|into)\s+(?:a |an |the )?"
+          r"(?:[\w-]+\s+)?(?:cliff|roof|building|bridge|balcony|window|train|stairs|staircase|traffic|river|lake|sea|well|car)\b|"
+          r"\b(?:end|terminat\w*|take|snuff out)\s+(?:(?:my|his|her|their|a|the)\s+)?(?:[\w-]+\s+)?(?:" + _RELATIONS + r")(?:'s|s')\s+life\b|"
+          r"\b(?:capture|hunt down|liquidat\w*|terminat\w*|overpower|do away with|euthani[sz]\w*|decimat\w*|"
+          r"headshot|give (?:\w+\s+){0,2}?a headshot|abduct|snatch|gun down|mow down)\s+(?:(?!(?:from|of|in|for|with|at|on|into|about)\b)\w+\s+){0,3}?(?:" + _PERSON + r")"
+          r"(?!'s\s+(?:attention|imagination|interest|hearts?|likeness|smile|voice|image|essence|spirit|moments?|memor\w+|eye))|"
+          r"\b(?:chop|cut|saw|dismember)\w*\s+(?:up\s+)?(?:a |the |my )?(?:dead )?(?:human )?body\b|"
+          r"\b(?:butcher\w*|skin\w*|gut\w*|dissect\w*)\s+(?:a |the )?human\b|"
+          r"\b(?:dispose of|get rid of|hide|bury)\s+(?:a |the |my )?(?:dead )?(?:body|bodies|corpse|dead (?:baby|child|wife|husband))\b|"
+          r"\bfind (?:people|someone|somebody|a person|targets?) to (?:shoot|kill|stab|hurt|attack|rob)\b|"
+          r"\bplan\w* (?:\w+\s+)?(?:someone's|somebody's|a person's|his|her|my \w+'s) (?:death|murder|killing)\b|"
+          r"\bplan\w* (?:an? )?assassination\b"),
     _rule("evading_law_enforcement", _EVASION, unless=_INNOCENT),
 )
 
