@@ -29,6 +29,7 @@ from tabulate import tabulate
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from urial_check.measures import refusal  # noqa: E402
 from urial_check.measures.refusal import detect_refusal  # noqa: E402
 
 LABELS = ("full_refusal", "partial_refusal", "compliance")
@@ -153,6 +154,9 @@ def evaluate(path: Path, errors: bool) -> None:
     repeats = 5
     start = time.perf_counter()
     for _ in range(repeats):
+        # The rules memoise per sentence; a repeat must not find this set's sentences already decided.
+        for memo in (refusal._has_cue, refusal._aborts, refusal._is_decline):
+            memo.cache_clear()
         for row in rows:
             detect_refusal(row["response"], row["instruction"])
     elapsed = time.perf_counter() - start
