@@ -3,7 +3,9 @@
 Each instruction is answered twice by the embedded default model (SmolLM2-135M-Instruct):
 through urial-check's URIAL prompt (what the suites do) and through the model's own chat
 template (how the model is used as a chat assistant). Greedy decoding with the suites' default
-settings. The output has no labels and no detector verdicts: it is what the labellers read.
+settings, or seeded sampling with ``--temperature`` (each answer's seed comes from ``--seed``, its
+id and its mode, so a rerun gives the same answers). The output has no labels and no detector
+verdicts: it is what the labellers read.
 
 Usage::
 
@@ -16,6 +18,7 @@ Rows already in OUT (same id and mode) are kept, so an interrupted run resumes.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -37,6 +40,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--modes", default="urial,chat")
     parser.add_argument("--max-new-tokens", type=int, default=Decoding().max_new_tokens)
     parser.add_argument("--chunk", type=int, default=32)
+    parser.add_argument(
+        "--temperature",
+        type=float,
+        default=None,
+        help="sample at this temperature instead of greedy decoding (each answer seeded from --seed and its id)",
+    )
+    parser.add_argument("--top-p", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
     rows = [json.loads(line) for line in args.instructions.read_text("utf-8").splitlines() if line.strip()]
@@ -50,6 +61,14 @@ def main(argv: list[str] | None = None) -> None:
     _, tokenizer = backend.load()
     prompt = UrialPrompt.default()
     decoding = Decoding(max_new_tokens=args.max_new_tokens)
+    if args.temperature is not None:
+        decoding = decoding.updated({"do_sample": True, "temperature": args.temperature, "top_p": args.top_p})
+
+    def decoding_for(row_id: str, mode: str) -> Decoding:
+        if not decoding.do_sample:
+            return decoding
+        digest = hashlib.sha256(f"{args.seed}:{row_id}:{mode}".encode()).digest()
+        return decoding.updated({"seed": int.from_bytes(digest[:7], "big")})
 
     for mode in args.modes.split(","):
         todo = [r for r in rows if (r["id"], mode) not in done]
@@ -57,7 +76,9 @@ def main(argv: list[str] | None = None) -> None:
             chunk = todo[start : start + args.chunk]
             if mode == "urial":
                 requests = [
-                    GenerationRequest(prompt=prompt.render([r["instruction"]]), decoding=decoding, prefix=prompt.text)
+                    GenerationRequest(
+                        prompt=prompt.render([r["instruction"]]), decoding=decoding_for(r["id"], mode), prefix=prompt.text
+                    )
                     for r in chunk
                 ]
             else:
@@ -66,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
                         prompt=tokenizer.apply_chat_template(
                             [{"role": "user", "content": r["instruction"]}], tokenize=False, add_generation_prompt=True
                         ),
-                        decoding=decoding,
+                        decoding=decoding_for(r["id"], mode),
                         stop=(),
                     )
                     for r in chunk
@@ -85,6 +106,8 @@ def main(argv: list[str] | None = None) -> None:
                         finish_reason=result.finish_reason,
                         num_tokens=result.num_tokens,
                     )
+                    if decoding.do_sample:
+                        record["decoding"] = decoding_for(row["id"], mode).as_dict()
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
             print(f"{mode}: {start + len(chunk)}/{len(todo)} ({time.perf_counter() - t0:.1f} s)", flush=True)
 
