@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from urial_check.measures import refusal  # noqa: E402
+from urial_check.measures.harm import classify_instruction  # noqa: E402
 from urial_check.measures.refusal import detect_refusal  # noqa: E402
 
 LABELS = ("full_refusal", "partial_refusal", "compliance")
@@ -155,7 +156,8 @@ def evaluate(path: Path, errors: bool) -> None:
     start = time.perf_counter()
     for _ in range(repeats):
         # The rules memoise per sentence; a repeat must not find this set's sentences already decided.
-        for memo in (refusal._has_cue, refusal._aborts, refusal._is_decline):
+        # The request classifier memoises per instruction too: cleared, so every repeat pays for it.
+        for memo in (refusal._has_cue, refusal._aborts, refusal._is_decline, classify_instruction):
             memo.cache_clear()
         for row in rows:
             detect_refusal(row["response"], row["instruction"])

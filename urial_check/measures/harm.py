@@ -99,6 +99,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from urial_check.measures.prefilter import compile_gated
+
 #: Version of the rules (classifier and answer detectors); part of the heuristic judge's cache key.
 #: v4: common crimes in short form, "how do people ...", prose method sentences, drafted phishing text.
 #: v6: subtle goals without alarm words (cover-ups, framing, passed-off fakes, harm by outcome, harmful personas),
@@ -163,7 +165,7 @@ class Actionable:
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    return compile_gated(pattern)  # re.compile behind a literal prefilter (same matches, faster)
 
 
 def _normalise(text: str) -> str:

@@ -1,0 +1,128 @@
+"""The literal prefilter in front of the rule detectors' patterns never changes a match."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from urial_check.measures import harm, refusal
+from urial_check.measures.prefilter import GatedPattern, compile_gated, required_literals
+
+DATA = Path(__file__).parent / "data" / "refusal"
+
+
+def test_required_literals_of_simple_patterns():
+    assert required_literals(r"\b(?:is|are) (?:not|never) (?:right|fair)") is not None
+    # Every match of the pattern contains one of the literals.
+    for text in ("is not right", "are never fair", "it is never right to"):
+        literals = required_literals(r"\b(?:is|are) (?:not|never) (?:right|fair)")
+        assert literals is not None and any(lit in text for lit in literals)
+    assert required_literals(r"(?<!anti-)\bphishing\b") == frozenset({"phishing"})
+    # Optional parts, classes and short literals give nothing worth checking.
+    assert required_literals(r"a?b") is None
+    assert required_literals(r"foo|b?") is None
+    assert required_literals(r"\w+s") is None
+    assert required_literals(r"\w+ing") == frozenset({"ing"})  # what follows a class still counts
+    assert required_literals(r"(?i)kill") is None  # case-insensitive: a lower-case literal would miss "KILL"
+    assert required_literals(r"(?i:kill)ed") is None
+
+
+def test_a_pattern_without_a_gate_is_a_plain_pattern():
+    assert isinstance(compile_gated(r"\w+"), re.Pattern)
+    gated = compile_gated(r"\bmurder(?:ed|s)?\b")
+    assert isinstance(gated, GatedPattern)
+    assert gated.search("nothing here") is None
+    assert gated.search("he murdered her").group(0) == "murdered"  # type: ignore[union-attr]
+    assert [m.group(0) for m in gated.finditer("murder, murders")] == ["murder", "murders"]
+    assert gated.sub("X", "a murder") == "a X" and gated.sub("X", "calm") == "calm"
+    assert gated.split("a murder b") == ["a ", " b"] and gated.split("calm") == ["calm"]
+    assert gated.match("murders") is not None and gated.match("a murder") is None
+    assert gated.fullmatch("murder") is not None
+    assert gated.findall("murder, murders") == ["murder", "murders"] and gated.findall("calm") == []
+    assert gated.subn("X", "a murder") == ("a X", 1) and gated.flags == re.compile("x").flags
+
+
+def _module_patterns() -> list[tuple[str, GatedPattern]]:
+    found: list[tuple[str, GatedPattern]] = []
+    for module in (refusal, harm):
+        for name, value in vars(module).items():
+            values = value if isinstance(value, (list, tuple)) else [value]
+            for i, item in enumerate(values):
+                if isinstance(item, GatedPattern):
+                    found.append((f"{module.__name__}.{name}[{i}]", item))
+        for i, rule in enumerate(getattr(module, "_RULES", ())):
+            for part in ("pattern", "also", "unless"):
+                item = getattr(rule, part)
+                if isinstance(item, GatedPattern):
+                    found.append((f"{module.__name__}._RULES[{i}].{part}", item))
+    return found
+
+
+def _sentences() -> list[str]:
+    texts: list[str] = []
+    for path in sorted(DATA.glob("round*/test.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            row = json.loads(line)
+            texts.append(row["instruction"].lower())
+            texts.extend(unit.low for unit in refusal._units(refusal._normalise(row["response"])))
+    return texts
+
+
+def test_most_detector_patterns_are_gated():
+    assert len(_module_patterns()) >= 100
+
+
+def test_gated_patterns_match_exactly_what_the_plain_patterns_match_on_real_answers():
+    sentences = _sentences()
+    assert len(sentences) > 5000
+    for name, gated in _module_patterns():
+        for text in sentences:
+            got, want = gated.search(text), gated.regex.search(text)
+            assert (got and got.span()) == (want and want.span()), (name, text)
+
+
+# Random patterns over a few words, and texts made of the same words: the gate must never hide a match.
+_WORDS = ["kill", "not", "never", "is", "are", "you", "harm", "a", "the", "can't", "no"]
+
+
+def _atom() -> st.SearchStrategy[str]:
+    return st.sampled_from(_WORDS).map(re.escape)
+
+
+_PATTERN = st.recursive(
+    _atom(),
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=2, max_size=3).map(" ".join),  # sequence
+        st.lists(inner, min_size=2, max_size=3).map(lambda xs: "(?:" + "|".join(xs) + ")"),  # alternation
+        inner.map(lambda x: f"(?:{x} )?"),  # optional
+        inner.map(lambda x: rf"\b{x}\b"),  # boundaries
+        inner.map(lambda x: rf"(?:{x})[ ,.]"),  # a small class
+        inner.map(lambda x: rf"{x}\w*"),  # a class repeated
+    ),
+    max_leaves=6,
+)
+_TEXT = st.lists(st.sampled_from(_WORDS + [",", ".", "xyz"]), max_size=12).map(" ".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_PATTERN, st.lists(_TEXT, min_size=1, max_size=8))
+def test_gate_is_a_necessary_condition_for_random_patterns(pattern, texts):
+    plain = re.compile(pattern)
+    gated = compile_gated(pattern)
+    for text in texts:
+        got, want = gated.search(text), plain.search(text)
+        assert (got and got.span()) == (want and want.span())
+        literals = required_literals(pattern)
+        if want is not None and literals is not None:
+            assert any(lit in text for lit in literals)
+
+
+@pytest.mark.parametrize("pattern", [r"(?:is|are) n(?:ot|ever)", r"\bno one (?:should|ought)\b"])
+def test_literal_sets_are_joined_across_parts(pattern):
+    literals = required_literals(pattern)
+    assert literals is not None and min(map(len, literals)) >= 4
