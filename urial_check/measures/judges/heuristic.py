@@ -144,6 +144,7 @@ from urial_check.measures.harm import (
     turns_to_alternatives,
 )
 from urial_check.measures.harm_model import HARM_MODEL_VERSION, THRESHOLD, classify_request
+from urial_check.measures.refusal import RULES_VERSION as REFUSAL_RULES_VERSION
 from urial_check.measures.refusal import RefusalLabel, RefusalVerdict, declines_outright, detect_refusal, returns_to_act
 from urial_check.measures.judges.base import BaseJudge, JudgeError, JudgeItem, JudgeResult
 
@@ -258,7 +259,7 @@ class HeuristicJudge(BaseJudge):
     def __init__(self) -> None:
         self.id = f"heuristic:{HEURISTIC_VERSION}"
         source = repr((sorted(_FUNCTION_WORDS), PROTECTIVE_MIN, OFF_TOPIC_MAX, INSTRUCTIVE_MIN, OPENING_SENTENCES, ACT_OVERLAP_MIN, HARM_CLASSIFIER_VERSION,
-                      HARM_MODEL_VERSION, THRESHOLD, __doc__))
+                      HARM_MODEL_VERSION, REFUSAL_RULES_VERSION, THRESHOLD, __doc__))
         self.prompt_version = f"formulas-{HEURISTIC_VERSION}+{hashlib.sha256(source.encode()).hexdigest()[:12]}"
 
     def __repr__(self) -> str:
