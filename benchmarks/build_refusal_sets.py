@@ -53,9 +53,13 @@ ROUND5 = DATA / "round5"
 #: third labeller on disagreements. Its own salt, fixed before any label was read.
 ROUND6 = DATA / "round6"
 SALT6 = "urial-refusal-split-v6:"
+#: Round 7 (``round7/``): the default model's *sampled* answers (seeded, temperature 0.7) to 300 of XSTest's
+#: prompts, made after rules v9 were fixed; all test, each answer labelled twice, a third labeller on
+#: disagreements. New answers to prompts that round 6 (spent, tuned on) already used.
+ROUND7 = DATA / "round7"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
-    "round6": (ROUND6, SALT6),
+    "round6": (ROUND6, SALT6), "round7": (ROUND7, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
