@@ -33,7 +33,7 @@ MIN_LITERAL = 3
 #: Sets of strings are worked out up to this size (larger ones: no requirement from that part).
 MAX_LITERALS = 48
 #: A gate checks at most about this many literals when a cover that small exists (see _compress).
-MAX_CHECKS = 8
+MAX_CHECKS = 32
 
 _LITERAL = _sre_constants.LITERAL
 _SUBPATTERN = _sre_constants.SUBPATTERN
