@@ -57,9 +57,12 @@ SALT6 = "urial-refusal-split-v6:"
 #: prompts, made after rules v9 were fixed; all test, each answer labelled twice, a third labeller on
 #: disagreements. New answers to prompts that round 6 (spent, tuned on) already used.
 ROUND7 = DATA / "round7"
+#: Round 8 (``round8/``): the same kind as round 7 with a new seed and prompt sample, made after rules v10 were
+#: fixed (v10 was tuned on round 7); all test.
+ROUND8 = DATA / "round8"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
-    "round6": (ROUND6, SALT6), "round7": (ROUND7, ""),
+    "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
