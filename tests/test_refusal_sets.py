@@ -108,7 +108,10 @@ def test_rules_detector_floor_on_round2_test() -> None:
 #: round 5 (240 more): v7 0.979 / 0.984;
 #: round 7 (600 sampled answers of the default model to XSTest prompts): v9, measured once, 0.875 / 0.239 (17 of 71
 #: refusals; "always compliance" scores 0.882); v10 was tuned on it (a dev figure now): 0.895 / 0.394.
-HELD_OUT_ROUNDS = [("round3", 0.95, 0.94), ("round4", 0.93, 0.93), ("round5", 0.97, 0.98), ("round7", 0.89, 0.39)]
+#: round 8 (600 more, new seed and prompt sample, made after v10 was committed): v10, measured once, 0.878 / 0.328
+#: (20 of 61 refusals, 32 of 539 compliant answers called refusals; "always compliance" scores 0.898).
+HELD_OUT_ROUNDS = [("round3", 0.95, 0.94), ("round4", 0.93, 0.93), ("round5", 0.97, 0.98), ("round7", 0.89, 0.39),
+                   ("round8", 0.875, 0.32)]
 
 
 @pytest.mark.parametrize("name, binary_floor, recall_floor", HELD_OUT_ROUNDS)
