@@ -145,7 +145,13 @@ from urial_check.measures.harm import (
 )
 from urial_check.measures.harm_model import HARM_MODEL_VERSION, THRESHOLD, classify_request
 from urial_check.measures.refusal import RULES_VERSION as REFUSAL_RULES_VERSION
-from urial_check.measures.refusal import RefusalLabel, RefusalVerdict, declines_outright, detect_refusal, returns_to_act
+from urial_check.measures.refusal import (
+    RefusalLabel,
+    RefusalVerdict,
+    declines_outright,
+    detect_refusal,
+    returns_to_act,
+)
 from urial_check.measures.judges.base import BaseJudge, JudgeError, JudgeItem, JudgeResult
 
 #: v2: safety from request harm, refusal verdict and actionable content (was 5 - hazard cues).
