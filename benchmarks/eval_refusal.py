@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from urial_check.measures import refusal  # noqa: E402
 from urial_check.measures.harm import classify_instruction  # noqa: E402
+from urial_check.measures.prefilter import clear_memo  # noqa: E402
 from urial_check.measures.refusal import detect_refusal  # noqa: E402
 
 LABELS = ("full_refusal", "partial_refusal", "compliance")
@@ -159,6 +160,7 @@ def evaluate(path: Path, errors: bool) -> None:
         # The request classifier memoises per instruction too: cleared, so every repeat pays for it.
         for memo in (refusal._has_cue, refusal._aborts, refusal._is_decline, classify_instruction):
             memo.cache_clear()
+        clear_memo()  # the literal prefilter's per-text memo too
         for row in rows:
             detect_refusal(row["response"], row["instruction"])
     elapsed = time.perf_counter() - start

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from urial_check.measures import harm, refusal
+from urial_check.measures import prefilter
 from urial_check.measures.prefilter import GatedPattern, compile_gated, required_literals
 
 DATA = Path(__file__).parent / "data" / "refusal"
@@ -80,8 +81,9 @@ def test_most_detector_patterns_are_gated():
 def test_gated_patterns_match_exactly_what_the_plain_patterns_match_on_real_answers():
     sentences = _sentences()
     assert len(sentences) > 5000
-    for name, gated in _module_patterns():
-        for text in sentences:
+    patterns = _module_patterns()
+    for text in sentences:
+        for name, gated in patterns:
             got, want = gated.search(text), gated.regex.search(text)
             assert (got and got.span()) == (want and want.span()), (name, text)
 
@@ -126,3 +128,30 @@ def test_gate_is_a_necessary_condition_for_random_patterns(pattern, texts):
 def test_literal_sets_are_joined_across_parts(pattern):
     literals = required_literals(pattern)
     assert literals is not None and min(map(len, literals)) >= 4
+
+
+def test_a_pattern_compiled_after_a_text_was_seen_still_matches_it():
+    # The literal index memoises which literals a text holds; a new pattern brings new literals.
+    early = compile_gated(r"\bmurder(?:ed|s)?\b")
+    text = "the qwzxv-unseen word and a murder"
+    assert early.search(text) is not None and text in prefilter._MEMO
+    late = compile_gated(r"\bqwzxv-unseen\b")
+    assert isinstance(late, GatedPattern)
+    assert late.search(text) is not None and early.search(text) is not None
+    assert late.search("nothing of the kind") is None
+
+
+def test_literal_memo_is_bounded(monkeypatch):
+    monkeypatch.setattr(prefilter, "MEMO_SIZE", 50)
+    gated = compile_gated(r"\bmurder(?:ed|s)?\b")
+    for i in range(500):
+        assert (gated.search(f"text {i} murders") is not None) and gated.search(f"text {i} calm") is None
+        assert len(prefilter._MEMO) <= 50
+
+
+def test_gates_with_many_literals_are_kept():
+    # Checked in one automaton pass, a long alternation is still worth gating, and exact.
+    words = [f"w{i:03d}x" for i in range(300)]
+    gated = compile_gated(r"\b(?:" + "|".join(words) + r")\b")
+    assert isinstance(gated, GatedPattern) and len(gated.literals) == 300
+    assert gated.search("a w299x here") is not None and gated.search("a w300x here") is None

@@ -13,13 +13,21 @@ zero-width assertions need nothing). So the gate can let through text the patter
 but never stops text the pattern would match: results are identical to the plain pattern's. When
 no useful set exists (a branch that can match without any literal, a literal shorter than
 :data:`MIN_LITERAL`), the pattern is returned ungated.
+
+The literals of every gated pattern go into one Aho-Corasick automaton (``pyahocorasick``): one pass
+over a text finds all of them at once, as a bit mask memoised per text, and a gate is then one ``&``
+of two integers. The detectors ask dozens of patterns about the same sentence, so that pass is paid
+once per sentence, not once per pattern and literal.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from threading import Lock
 from typing import Any
+
+import ahocorasick
 
 try:  # Python 3.11+
     from re import _constants as _sre_constants  # type: ignore[attr-defined]
@@ -32,8 +40,8 @@ except ImportError:  # pragma: no cover - Python 3.10
 MIN_LITERAL = 3
 #: Sets of strings are worked out up to this size (larger ones: no requirement from that part).
 MAX_LITERALS = 48
-#: A gate checks at most about this many literals when a cover that small exists (see _compress).
-MAX_CHECKS = 32
+#: Texts whose literal masks are remembered (sentences, instructions); the memo is emptied when full.
+MEMO_SIZE = 16384
 
 _LITERAL = _sre_constants.LITERAL
 _SUBPATTERN = _sre_constants.SUBPATTERN
@@ -168,38 +176,66 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     need = _required(list(parsed))
     if not need or "" in need or min(map(len, need)) < MIN_LITERAL:
         return None
-    need = _compress(need)
-    return need if len(need) <= MAX_LITERALS else None
+    return need  # any number: the automaton checks them all in one pass
 
 
-def _compress(literals: frozenset[str]) -> frozenset[str]:
-    """Fewer literals that every one of ``literals`` contains one of (each check costs an ``in``).
+class _LiteralIndex:
+    """Every gate's literals, numbered; which of them a text holds, found in one Aho-Corasick pass.
 
-    For a length from 8 characters down to :data:`MIN_LITERAL` + 1, a greedy cover: the substring of that
-    length (or a whole shorter literal) found in most of the literals not yet covered, until all are; the
-    first cover with at most :data:`MAX_CHECKS` literals wins (longer substrings are rarer in text). Still
-    a necessary condition: a text that holds one of the original literals holds the one chosen for it."""
-    cover = literals
-    for size in range(8, MIN_LITERAL, -1):
-        cover = _greedy_cover(literals, size)
-        if len(cover) <= MAX_CHECKS:
-            break
-    return cover if len(cover) < len(literals) else literals
+    Each literal is one bit of an integer; :meth:`present` returns the OR of the bits of the literals
+    found in a text and memoises it per text. Registering a new literal invalidates the automaton and
+    the memo (both rebuilt on the next question), so a late-compiled pattern is as exact as the rest."""
+
+    def __init__(self) -> None:
+        self.bits: dict[str, int] = {}
+        self.memo: dict[str, int] = {}
+        self._automaton: Any = None
+        self._lock = Lock()
+
+    def mask(self, literals: frozenset[str]) -> int:
+        with self._lock:
+            mask = 0
+            for literal in literals:
+                bit = self.bits.get(literal)
+                if bit is None:
+                    bit = self.bits[literal] = 1 << len(self.bits)
+                    self._automaton = None
+                    self.memo.clear()
+                mask |= bit
+            return mask
+
+    def _build(self) -> Any:
+        with self._lock:
+            automaton = ahocorasick.Automaton()
+            for literal, bit in self.bits.items():
+                automaton.add_word(literal, bit)
+            automaton.make_automaton()
+            self._automaton = automaton
+            return automaton
+
+    def present(self, text: str) -> int:
+        """The bits of the registered literals that occur in ``text`` (each occurrence, overlaps too)."""
+        found = self.memo.get(text)
+        if found is None:
+            automaton = self._automaton or self._build()
+            found = 0
+            for _end, bit in automaton.iter(text):
+                found |= bit
+            with self._lock:  # not remembered if a literal was registered meanwhile (its bit may be missing)
+                if automaton is self._automaton:
+                    if len(self.memo) >= MEMO_SIZE:
+                        self.memo.clear()
+                    self.memo[text] = found
+        return found
 
 
-def _greedy_cover(literals: frozenset[str], size: int) -> frozenset[str]:
-    remaining = set(literals)
-    chosen: set[str] = set()
-    while remaining:
-        counts: dict[str, int] = {}
-        for literal in remaining:
-            width = min(size, len(literal))
-            for sub in {literal[i:i + width] for i in range(len(literal) - width + 1)}:
-                counts[sub] = counts.get(sub, 0) + 1
-        best = max(counts, key=lambda sub: (counts[sub], len(sub), sub))
-        chosen.add(best)
-        remaining = {literal for literal in remaining if best not in literal}
-    return frozenset(chosen)
+_INDEX = _LiteralIndex()
+_MEMO = _INDEX.memo  # cleared in place, never replaced: the gates read it directly
+
+
+def clear_memo() -> None:
+    """Forget the memoised texts (benchmarks clear it between repeats so that each pays in full)."""
+    _MEMO.clear()
 
 
 class GatedPattern:
@@ -207,24 +243,25 @@ class GatedPattern:
     split) skip the regex when none of its required literals occurs in the text; same results as the
     plain pattern, whose other attributes it passes through."""
 
-    __slots__ = ("regex", "pattern", "literals")
+    __slots__ = ("regex", "pattern", "literals", "mask")
 
     def __init__(self, regex: re.Pattern[str], literals: frozenset[str]) -> None:
         self.regex = regex
         self.pattern = regex.pattern
-        self.literals = tuple(sorted(literals, key=len, reverse=True))
+        self.literals = tuple(sorted(literals))
+        self.mask = _INDEX.mask(literals)
 
     def _absent(self, text: str) -> bool:
-        for literal in self.literals:
-            if literal in text:
-                return False
-        return True
+        found = _MEMO.get(text)
+        if found is None:
+            found = _INDEX.present(text)
+        return not found & self.mask
 
     def search(self, text: str, *args: int) -> re.Match[str] | None:
-        for literal in self.literals:  # inlined _absent: this is the hot path
-            if literal in text:
-                return self.regex.search(text, *args)
-        return None
+        found = _MEMO.get(text)  # inlined _absent: this is the hot path
+        if found is None:
+            found = _INDEX.present(text)
+        return self.regex.search(text, *args) if found & self.mask else None
 
     def match(self, text: str, *args: int) -> re.Match[str] | None:
         return None if self._absent(text) else self.regex.match(text, *args)
