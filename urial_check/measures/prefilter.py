@@ -15,8 +15,8 @@ no useful set exists (a branch that can match without any literal, a literal sho
 :data:`MIN_LITERAL`), the pattern is returned ungated.
 
 The literals of every gated pattern go into one Aho-Corasick automaton (``pyahocorasick``): one pass
-over a text finds all of them at once, as a bit mask memoised per text, and a gate is then one ``&``
-of two integers. The detectors ask dozens of patterns about the same sentence, so that pass is paid
+over a text finds all of them at once, as a mask of the patterns (one bit each) that may match it,
+memoised per text; a gate is then one ``&`` of two small integers. The detectors ask dozens of patterns about the same sentence, so that pass is paid
 once per sentence, not once per pattern and literal.
 """
 
@@ -180,29 +180,31 @@ def required_literals(pattern: str) -> frozenset[str] | None:
 
 
 class _LiteralIndex:
-    """Every gate's literals, numbered; which of them a text holds, found in one Aho-Corasick pass.
+    """Every gate's literals; which gates a text may open, found in one Aho-Corasick pass.
 
-    Each literal is one bit of an integer; :meth:`present` returns the OR of the bits of the literals
-    found in a text and memoises it per text. Registering a new literal invalidates the automaton and
-    the memo (both rebuilt on the next question), so a late-compiled pattern is as exact as the rest."""
+    Each gated pattern is one bit of an integer, and each literal maps to the bits of the patterns that
+    require it; :meth:`present` returns the OR over the literals found in a text (a small integer: one
+    bit per pattern, not per literal) and memoises it per text. Registering a pattern invalidates the
+    automaton and the memo (both rebuilt on the next question), so a late-compiled pattern is as exact
+    as the rest."""
 
     def __init__(self) -> None:
-        self.bits: dict[str, int] = {}
+        self.bits: dict[str, int] = {}  # literal -> the bits of the patterns that require it
+        self.patterns = 0
         self.memo: dict[str, int] = {}
         self._automaton: Any = None
         self._lock = Lock()
 
-    def mask(self, literals: frozenset[str]) -> int:
+    def register(self, literals: frozenset[str]) -> int:
+        """A new pattern requiring one of ``literals``: its bit."""
         with self._lock:
-            mask = 0
+            bit = 1 << self.patterns
+            self.patterns += 1
             for literal in literals:
-                bit = self.bits.get(literal)
-                if bit is None:
-                    bit = self.bits[literal] = 1 << len(self.bits)
-                    self._automaton = None
-                    self.memo.clear()
-                mask |= bit
-            return mask
+                self.bits[literal] = self.bits.get(literal, 0) | bit
+            self._automaton = None
+            self.memo.clear()
+            return bit
 
     def _build(self) -> Any:
         with self._lock:
@@ -214,14 +216,14 @@ class _LiteralIndex:
             return automaton
 
     def present(self, text: str) -> int:
-        """The bits of the registered literals that occur in ``text`` (each occurrence, overlaps too)."""
+        """The bits of the patterns one of whose literals occurs in ``text`` (every occurrence, overlaps too)."""
         found = self.memo.get(text)
         if found is None:
             automaton = self._automaton or self._build()
             found = 0
             for _end, bit in automaton.iter(text):
                 found |= bit
-            with self._lock:  # not remembered if a literal was registered meanwhile (its bit may be missing)
+            with self._lock:  # not remembered if a pattern was registered meanwhile (its bit may be missing)
                 if automaton is self._automaton:
                     if len(self.memo) >= MEMO_SIZE:
                         self.memo.clear()
@@ -249,7 +251,7 @@ class GatedPattern:
         self.regex = regex
         self.pattern = regex.pattern
         self.literals = tuple(sorted(literals))
-        self.mask = _INDEX.mask(literals)
+        self.mask = _INDEX.register(literals)
 
     def _absent(self, text: str) -> bool:
         found = _MEMO.get(text)
