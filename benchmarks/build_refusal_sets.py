@@ -60,9 +60,13 @@ ROUND7 = DATA / "round7"
 #: Round 8 (``round8/``): the same kind as round 7 with a new seed and prompt sample, made after rules v10 were
 #: fixed (v10 was tuned on round 7); all test.
 ROUND8 = DATA / "round8"
+#: Round 9 (``round9/``): the same kind again (new seed and prompt sample), made after rules v11 were fixed
+#: (v11 was tuned on rounds 6-8); all test.
+ROUND9 = DATA / "round9"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
+    "round9": (ROUND9, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
