@@ -2,8 +2,8 @@
 
 Python's regex engine tries a pattern such as ``\\b(?:is|are) (?:not|never) (?:right|fair)`` at
 every position of a sentence, and most sentences match none of the detectors' patterns. Every
-match of that pattern must contain ``"not "`` or ``"never "``, and checking a few substrings with
-``in`` costs a fraction of a regex scan. :func:`compile_gated` works out such a set of required
+match of that pattern must contain ``"not "`` or ``"never "``, and looking for literals costs a fraction
+of a regex scan. :func:`compile_gated` works out such a set of required
 literals from the pattern's parse tree and skips the regex when none of them occurs.
 
 The set is derived, not written by hand, and it is only ever a necessary condition: every match
@@ -16,8 +16,8 @@ no useful set exists (a branch that can match without any literal, a literal sho
 
 The literals of every gated pattern go into one Aho-Corasick automaton (``pyahocorasick``): one pass
 over a text finds all of them at once, as a mask of the patterns (one bit each) that may match it,
-memoised per text; a gate is then one ``&`` of two small integers. The detectors ask dozens of patterns about the same sentence, so that pass is paid
-once per sentence, not once per pattern and literal.
+memoised per text; a gate is then one ``&`` of two small integers. The detectors ask dozens of patterns
+about the same sentence, so that pass is paid once per sentence, not once per pattern and literal.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str
 
 
 def _selectivity(literals: frozenset[str]) -> tuple[int, int]:
-    """Longer literals are rarer; past a few characters, fewer literals are cheaper to check."""
+    """Longer literals are rarer (fewer texts open the gate); then fewer literals, for fewer automaton hits."""
     return min(min(map(len, literals)), 5), -len(literals)
 
 
