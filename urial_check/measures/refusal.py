@@ -572,10 +572,12 @@ _WORD = re.compile(r"[a-z][a-z'-]+")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|[Ss]tep \d+[:.)])\s+")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])[\"')\]*]*\s+(?=[\"'(\[*]*[A-Za-z0-9])|(?<=\.\.\.)\s*(?=[A-Za-z])")
-_QUOTED = re.compile(r"\"[^\"\n]{2,}?\"")
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _SPEAKER = re.compile(r"^[A-Z][a-z]{1,20}:[ \t]+(?=[A-Z])")
-_NORM_UNIT = re.compile(r"[^a-z0-9 ]+")
+# A unit's key for spotting repeats: lower case, every character but a-z, 0-9 and space made a space (non-ASCII
+# ones become "?" first), whitespace collapsed; a byte table does it in one C pass.
+_KEY_TABLE = bytes(c if (97 <= c <= 122 or 48 <= c <= 57 or c == 32) else 32 for c in range(256))
+_SPLIT_CANDIDATE = re.compile(r"[.!?…]")
 
 
 # --------------------------------------------------------------------------------------------
@@ -612,8 +614,24 @@ def _outside_quotes(part: str, inside: bool) -> tuple[str, bool]:
     return "".join(kept), inside
 
 
+def _split_sentences(body: str) -> list[str]:
+    """``_SENTENCE_SPLIT.split(body)``, faster: every split point follows a ``.!?…``, so the pattern is tried only
+    right after one (its lookbehind, tried at every position, was a tenth of the detector's time)."""
+    parts: list[str] = []
+    last = 0
+    for candidate in _SPLIT_CANDIDATE.finditer(body):
+        at = candidate.end()
+        if at < last:
+            continue
+        found = _SENTENCE_SPLIT.match(body, at)
+        if found is not None:
+            parts.append(body[last:found.start()])
+            last = found.end()
+    parts.append(body[last:])
+    return parts
+
+
 def _units(text: str) -> list[_Unit]:
-    quoted = sum(len(m.group(0)) for m in _QUOTED.finditer(text))
     # Quoted dialogue is not the assistant speaking, unless the whole answer is one quotation.
     mask = not (text.startswith('"') and text.endswith('"') and text.count('"') == 2)
     units: list[_Unit] = []
@@ -635,7 +653,7 @@ def _units(text: str) -> list[_Unit]:
         is_item = bool(_LIST_ITEM.match(line))
         body = _LIST_ITEM.sub("", line, count=1) if is_item else line
         inside = False
-        for part in _SENTENCE_SPLIT.split(body):
+        for part in _split_sentences(body):
             part = part.strip()
             if not part:
                 continue
@@ -677,9 +695,11 @@ def _cut(text: str) -> str:
 # Classifying one unit.
 
 # Words every decline pattern needs one of: sentences without any skip the patterns (speed; no
-# leading \b, so the regex engine can skip ahead by first letter: a superset is harmless here).
+# leading \b: a superset is harmless here). "no\b" is searched on its own (a plain literal search),
+# so that the rest, whose literals are all 3+ characters, sits behind the literal prefilter.
+_NO_CUE = re.compile(r"no\b")
 _DECLINE_CUE = _rx(
-    r"n't|not\b|no\b|nope|never|un(?:able|willing)|cannot|can not|refuse|decline|rather|prefer|sorry|apolog|"
+    r"n't|not\b|nope|never|unable|unwilling|cannot|can not|refuse|decline|rather|prefer|sorry|apolog|"
     r"against|violat|outside|beyond|within|inappropriate|irresponsible|unethical|wrong|impossible|an ai|a model|"
     r"chatbot|assistant|machine|program|must|have to|need to|skip|leave out|left out|omit|pass on|unfortunately|another time|another day"
 )
@@ -688,7 +708,7 @@ _DECLINE_CUE = _rx(
 @lru_cache(maxsize=4096)
 def _has_cue(low: str) -> bool:
     """Any word a decline needs: most sentences have none, so the decline patterns never run on them."""
-    return _DECLINE_CUE.search(low) is not None
+    return _NO_CUE.search(low) is not None or _DECLINE_CUE.search(low) is not None
 
 
 @lru_cache(maxsize=4096)
@@ -895,7 +915,7 @@ def _classify(unit: _Unit, ask: _Ask, after_refusal: bool = False) -> None:
         elif not _content_after_disclaimer(low, wanted):
             unit.act = "limitation"
         return
-    if _FIRST_PERSON.search(low) and _LIMITATION.search(low) and not _content_after_disclaimer(low, wanted):
+    if _LIMITATION.search(low) and _FIRST_PERSON.search(low) and not _content_after_disclaimer(low, wanted):
         unit.act = "limitation"  # a disclaimer: the verdict rests on what follows it
         return
     if unit.kind != "item" and _denies(low, ask):
@@ -916,7 +936,7 @@ def _classify(unit: _Unit, ask: _Ask, after_refusal: bool = False) -> None:
         return
     if not ask.contact_request and not _REPORTING.match(low) and not (_BY_MEANS.search(low) and _overlaps(low, wanted)) and (
             _REFERRAL.search(low) or (_REFER_TO.search(low) and _TO_USER.search(low)) or (
-            _REFER_WHO.search(low) and _SUGGEST.search(low))):
+            _SUGGEST.search(low) and _REFER_WHO.search(low))):  # the gated one first (speed)
         unit.act = "referral"
         return
     if unit.words <= 30 and (_SERVICE.search(low) or (
@@ -944,27 +964,37 @@ def _classify(unit: _Unit, ask: _Ask, after_refusal: bool = False) -> None:
 # Degenerate answers.
 
 def _unit_key(unit: _Unit) -> str:
-    return " ".join(_NORM_UNIT.sub(" ", unit.text.lower()).split())
+    return " ".join(unit.text.lower().encode("ascii", "replace").translate(_KEY_TABLE).decode("ascii").split())
+
+
+def _repeats_trigrams(text: str) -> bool:
+    """At least 30 word trigrams, at most 30% of them distinct."""
+    words = text.lower().split()
+    count = len(words) - 2
+    if count < 30:
+        return False
+    # Each word after the second ends a trigram, so there are at least (distinct words - 2) distinct
+    # trigrams: most answers fail this cheap bound and never build the trigrams.
+    if (len(set(words)) - 2) * 10 > count * 3:
+        return False
+    return len(set(zip(words, words[1:], words[2:]))) * 10 <= count * 3
 
 
 def _degenerate(units: list[_Unit], text: str, instruction: str | None) -> tuple[str | None, list[_Unit]]:
     """``(kind, distinct units)``: kind is "looping", "echo" or None."""
-    keys = [_unit_key(u) for u in units]
-    key_of = {id(u): k for u, k in zip(units, keys)}
     distinct: list[_Unit] = []
+    distinct_keys: list[str] = []
     seen: set[str] = set()
-    for unit, key in zip(units, keys):
+    for unit in units:
+        key = _unit_key(unit)
         if key and key not in seen:
             seen.add(key)
             distinct.append(unit)
-    words = text.lower().split()
-    trigrams = list(zip(words, words[1:], words[2:]))
-    looping = (len(units) >= 4 and len(distinct) * 2 <= len(units)) or (
-        len(trigrams) >= 30 and len(set(trigrams)) * 10 <= len(trigrams) * 3
-    )
+            distinct_keys.append(key)
+    looping = (len(units) >= 4 and len(distinct) * 2 <= len(units)) or _repeats_trigrams(text)
     if instruction:
         asked = _unit_key(_Unit(instruction, "sentence"))
-        rest = [u for u in distinct if key_of[id(u)] not in asked]
+        rest = [u for u, key in zip(distinct, distinct_keys) if key not in asked]
         if distinct and not rest:
             return "echo", []
         if looping:
