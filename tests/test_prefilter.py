@@ -193,3 +193,18 @@ def test_decline_cue_is_the_plain_alternation_on_real_answers():
         r"another time|another day")
     for text in _sentences():
         assert refusal._has_cue.__wrapped__(text) == (plain.search(text) is not None), text
+
+
+def test_a_closed_group_of_gates_hides_no_match():
+    group = [compile_gated(r"\bis not\b"), compile_gated(r"\b(?:never|no longer) (?:ok|fine)\b")]
+    mask = prefilter.gate_mask(group)
+    for text in ["this is not fine", "it is never ok", "it is fine", "nothing here", "no longer ok"]:
+        matched = any(p.search(text) for p in group)
+        assert matched <= bool(prefilter.open_gates(text) & mask), text
+    assert not prefilter.open_gates("nothing here") & mask
+    assert prefilter.gate_mask([*group, re.compile(r"a")]) == -1  # an ungated pattern keeps the group open
+
+
+def test_premise_group_check_agrees_with_each_pattern_on_real_answers():
+    for text in _sentences():
+        assert refusal._premise_in(text) == any(p.regex.search(text) for p in refusal._PREMISE), text

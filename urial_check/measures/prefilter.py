@@ -23,7 +23,7 @@ about the same sentence, so that pass is paid once per sentence, not once per pa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from threading import Lock
 from typing import Any
 
@@ -238,6 +238,21 @@ _MEMO = _INDEX.memo  # cleared in place, never replaced: the gates read it direc
 def clear_memo() -> None:
     """Forget the memoised texts (benchmarks clear it between repeats so that each pays in full)."""
     _MEMO.clear()
+
+
+def open_gates(text: str) -> int:
+    """The bits of the gated patterns one of whose literals occurs in ``text`` (memoised): a pattern whose
+    ``mask`` shares no bit with it cannot match, so a group of patterns can be skipped with one AND."""
+    found = _MEMO.get(text)
+    return _INDEX.present(text) if found is None else found
+
+
+def gate_mask(patterns: Iterable[Any]) -> int:
+    """The OR of the patterns' gate bits; -1 (every bit) if one of them is not gated."""
+    mask = 0
+    for pattern in patterns:
+        mask |= pattern.mask if isinstance(pattern, GatedPattern) else -1
+    return mask
 
 
 class GatedPattern:
