@@ -332,6 +332,9 @@ def test_bootstrap_input_checks_and_degenerate_samples() -> None:
         ({"alpha": 0.0}, "alpha must be between 0 and 1 (exclusive), got 0.0"),
         ({"alpha": 1.5}, "alpha must be between 0 and 1"),
         ({"n_boot": 0}, "n_boot must be a positive integer, got 0"),
+        ({"n_boot": 10**14}, "n_boot must be a positive integer of at most 1000000, got 100000000000000"),
+        ({"seed": -1}, "seed must be a non-negative integer, got -1"),
+        ({"seed": 1.5}, "seed must be a non-negative integer, got 1.5"),
         ({"margins": {"refusal": 0.1}}, "margins: unknown metric 'refusal'"),
         ({"margins": {"mean.helpfulness": -1}}, "margins: margin of mean.helpfulness must be a non-negative number, got -1"),
         ({"suite_margins": {"s": {"token_shift.kl": 0.1}}}, "margins of suite s: unknown metric 'token_shift.kl'"),
@@ -370,6 +373,15 @@ def test_table_shows_rows_tests_and_flips(regression: Comparison) -> None:
 def test_flip_lists_are_capped(regression: Comparison) -> None:
     text = render_suite(regression.suites[1], max_flips=2)
     assert text.count("before:") == 2 and "... and 4 more" in text
+    text = render_suite(regression.suites[1], max_flips=0)
+    assert "newly failing (6):" in text and "before:" not in text and "... and 6 more" in text
+
+
+@pytest.mark.parametrize("render", [render_suite, render_table, render_markdown])
+def test_a_negative_flip_cap_is_an_error(regression: Comparison, render: Any) -> None:
+    subject = regression.suites[1] if render is render_suite else regression
+    with pytest.raises(ValueError, match="max_flips must be a non-negative integer, got -1"):
+        render(subject, max_flips=-1)
 
 
 def test_markdown_escapes_answers_and_marks_regressions(regression: Comparison) -> None:

@@ -99,6 +99,43 @@ def test_bad_settings_exit_2(runs: dict[str, Path], capsys: pytest.CaptureFixtur
     assert "argument --margin: not a number: 'lots'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("command", "option", "value", "message"),
+    [
+        ("compare", "--seed", "-1", "seed must be a non-negative integer, got -1"),
+        ("compare", "--n-boot", "0", "n_boot must be a positive integer, got 0"),
+        ("compare", "--n-boot", "100000000000000", "n_boot must be a positive integer of at most 1000000"),
+        ("compare", "--max-flips", "-1", "--max-flips must be a non-negative integer, got -1"),
+        ("compare", "--margin", "-0.5", "margin must be a non-negative number, got -0.5"),
+        ("compare", "--margin", "inf", "argument --margin: not a finite number: 'inf'"),
+        ("compare", "--alpha", "5", "alpha must be between 0 and 1 (exclusive), got 5.0"),
+        ("report", "--margin", "-1", "margin must be a non-negative number, got -1.0"),
+        ("report", "--alpha", "0", "alpha must be between 0 and 1 (exclusive), got 0.0"),
+    ],
+)
+def test_every_numeric_option_out_of_range_is_one_line_exit_2(runs: dict[str, Path], tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                                               command: str, option: str, value: str, message: str) -> None:
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    args = ([runs["base"], runs["worse"]] if command == "compare"
+            else [runs["worse"], "-o", tmp_path / "r.html", "--baseline", runs["base"]])
+    try:
+        code, out, err = cli(capsys, command, *args, option, value)
+    except SystemExit as exc:  # argparse rejected the value itself
+        code, (out, err) = int(str(exc.code)), capsys.readouterr()
+        err = err.splitlines()[-1] + "\n"
+    assert code == EXIT_BAD_INPUT and out == "", (out, err)
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err, err
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_max_flips_zero_lists_no_flip(runs: dict[str, Path], capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    code, out, _ = cli(capsys, "compare", runs["base"], runs["worse"], "--max-flips", "0")
+    assert code == EXIT_REGRESSION and "newly failing (6):" in out and "before:" not in out and "... and 6 more" in out
+
+
 def test_unwritable_summary_is_one_line(runs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "no" / "such" / "dir" / "summary.md"))
@@ -141,6 +178,43 @@ def test_report_bad_input(runs: dict[str, Path], tmp_path: Path, capsys: pytest.
     blocker.write_text("x")
     code, _, err = cli(capsys, "report", runs["base"], "-o", blocker / "r.html")
     assert code == EXIT_BAD_INPUT and "cannot write" in err and err.count("\n") == 1
+
+
+def test_report_and_compare_agree_on_records_with_no_shared_case(runs: dict[str, Path], tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    other = write(tmp_path / "other.json", make_record([make_case("x/y", "z")], run_id="run-o"))
+    code, _, compare_err = cli(capsys, "compare", runs["base"], other)
+    assert code == EXIT_BAD_INPUT and "no case in common" in compare_err
+    code, out, err = cli(capsys, "report", other, "-o", tmp_path / "r.html", "--baseline", runs["base"])
+    assert (code, out) == (EXIT_BAD_INPUT, "") and err.count("\n") == 1
+    assert err == f"urial-check report: error: {other}: no case in common with {runs['base']}; nothing to compare\n"
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "selection", "verdict", "words"),
+    [
+        ("interrupted", "interrupted (Ctrl-C or a plugin)", {"selected": 60, "deselected": 0, "finished": 10}, "incomplete",
+         ["INCOMPLETE", "interrupted after 10 of 60 selected cases", "(interrupted (Ctrl-C or a plugin))"]),
+        ("complete", None, {"keyword": "b1 or b2", "selected": 10, "deselected": 50, "finished": 10}, "pass",
+         ["PASSED", "covers a subset (-k &#39;b1 or b2&#39;: 10 of 60 cases)"]),
+    ],
+)
+def test_report_of_an_interrupted_or_subset_record_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str], status: str,
+                                                           reason: str | None, selection: dict[str, Any], verdict: str,
+                                                           words: list[str]) -> None:
+    data = make_record([make_case("safety/benign", f"b{i}", expect="forbidden", refused=False) for i in range(10)]).to_json()
+    data.update(status=status, status_reason=reason,
+                selection={"keyword": None, "markers": None, "complete": False, **selection})
+    record = write(tmp_path / "run.json", data)
+    code, _, _ = cli(capsys, "report", record, "-o", tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert code == EXIT_OK and f'data-verdict="{verdict}"' in html and "PASSED: all 10 cases passed." not in html
+    head = html[html.index('id="headline"'):]
+    head = head[:head.index("</div>")]
+    for word in words:
+        assert word in head, head
+    assert 'id="coverage"' in html
 
 
 # --------------------------------------------------------------------------- real run records from the plugin

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from test_run_record import make_case, make_record
-from urial_check.records.records import CaseRecord, GateResult, RunRecord
+from urial_check.records.records import CaseRecord, GateResult, RunRecord, Selection
 from urial_check.records.baseline import compare_runs
 from urial_check.reports.html import histogram, rate_chart, render_html_report, shift_chart, suite_figures, write_html_report
 
@@ -319,3 +320,62 @@ def test_headline_gates_and_diff_in_headless_chromium(base: RunRecord, cand: Run
     assert result["ins"] >= 9 and result["del"] >= 9  # every flipped case shows what changed
     assert result["insDecoration"] == "none" and result["delDecoration"] == "line-through"
     assert result["flipVisible"]
+
+
+# --------------------------------------------------------------------------- interrupted and subset runs
+
+
+def with_status(record: RunRecord, status: str, reason: str | None, selection: Selection) -> RunRecord:
+    return dataclasses.replace(record, status=status, status_reason=reason, selection=selection)
+
+
+def headline_of(html: str) -> tuple[str, str]:
+    dom = Dom(html)
+    (head,) = dom.find("div", "headline")
+    block = html[html.index('class="headline'):]
+    return head["data-verdict"], unescape(block[block.index(">") + 1:block.index("</div>")])
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "selection", "failing", "verdict", "words"),
+    [
+        # interrupted after 36 of 60 selected cases, every finished case passed: not PASSED
+        ("interrupted", "interrupted (Ctrl-C or a plugin)", Selection(None, None, 60, 0, 12, False), 0, "incomplete",
+         ["INCOMPLETE", "interrupted after 12 of 60 selected cases", "Ctrl-C or a plugin", "all 12 cases passed"]),
+        # interrupted before any case finished
+        ("interrupted", "stopping after 1 failures", Selection(None, None, 68, 0, 0, False), None, "incomplete",
+         ["INCOMPLETE", "interrupted after 0 of 68 selected cases", "stopping after 1 failures", "no case finished"]),
+        # interrupted with failures: FAILED, and still says it was interrupted
+        ("interrupted", None, Selection(None, None, 20, 0, 12, False), 2, "fail",
+         ["FAILED", "interrupted after 12 of 20 selected cases", "no reason recorded", "2 of 12 cases failed"]),
+        # a -k subset that passed: PASSED, but says it covers 12 of 40 cases
+        ("complete", None, Selection("bomb or poison", None, 12, 28, 12, False), 0, "pass",
+         ["PASSED", "subset", "-k 'bomb or poison': 12 of 40 cases", "all 12 cases passed"]),
+        # a subset that selected no case: nothing passed, so not PASSED
+        ("complete", None, Selection("nomatch", None, 0, 40, 0, False), None, "incomplete",
+         ["INCOMPLETE", "0 of 40 cases", "no case ran"]),
+        # a complete run says nothing of either
+        ("complete", None, Selection(None, None, 12, 0, 12, True), 0, "pass", ["PASSED: all 12 cases passed."]),
+    ],
+)
+def test_headline_of_interrupted_and_subset_runs(status: str, reason: str | None, selection: Selection, failing: int | None,
+                                                 verdict: str, words: list[str]) -> None:
+    record = with_status(make_record(benign_cases(failing or 0) if failing is not None else []), status, reason, selection)
+    shown, text = headline_of(render_html_report(record))
+    assert shown == verdict, text
+    for word in words:
+        assert word in text, text
+    if status == "complete" and selection.complete:
+        assert "interrupted" not in text and "subset" not in text
+
+
+def test_page_notes_why_an_interrupted_or_subset_record_is_partial() -> None:
+    record = with_status(make_record(benign_cases(0)), "interrupted", "interrupted (Ctrl-C or a plugin)",
+                         Selection(None, None, 60, 0, 12, False))
+    dom = Dom(render_html_report(record))
+    (note,) = dom.find("p", "note", id="coverage")
+    text = " ".join(dom.text)
+    assert "interrupted run (interrupted (Ctrl-C or a plugin)); it holds 12 of 60 selected cases" in text
+    subset = with_status(make_record(benign_cases(0)), "complete", None, Selection(None, "slow", 12, 3, 12, False))
+    assert "covers a subset (-m 'slow': 12 of 15 cases)" in " ".join(Dom(render_html_report(subset)).text)
+    assert not Dom(render_html_report(make_record(benign_cases(0)))).find("p", "note", id="coverage")

@@ -4,6 +4,7 @@ checkpoints' records built from hand-made case records."""
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import re
 import shlex
 import time
@@ -16,7 +17,7 @@ import pytest
 from test_run_record import write
 from urial_check.cli import EXIT_BAD_INPUT, EXIT_OK, main
 from urial_check.records import metrics
-from urial_check.records.records import CaseRecord, JudgeScores, ModelInfo, RefusalRecord, RunRecord, Selection
+from urial_check.records.records import CaseRecord, JudgeScores, ModelInfo, RefusalRecord, RunRecord, Selection, ShiftSummary
 from urial_check.reports.table import DEFAULT_METRICS, TableError, build_table, format_value, line_chart, render_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,6 +204,27 @@ def test_bad_metric_names_exit_2(paths: dict[str, Path], capsys: pytest.CaptureF
     code, out, err = cli(capsys, "table", *paths.values(), "--metric", metric)
     assert code == EXIT_BAD_INPUT and out == ""
     assert err.count("\n") == 1 and message in err
+
+
+@pytest.mark.parametrize("stat", metrics.SHIFT_STATS)
+def test_token_shift_with_no_shift_data_in_any_run_exits_2(paths: dict[str, Path], capsys: pytest.CaptureFixture[str],
+                                                           stat: str) -> None:
+    code, out, err = cli(capsys, "table", *paths.values(), "--metric", f"token_shift.{stat}")
+    assert (code, out) == (EXIT_BAD_INPUT, "")
+    assert err == ("urial-check table: error: no run has token-shift data for "
+                   f"'token_shift.{stat}' (measured with --urial-aligned-model)\n")
+
+
+def test_token_shift_is_a_column_when_one_run_measured_it(records: dict[str, RunRecord]) -> None:
+    shifted = ShiftSummary(positions=10, unshifted=0.7, marginal=0.2, shifted=0.1, mean_kl=0.4)
+    runs = list(records.values())
+    first = runs[0]
+    cases_ = [dataclasses.replace(c, token_shift={"zero_shot": shifted}) if i == 0 else c for i, c in enumerate(first.cases)]
+    runs[0] = dataclasses.replace(first, cases=tuple(cases_))
+    view = build_table(runs, ["token_shift.shifted"])
+    assert view.columns == [("safety/harm", "token_shift.shifted")]
+    assert [row.cell("safety/harm", "token_shift.shifted") for row in view.rows] == ["10.0%", "n/a", "n/a"]
+    assert [row.cell("safety/benign", "token_shift.shifted") for row in view.rows] == ["n/a", "n/a", "-"]
 
 
 def test_unwritable_html_exits_2(paths: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -83,6 +83,8 @@ def _add_compare(subparsers: Any) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    if args.max_flips < 0:
+        raise UsageError(f"--max-flips must be a non-negative integer, got {args.max_flips}")
     try:
         baseline = RunRecord.load(args.baseline)
         candidate = RunRecord.load(args.candidate)
@@ -133,6 +135,8 @@ def _report(args: argparse.Namespace) -> int:
         comparison = compare_runs(baseline, run, margin=args.margin, alpha=args.alpha) if baseline else None
     except (RunRecordError, ComparisonError) as exc:
         raise UsageError(str(exc)) from None
+    if comparison is not None and comparison.shared_cases == 0:
+        raise UsageError(f"{args.run}: no case in common with {args.baseline}; nothing to compare")
     html = render_html_report(run, baseline=baseline, comparison=comparison, title=args.title)
     try:
         args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -65,6 +65,8 @@ MetricKind = Literal["rate", "score", "shift"]
 MIN_BOOTSTRAP_PAIRS = 6
 #: Bootstrap rows drawn at once are capped so that rows x cases stays near this many indices.
 _BOOT_CHUNK = 1_000_000
+#: Most bootstrap resamples a comparison draws (the default is 2000; more buys no precision worth the time).
+MAX_N_BOOT = 1_000_000
 _RATE_METRICS: tuple[tuple[str, Better], ...] = (
     ("pass_rate", "higher"), ("refusal_rate", "higher"), ("over_refusal_rate", "lower"),
 )
@@ -315,7 +317,7 @@ def compare_cases(
     n_boot: int = 2000,
 ) -> tuple[SuiteComparison, ...]:
     """:func:`compare_runs` on two sets of cases (every suite either holds), without run-level notes."""
-    _check_settings(margin, alpha, n_boot, margins, suite_margins)
+    _check_settings(margin, alpha, n_boot, margins, suite_margins, seed)
     base_cases = {c.key: c for c in baseline}
     cand_cases = {c.key: c for c in candidate}
     suites = sorted({s for s, _ in base_cases} | {s for s, _ in cand_cases})
@@ -327,13 +329,17 @@ def compare_cases(
 
 
 def _check_settings(margin: float, alpha: float, n_boot: int, margins: Mapping[str, float] | None,
-                    suite_margins: Mapping[str, Mapping[str, float]] | None) -> None:
+                    suite_margins: Mapping[str, Mapping[str, float]] | None, seed: int = 0) -> None:
     if not (isinstance(margin, (int, float)) and math.isfinite(margin) and margin >= 0):
         raise ComparisonError(f"margin must be a non-negative number, got {margin!r}")
     if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
         raise ComparisonError(f"alpha must be between 0 and 1 (exclusive), got {alpha!r}")
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1:
         raise ComparisonError(f"n_boot must be a positive integer, got {n_boot!r}")
+    if n_boot > MAX_N_BOOT:
+        raise ComparisonError(f"n_boot must be a positive integer of at most {MAX_N_BOOT}, got {n_boot!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ComparisonError(f"seed must be a non-negative integer, got {seed!r}")
     tables = [("margins", margins or {})] + [(f"margins of suite {s}", m) for s, m in (suite_margins or {}).items()]
     for where, table in tables:
         for name, value in table.items():
@@ -565,8 +571,15 @@ def _suite_headline(suite: SuiteComparison) -> str:
     return f"{suite.suite}: {verdict}; {_suite_counts(suite)}"
 
 
+def check_max_flips(max_flips: int) -> None:
+    """Raise :class:`ComparisonError` unless ``max_flips`` (flipped cases listed per direction) is a count."""
+    if isinstance(max_flips, bool) or not isinstance(max_flips, int) or max_flips < 0:
+        raise ComparisonError(f"max_flips must be a non-negative integer, got {max_flips!r}")
+
+
 def render_suite(suite: SuiteComparison, *, max_flips: int = 20) -> str:
     """Plain text for one suite: headline, metric table, flipped cases (for terminals and test failures)."""
+    check_max_flips(max_flips)
     lines = [_suite_headline(suite)]
     if suite.metrics:
         rows = table([_row_cells(r) for r in suite.metrics], _HEADERS, tablefmt="simple",
@@ -612,6 +625,7 @@ def _verdict_line(comparison: Comparison) -> str:
 
 def render_table(comparison: Comparison, *, max_flips: int = 20) -> str:
     """The whole comparison as plain text for a terminal."""
+    check_max_flips(max_flips)
     b, c = comparison.baseline, comparison.candidate
     lines = [f"baseline:  run {b.run_id}, model {b.model_id}", f"candidate: run {c.run_id}, model {c.model_id}",
              _settings_line(comparison)]
@@ -631,6 +645,7 @@ def _md(text: Any) -> str:
 
 def render_markdown(comparison: Comparison, *, max_flips: int = 20) -> str:
     """GitHub-flavoured Markdown (for ``$GITHUB_STEP_SUMMARY`` and pull-request comments)."""
+    check_max_flips(max_flips)
     b, c = comparison.baseline, comparison.candidate
     mark = ":white_check_mark:" if comparison.passed else ":x:"
     out = [f"## urial-check {mark} {_md(_verdict_line(comparison))}", "",

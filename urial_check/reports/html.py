@@ -233,22 +233,38 @@ def _gate_view(gate: GateResult) -> dict[str, Any]:
 
 def headline(run: RunRecord, comparison: Comparison | None) -> dict[str, Any]:
     """The page's overall verdict: every case passed, every suite gate passed, and (with a
-    baseline) no metric regressed."""
+    baseline) no metric regressed. A run that passed so far but was interrupted is INCOMPLETE,
+    never PASSED; an interrupted run and a subset (``-k``, ``-m``, node ids) say how many cases
+    they cover."""
     cases = run.cases
     failed = sum(1 for c in cases if not c.passed)
     gates = run.gates
     gates_failed = sum(1 for g in gates if not g.passed)
     regressions = len(comparison.regressions) if comparison is not None else 0
-    passed = not (failed or gates_failed or regressions)
-    parts = [f"{failed} of {len(cases)} cases failed" if failed else f"all {len(cases)} cases passed"]
+    failing = bool(failed or gates_failed or regressions)
+    interrupted = not run.complete
+    parts = []
+    sel = run.selection
+    if interrupted:
+        selected = f"{sel.finished} of {sel.selected} selected cases" if sel is not None else f"{len(cases)} cases"
+        parts.append(f"run {run.status} after {selected} ({run.status_reason or 'no reason recorded'})")
+    elif sel is not None and not sel.complete:
+        parts.append(f"covers a subset ({sel.describe()})")
+    if failed:
+        parts.append(f"{failed} of {len(cases)} cases failed")
+    elif not cases:
+        parts.append("no case finished" if interrupted else "no case ran")
+    else:
+        parts.append(f"all {len(cases)} cases passed")
     if gates:
         noun = "gate" if len(gates) == 1 else "gates"
         parts.append(f"{gates_failed} of {len(gates)} {noun} failed" if gates_failed else f"{len(gates)} {noun} passed")
     if comparison is not None:
         parts.append(f"{regressions} metric(s) regressed against the baseline" if regressions
                      else "no regression against the baseline")
-    return {"passed": passed, "verdict": "pass" if passed else "fail",
-            "text": ("PASSED: " if passed else "FAILED: ") + "; ".join(parts) + "."}
+    verdict = "fail" if failing else "incomplete" if interrupted or not cases else "pass"  # no case ran: nothing passed
+    word = {"fail": "FAILED", "incomplete": "INCOMPLETE", "pass": "PASSED"}[verdict]
+    return {"passed": verdict == "pass", "verdict": verdict, "text": f"{word}: " + "; ".join(parts) + "."}
 
 
 def _comparison_view(comparison: Comparison) -> dict[str, Any]:
@@ -327,7 +343,7 @@ def render_html_report(
     return str(_template().render(
         title=page_title, run=run, baseline=baseline, compared=compared, suites=suites,
         rule_families=rule_counts(run.cases),
-        headline=headline(run, comparison),
+        headline=headline(run, comparison), coverage=run.coverage_warning(),
         rate_chart=rate_chart(rate_rows) if rate_rows else None,
         shift_chart=shift_chart(shift_rows) if shift_rows else None,
         now_colour=NOW_COLOUR, base_colour=BASE_COLOUR, shift_colours=SHIFT_COLOURS,

@@ -64,9 +64,11 @@ def format_value(metric: str, value: float | None) -> str:
 
 
 def check_metrics(names: Sequence[str], runs: Sequence[RunRecord]) -> tuple[str, ...]:
-    """The metric names, validated against :mod:`~urial_check.records.metrics` and the runs' judge
-    aspects (a ``mean.<aspect>`` no run was scored on is a typo, not an empty column); duplicates dropped."""
+    """The metric names, validated against :mod:`~urial_check.records.metrics`, the runs' judge
+    aspects (a ``mean.<aspect>`` no run was scored on is a typo, not an empty column) and their
+    token-shift data (likewise for a ``token_shift.<stat>`` no run measured); duplicates dropped."""
     aspects = metrics.aspects_of(c for run in runs for c in run.cases)
+    shift_measured = metrics.first_shift_context(c for run in runs for c in run.cases) is not None
     out: list[str] = []
     for name in names:
         if name.startswith("mean."):
@@ -81,6 +83,8 @@ def check_metrics(names: Sequence[str], runs: Sequence[RunRecord]) -> tuple[str,
                 known = ", ".join((*metrics.RATE_METRICS, PARTIAL, "mean.average", "mean.<aspect>",
                                    *(f"token_shift.{s}" for s in metrics.SHIFT_STATS)))
                 raise TableError(f"unknown metric {name!r} (known: {known})") from None
+            if name.startswith("token_shift.") and not shift_measured:
+                raise TableError(f"no run has token-shift data for {name!r} (measured with --urial-aligned-model)")
         if name not in out:
             out.append(name)
     return tuple(out)
