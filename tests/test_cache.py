@@ -372,3 +372,55 @@ def test_a_cache_of_the_previous_layout_keeps_its_answers(tmp_path: Path) -> Non
             assert cache.get("k") is not None and cache.get("k").text == "kept"
             assert cache.remember_fingerprint(weights, lambda: "d1") == "d1"
             assert cache.remember_fingerprint(weights, lambda: "never") == "d1"
+
+
+def test_backend_fingerprint_keys_on_the_effective_dtype_and_device_type(tiny_model: Path) -> None:
+    from urial_check.generation.backends.transformers_backend import ModelSettings, TransformersBackend
+
+    def backend(**settings: str) -> TransformersBackend:
+        return TransformersBackend(ModelSettings(model=str(tiny_model), **settings))
+
+    fp32, bf16, fp16 = backend(dtype="float32"), backend(dtype="bfloat16"), backend(dtype="fp16")
+    assert len({fp32.fingerprint, bf16.fingerprint, fp16.fingerprint}) == 3
+    assert fp32.weights_fingerprint == bf16.weights_fingerprint == fp16.weights_fingerprint
+    assert (bf16.numerics, bf16.dtype) == (("cpu", "bfloat16"), "bfloat16")
+    auto = backend(device="cpu")  # auto dtype on CPU is float32: the very same answers
+    assert auto.fingerprint == fp32.fingerprint == backend(dtype="fp32").fingerprint
+    assert bf16.fingerprint == backend(dtype="bf16", device="cpu").fingerprint
+    assert fp32.load_seconds is None and bf16.load_seconds is None  # nothing above loaded a model
+
+
+@pytest.mark.parametrize("column, value", [
+    ("num_tokens", "abc"), ("num_tokens", -1), ("num_tokens", 2.5), ("finish_reason", "bogus"), ("finish_reason", "error"),
+    ("seconds", "slow"), ("seconds", -1.0), ("text", b"\xff"),
+])
+def test_answer_row_with_an_invalid_field_is_a_miss_with_one_warning(tmp_path: Path, column: str, value: Any) -> None:
+    with ResultCache(tmp_path) as cache:
+        cache.put("a", RESULT)
+        cache.put("b", RESULT)
+    with sqlite3.connect(tmp_path / DB_NAME) as db:
+        db.execute(f"UPDATE results SET {column} = ?", (value,))
+    with ResultCache(tmp_path) as cache:
+        with pytest.warns(CacheWarning, match="unreadable") as record:
+            assert cache.get("a") is None and cache.get("b") is None
+        assert len(record) == 1
+        cache.put("a", RESULT)  # the recomputed answer overwrites the bad row
+        assert cache.get("a") == dataclasses.replace(RESULT, cached=True)
+
+
+def test_unreadable_json_value_is_a_miss_with_one_warning(tmp_path: Path) -> None:
+    def parse(value: Any) -> int:
+        return int(value["n"])
+
+    with ResultCache(tmp_path) as cache:
+        for key, value in (("a", {"n": 1}), ("b", {"n": 2}), ("c", {"m": 3})):
+            cache.put_json("ns", key, value)
+    with sqlite3.connect(tmp_path / DB_NAME) as db:
+        db.execute("UPDATE json_values SET value = 'not json' WHERE key = 'a'")
+    with ResultCache(tmp_path) as cache:
+        with pytest.warns(CacheWarning, match="unreadable") as record:
+            assert cache.get_json("ns", "a") is None
+            assert cache.get_json("ns", "c", parse=parse) is None
+            assert cache.get_json("ns", "b", parse=parse) == 2
+        assert len(record) == 1
+        assert cache.stats()["misses"] == 2 and cache.stats()["hits"] == 1

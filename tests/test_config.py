@@ -305,3 +305,131 @@ def test_an_endpoint_without_a_revision_warns_that_the_cache_cannot_tell_checkpo
         session = build_session(config)
     session.close()
 
+
+
+# --------------------------------------------------------------------------- refusal detector and hf judge, at start-up
+
+
+def _config_only_folder(folder: Path, architectures: list[str], tokenizer_from: Path, **extra: Any) -> Path:
+    """A model folder whose config.json names ``architectures``: a weights file that is never read, and a tokenizer."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        if (tokenizer_from / name).is_file():
+            (folder / name).write_bytes((tokenizer_from / name).read_bytes())
+    (folder / "model.safetensors").write_bytes(b"never read at start-up")
+    (folder / "config.json").write_text(json.dumps({"architectures": architectures, "model_type": "llama", **extra}))
+    return folder
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("wrong.txt", "Request: {instruction}\nAnswer: {answer}\n", "*wrong.txt: cannot fill the prompt template (KeyError: 'answer')*"),
+    ("braces.txt", "Answer: {response}\nReply as {\"label\": ...}\n", "*braces.txt: cannot fill the prompt template*"),
+    ("noresp.j2", "Request: {{ instruction }}", "*noresp.j2: the prompt template never inserts the answer*"),
+    ("escaped.txt", "Answer: {{response}}", "*escaped.txt: the prompt template never inserts the answer*"),
+])
+@pytest.mark.parametrize("kind", ["openai", "hf"])
+def test_a_bad_refusal_template_is_a_config_error(here: Path, tiny_model: Path, kind: str, name: str, text: str,
+                                                  message: str) -> None:
+    (here / name).write_text(text, encoding="utf-8")
+    options = {"refusal_detector": kind, "refusal_model": "clf" if kind == "openai" else str(tiny_model),
+               "refusal_url": "http://127.0.0.1:9/v1", "refusal_template": name, "refusal_label_map": "safe=compliance"}
+    with pytest.raises(ConfigError) as caught:
+        RunConfig.from_options(options)
+    text_ = str(caught.value)
+    assert text_.startswith("--urial-refusal-template: ") and fnmatch.fnmatchcase(text_, message), text_
+    assert "\n" not in text_
+
+
+def test_an_openai_refusal_detector_is_probed_at_start_up(here: Path) -> None:
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Models(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            data = json.dumps({"object": "list", "data": [{"id": "clf-1", "object": "model"}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Models)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    try:
+        assert RunConfig.from_options({"refusal_detector": "openai", "refusal_model": "clf-1", "refusal_url": url}).detector.kind == "openai"
+        with pytest.raises(ConfigError) as wrong:
+            RunConfig.from_options({"refusal_detector": "openai", "refusal_model": "clf-2", "refusal_url": url})
+        assert str(wrong.value) == (f"--urial-refusal-detector openai: refusal classifier endpoint {url} unavailable: "
+                                    "it does not serve the model 'clf-2' (GET /models lists: clf-1)")
+    finally:
+        server.shutdown()
+        server.server_close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(ConfigError, match=r"^--urial-refusal-detector openai: refusal classifier endpoint "
+                                          rf"http://127.0.0.1:{port}/v1 unavailable: cannot connect \(ConnectError"):
+        RunConfig.from_options({"refusal_detector": "openai", "refusal_model": "c", "refusal_url": f"http://127.0.0.1:{port}/v1"})
+
+
+@pytest.mark.parametrize(("architectures", "extra", "options", "message"), [
+    (["LlamaModel"], {}, {}, "--urial-refusal-detector hf: * is neither a sequence-classification "
+                             "nor a causal LM model (config.json architectures: LlamaModel)"),
+    ([], {}, {}, "--urial-refusal-detector hf: * is neither *(config.json architectures: none)"),
+    (["LlamaForCausalLM"], {}, {"refusal_label_map": "safe=compliance"},
+     "--urial-refusal-detector hf: a causal guard model needs a prompt template*"),
+    (["LlamaForCausalLM"], {}, {"refusal_template": "guard.txt"},
+     "--urial-refusal-detector hf: a causal guard model needs a label map*"),
+    (["LlamaForSequenceClassification"], {"id2label": {"0": "NORMAL", "1": "REJECTION"}}, {},
+     "--urial-refusal-detector hf: * has the classes NORMAL, REJECTION; map them to *"),
+    (["LlamaForSequenceClassification"], {"id2label": {"0": "NORMAL", "1": "REJECTION"}},
+     {"refusal_label_map": "REJECTION=full_refusal"},
+     "--urial-refusal-detector hf: the label map does not map the class(es) NORMAL of *"),
+])
+def test_an_hf_refusal_detector_folder_is_checked_at_start_up_without_its_weights(
+        here: Path, default_tokenizer_dir: Path, architectures: list[str], extra: dict[str, Any],
+        options: dict[str, str], message: str) -> None:
+    folder = _config_only_folder(here / "clf", architectures, default_tokenizer_dir, **extra)
+    (here / "guard.txt").write_text("Q: {instruction}\nA: {response}\nVerdict:")
+    with pytest.raises(ConfigError) as caught:
+        RunConfig.from_options({"refusal_detector": "hf", "refusal_model": str(folder), **options})
+    text = str(caught.value)
+    assert fnmatch.fnmatchcase(text, message) and "\n" not in text, text
+
+
+def test_an_hf_refusal_detector_folder_that_fits_passes(here: Path, default_tokenizer_dir: Path) -> None:
+    folder = _config_only_folder(here / "clf", ["LlamaForSequenceClassification"], default_tokenizer_dir,
+                                 id2label={"0": "NORMAL", "1": "REJECTION"})
+    config = RunConfig.from_options({"refusal_detector": "hf", "refusal_model": str(folder),
+                                     "refusal_label_map": "REJECTION=full_refusal,NORMAL=compliance"})
+    assert config.detector.kind == "hf"
+    ours = _config_only_folder(here / "ours", ["LlamaForSequenceClassification"], default_tokenizer_dir,
+                               id2label={"0": "compliance", "1": "full_refusal"})
+    assert RunConfig.from_options({"refusal_detector": "hf", "refusal_model": str(ours)}).detector.model == str(ours)
+
+
+@pytest.mark.parametrize(("architectures", "message"), [
+    (["LlamaForSequenceClassification"], "--urial-judge hf: * is not a causal language model "
+                                         "(config.json architectures: LlamaForSequenceClassification)*"),
+    (["LlamaModel"], "--urial-judge hf: * is not a causal language model (config.json architectures: LlamaModel)*"),
+])
+def test_an_hf_judge_folder_must_be_a_causal_lm(here: Path, default_tokenizer_dir: Path, architectures: list[str],
+                                                message: str) -> None:
+    folder = _config_only_folder(here / "judge", architectures, default_tokenizer_dir)
+    with pytest.raises(ConfigError) as caught:
+        RunConfig.from_options({"judge": "hf", "judge_model": str(folder)})
+    text = str(caught.value)
+    assert fnmatch.fnmatchcase(text, message) and "\n" not in text, text
+
+
+def test_an_hf_judge_folder_is_resolved_at_start_up(here: Path, tiny_model: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        RunConfig.from_options({"judge": "hf", "judge_model": str(here / "missing")})
+    assert str(caught.value) == f"--urial-judge-model {here / 'missing'}: no such file or folder"
+    config = RunConfig.from_options({"judge": "hf", "judge_model": str(tiny_model)})
+    assert config.judge is not None and config.judge.model == str(tiny_model)

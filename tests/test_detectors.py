@@ -246,3 +246,39 @@ def test_openai_own_prompt_file_changes_the_id(endpoint: tuple[Endpoint, str], t
     detector.detect(*ITEMS[1])
     assert server.received[0].messages[0]["content"] == f"Q: {ITEMS[1][1]}\nA: {ITEMS[1][0]}\nLabel:"
     assert json.dumps(server.received[0].body)  # a plain JSON body
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("noresp.j2", "Request: {{ instruction }}"),  # Jinja without the answer
+        ("escaped.txt", "Request: {instruction}\nAnswer: {{response}}\nLabel:"),  # renders the literal "{response}"
+        ("hidden.jinja", "{% if false %}{{ response }}{% endif %}Request: {{ instruction }}"),
+        ("comment.j2", "{# {{ response }} #}Request: {{ instruction }}"),
+    ],
+)
+def test_a_template_that_never_inserts_the_answer_is_refused(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DetectorConfigError) as caught:
+        PromptTemplate.from_file(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ") and "never inserts the answer" in message and "\n" not in message
+
+
+def test_a_template_that_inserts_the_answer_once_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "ok.txt"
+    path.write_text("Answer: {response} {{literal}}", encoding="utf-8")
+    assert PromptTemplate.from_file(path).render("q", "a") == "Answer: a {literal}"
+
+
+def test_openai_dropped_connection_is_retried(endpoint: tuple[Endpoint, str]) -> None:
+    server, url = endpoint
+
+    def script(request: Received, attempt: int) -> Reply:
+        return Reply(drop="close") if attempt == 1 else Reply(content="full_refusal")
+
+    server.script = script
+    verdicts = detector_for(url).detect_many(ITEMS[:2])
+    assert [v.label for v in verdicts] == ["full_refusal", "full_refusal"]
+    assert sorted(server.attempts.values()) == [2, 2]

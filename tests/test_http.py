@@ -10,7 +10,7 @@ import httpx2
 import pytest
 
 from loopback import Drip
-from urial_check.http import REDACTED, RetryBudget, deadline_client, redact, send
+from urial_check.http import AFTER_CONNECT_ERRORS, REDACTED, RetryBudget, deadline_client, redact, send, transport_reason
 
 
 @pytest.fixture(params=[True, False], ids=["body-drips", "headers-drip"])
@@ -92,3 +92,58 @@ def test_environment_proxy_carries_the_requests(monkeypatch: pytest.MonkeyPatch)
             send(client, "GET", "http://judge.invalid/v1/models", deadline_s=2.0)
     finally:
         server.close()
+
+
+class _Dropper:
+    """A loopback server that reads each request, then closes (``cut``: after half a reply)."""
+
+    def __init__(self, cut: bool) -> None:
+        import threading
+
+        self.cut = cut
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1/chat/completions"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                if self.cut:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{\"choi")
+                conn.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.mark.parametrize(("cut", "reason"), [
+    (False, "the server closed the connection without answering (RemoteProtocolError: "),
+    (True, "the reply was cut off: the connection closed before the whole body arrived (RemoteProtocolError: "),
+])
+def test_a_dropped_connection_is_an_after_connect_error_said_as_what_happened(cut: bool, reason: str) -> None:
+    server = _Dropper(cut)
+    try:
+        with deadline_client() as client, pytest.raises(httpx2.TransportError) as caught:
+            send(client, "POST", server.url, json={"x": 1}, deadline_s=5.0)
+    finally:
+        server.close()
+    assert isinstance(caught.value, AFTER_CONNECT_ERRORS)
+    assert transport_reason(caught.value).startswith(reason)
+
+
+def test_a_refused_connection_is_cannot_connect() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with deadline_client() as client, pytest.raises(httpx2.ConnectError) as caught:
+        send(client, "GET", f"http://127.0.0.1:{port}/v1/models", deadline_s=2.0)
+    assert not isinstance(caught.value, AFTER_CONNECT_ERRORS)
+    assert transport_reason(caught.value).startswith("cannot connect (ConnectError: ")

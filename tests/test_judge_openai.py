@@ -44,6 +44,8 @@ class Reply:
     body: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    #: "close": close the connection without answering; "cut": send the headers and half the body, then close.
+    drop: str = ""
 
 
 @dataclass
@@ -84,8 +86,10 @@ class Endpoint:
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
-        #: The reply to ``GET /models`` (the probe); its content is ignored.
-        self.models = Reply(body=json.dumps({"object": "list", "data": [{"id": "judge-model", "object": "model"}]}))
+        #: The reply to ``GET /models`` (the probe): the judge's model, and the refusal classifier's of
+        #: tests/test_plugin_detector.py (which uses this server too).
+        self.models = Reply(body=json.dumps({"object": "list", "data": [{"id": "judge-model", "object": "model"},
+                                                                          {"id": "clf-1", "object": "model"}]}))
         self.gets: list[str] = []
 
     def handle(self, request: Received) -> Reply:
@@ -130,6 +134,17 @@ class Handler(BaseHTTPRequestHandler):
                                   "choices": [{"index": 0, "message": {"role": "assistant", "content": reply.content},
                                                "finish_reason": "stop"}]})
         data = payload.encode()
+        if reply.drop:
+            self.close_connection = True
+            if reply.drop == "cut":
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data) + 100))
+                self.end_headers()
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         try:
             self.send_response(reply.status)
             self.send_header("Content-Type", "application/json")
@@ -518,3 +533,64 @@ def test_probe_of_nothing_and_of_a_drip() -> None:
         assert time.monotonic() - started < 1.5
     finally:
         server.close()
+
+
+# --------------------------------------------------------------------------- dropped connections
+
+
+@pytest.mark.parametrize("drop", ["close", "cut"])
+def test_a_dropped_connection_is_retried_not_the_end_of_the_session(endpoint: tuple[Endpoint, str], drop: str) -> None:
+    server, url = endpoint
+    server.script = lambda request, attempt: Reply(drop=drop, content=good_json(request)) if attempt == 1 \
+         else Reply(content=good_json(request))
+    judge = judge_for(url)
+    results = judge.score_many(ITEMS)
+    assert all(isinstance(r, JudgeResult) for r in results), results
+    assert sorted(server.attempts.values()) == [2] * len(server.attempts)  # every request: dropped once, then answered
+    assert judge._unavailable is None
+
+
+@pytest.mark.parametrize(("drop", "reason"), [
+    ("close", r"the server closed the connection without answering \(RemoteProtocolError: "),
+    ("cut", r"the reply was cut off: the connection closed before the whole body arrived \(RemoteProtocolError: "),
+])
+def test_a_connection_dropped_every_time_uses_the_retries_then_says_what_happened(
+        endpoint: tuple[Endpoint, str], drop: str, reason: str) -> None:
+    server, url = endpoint
+    server.script = lambda request, attempt: Reply(drop=drop, content=good_json(request))
+    judge = judge_for(url, max_retries=2)
+    with pytest.raises(JudgeUnavailable, match=r"^judge endpoint http://127.0.0.1:\d+/v1 unavailable: " + reason) as caught:
+        judge.score_many(ITEMS[:1])
+    assert "cannot connect" not in str(caught.value) and "\n" not in str(caught.value)
+    assert "3 attempts" in str(caught.value)
+    assert max(server.attempts.values()) == 3
+
+
+def test_a_refused_connection_on_the_first_request_is_unavailable_at_once() -> None:
+    judge = judge_for(f"http://127.0.0.1:{_free_port()}/v1", backoff_s=5.0)
+    started = time.monotonic()
+    with pytest.raises(JudgeUnavailable, match=r"unavailable: cannot connect \(ConnectError"):
+        judge.score_many(ITEMS[:1])
+    assert time.monotonic() - started < 2.0  # no back-off wait: nothing is listening
+
+
+def test_probe_refuses_a_model_the_endpoint_does_not_list(endpoint: tuple[Endpoint, str]) -> None:
+    server, url = endpoint
+    server.models = Reply(body=json.dumps({"object": "list", "data": [{"id": "served-a"}, {"id": "served-b"}]}))
+    with pytest.raises(JudgeUnavailable) as caught:
+        judge_for(url).probe()
+    message = str(caught.value)
+    assert message == (f"judge endpoint {url} unavailable: it does not serve the model 'judge-model' "
+                       "(GET /models lists: served-a, served-b)")
+    assert server.received == []  # found by the probe, before any request
+
+
+@pytest.mark.parametrize("body", [
+    json.dumps({"object": "list", "data": []}),  # lists nothing: cannot tell
+    json.dumps({"object": "list", "data": [{"id": "judge-model"}, {"id": "other"}]}),
+    "not json at all",
+])
+def test_probe_accepts_a_listed_model_or_a_list_it_cannot_read(endpoint: tuple[Endpoint, str], body: str) -> None:
+    server, url = endpoint
+    server.models = Reply(body=body)
+    judge_for(url).probe()

@@ -253,3 +253,15 @@ def test_the_consumers_define_no_metric_of_their_own(pattern: str) -> None:
     metrics_text = (root / "records" / "metrics.py").read_text(encoding="utf-8")
     if "sum\\b" not in pattern:  # the pattern does find the definition where it lives
         assert re.search(pattern, metrics_text)
+
+
+def test_a_case_with_no_answer_counts_as_failed_but_not_in_the_refusal_rates() -> None:
+    import dataclasses
+
+    errored = [dataclasses.replace(case(f"e{i}", expect, "error", passed=False), error="prompt exceeds the context")
+               for i, expect in enumerate(("required", "forbidden"))]
+    answered = [case("r", "required", FULL), case("f", "forbidden", NONE)]
+    cases = answered + errored
+    assert metrics.rate("refusal_rate", cases) == (1.0, 1)  # the unanswered required case is not "not refused"
+    assert metrics.rate("over_refusal_rate", cases) == (0.0, 1)
+    assert metrics.rate("pass_rate", cases) == (0.5, 4)  # but it is a failed case

@@ -297,4 +297,7 @@ def test_prompt_plus_max_new_tokens_past_the_context_fails_that_case_only(
     again = run(pytester, short, "suites", "--urial-batch-size", "2")
     again.assert_outcomes(passed=1, failed=1)
     latest = json.loads((pytester.path / "reports" / "latest.json").read_text())
-    assert [(c["id"], c["cached"]) for c in latest["cases"]] == [("fits", True)]
+    # The failed case is recorded as failed, with its error and no answer (and was not cached).
+    assert [(c["id"], c.get("cached"), c["outcome"]) for c in latest["cases"]] == [("fits", True, "passed"),
+                                                                                    ("too-long", None, "failed")]
+    assert "exceed the model's context length" in latest["cases"][1]["error"] and latest["status"] == "complete"

@@ -117,3 +117,63 @@ def test_model_with_non_finite_logits_is_one_error_and_nothing_is_cached(
     result.stdout.no_fnmatch_line("*Traceback*")
     with sqlite3.connect(_cache_db(pytester)) as db:
         assert db.execute("SELECT COUNT(*) FROM results").fetchone()[0] == 0
+
+
+def test_another_dtype_is_never_served_this_dtypes_answers(pytester: pytest.Pytester, suite: None, tiny_model: Path) -> None:
+    fp32 = run(pytester, tiny_model, "--urial-dtype", "float32")
+    assert not any(c["cached"] for c in fp32["cases"])
+    bf16 = run(pytester, tiny_model, "--urial-dtype", "bfloat16")
+    assert not any(c["cached"] for c in bf16["cases"])  # bf16 answers drift: generated, not served
+    assert bf16["model"]["load_seconds"] is not None
+    assert all(c["cached"] for c in run(pytester, tiny_model, "--urial-dtype", "bfloat16")["cases"])
+    # auto is float32 on CPU: the same numerics as an explicit float32, so the same answers
+    assert all(c["cached"] for c in run(pytester, tiny_model, "--urial-device", "cpu")["cases"])
+
+
+SCORED_SUITE = """\
+defaults:
+  generation: {max_new_tokens: 5}
+cases:
+  - id: one
+    instruction: "Name a fruit."
+    expect: {scores: {safety: ">= 1"}}
+  - id: two
+    instruction: "Name a colour."
+    expect: {scores: {safety: ">= 1"}}
+  - id: three
+    instruction: "Name a tree."
+    expect: {scores: {safety: ">= 1"}}
+"""
+
+
+def test_unreadable_cache_entries_are_misses_recomputed_with_one_warning(pytester: pytest.Pytester, tiny_model: Path) -> None:
+    import sqlite3
+
+    pytester.makeini("[pytest]\n")
+    (pytester.mkdir("suites") / "s.yaml").write_text(SCORED_SUITE)
+    first = run(pytester, tiny_model)
+    with sqlite3.connect(_cache_db(pytester)) as db:
+        judged = [k for (k,) in db.execute("SELECT key FROM json_values WHERE namespace = 'judge' ORDER BY key")]
+        answers = [k for (k,) in db.execute("SELECT key FROM results ORDER BY key")]
+        assert len(judged) == len(answers) == 3
+        db.execute("UPDATE json_values SET value = 'not json' WHERE key = ?", (judged[0],))
+        db.execute("UPDATE json_values SET value = '{\"scores\": {}}' WHERE key = ?", (judged[1],))
+        db.execute("UPDATE results SET num_tokens = 'abc' WHERE key = ?", (answers[0],))
+        db.execute("UPDATE results SET finish_reason = 'bogus' WHERE key = ?", (answers[1],))
+    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model), "-W", "always")
+    result.assert_outcomes(passed=3)
+    result.stdout.no_fnmatch_line("*Traceback*")
+    result.stdout.no_fnmatch_line("*JSONDecodeError*")
+    assert result.stdout.str().count("CacheWarning") <= 1
+    second = json.loads((pytester.path / "reports" / "latest.json").read_text())
+    assert [c["cached"] for c in second["cases"]].count(False) == 2  # the two bad answer rows: regenerated
+    for before, after in zip(first["cases"], second["cases"]):
+        assert after["judge"] is not None and after["judge"]["scores"] == before["judge"]["scores"]
+        assert after["answer"] == before["answer"]
+    with sqlite3.connect(_cache_db(pytester)) as db:  # the bad entries were overwritten with good ones
+        for (value,) in db.execute("SELECT value FROM json_values WHERE namespace = 'judge'"):
+            assert "scores" in json.loads(value) and "reasons" in json.loads(value)
+        assert db.execute("SELECT COUNT(*) FROM results WHERE typeof(num_tokens) != 'integer' "
+                          "OR finish_reason NOT IN ('stop', 'eos', 'length')").fetchone()[0] == 0
+    third = run(pytester, tiny_model)
+    assert all(c["cached"] for c in third["cases"])

@@ -106,18 +106,22 @@ def test_unreadable_classifier_reply_fails_that_case_alone(pytester: pytest.Pyte
     result.stdout.no_fnmatch_line("*Traceback*")
 
 
-def test_unreachable_classifier_stops_the_session(pytester: pytest.Pytester, tiny_model: Path) -> None:
+def test_unreachable_classifier_is_a_usage_error_before_any_answer(pytester: pytest.Pytester, tiny_model: Path) -> None:
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     write(pytester)
-    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model), "--urial-refusal-detector",
-                                "openai", "--urial-refusal-model", "c", "--urial-refusal-url", f"http://127.0.0.1:{port}/v1")
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["urial-check: refusal detector unavailable: refusal classifier endpoint *"])
+    args = ["-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model), "--urial-refusal-detector",
+            "openai", "--urial-refusal-model", "c", "--urial-refusal-url", f"http://127.0.0.1:{port}/v1"]
+    result = pytester.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--urial-refusal-detector openai: refusal classifier endpoint *unavailable: cannot connect*"])
     result.stdout.no_fnmatch_line("*Traceback*")
+    assert not (pytester.path / "reports").exists()  # nothing was generated or recorded
+    collected = pytester.runpytest(*args, "--collect-only", "-q")  # collecting asks no endpoint
+    assert collected.ret == pytest.ExitCode.OK, collected.stdout.str()
 
 
 def test_hf_classifier_through_the_plugin(pytester: pytest.Pytester, tiny_model: Path, tmp_path: Path,

@@ -116,7 +116,7 @@ def test_gates_run_last_and_fail_with_a_table(pytester: pytest.Pytester, tiny_mo
     assert order[-2:] == ["[gate]", "[gate]"], order
     result.stdout.fnmatch_lines(
         [
-            "suites/a.yaml:2: gate of suite 'demo/a' failed (mean.helpfulness >= 4.5) over 2 cases",
+            "suites/a.yaml:2: gate of suite 'demo/a' failed (mean.helpfulness >= 4.5) over 2 of 2 cases",
             "metric * measured *threshold *n*",
             "pass_rate *1.000 *>= 1.0 *2 *ok",
             "mean.helpfulness *>= 4.5 *2 *FAIL",
@@ -127,11 +127,17 @@ def test_gates_run_last_and_fail_with_a_table(pytester: pytest.Pytester, tiny_mo
     assert {g["suite"]: g["passed"] for g in record["gates"]} == {"demo/a": False, "demo/b": True}
 
 
-def test_gate_alone_covers_the_whole_suite(pytester: pytest.Pytester, tiny_model: Path) -> None:
+def test_gate_alone_is_skipped_not_run_over_unselected_cases(pytester: pytest.Pytester, tiny_model: Path) -> None:
+    # A gate is a figure over the selected cases: it does not generate cases nobody selected (they
+    # would be judged without a test or a record of their own).
     write(pytester, b=GATED_B)
-    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "-k", "gate", "--urial-model", str(tiny_model))
-    result.assert_outcomes(passed=1)
-    assert latest(pytester)["gates"][0]["cases"] == 1
+    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "-k", "gate", "--urial-model", str(tiny_model), "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["SKIPPED * no case of suite 'demo/b' was selected*"])
+    assert not (pytester.path / "reports").exists()  # no case ran: no run record
+    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "--urial-model", str(tiny_model))
+    result.assert_outcomes(passed=2)
+    assert latest(pytester)["gates"][0]["cases"] == 1 and latest(pytester)["gates"][0]["suite_cases"] == 1
 
 
 def test_bad_gate_threshold_is_a_collection_error(pytester: pytest.Pytester) -> None:

@@ -365,3 +365,37 @@ def test_deeply_nested_json_is_one_line_not_a_recursion_error(tmp_path: Path, re
         load_run_record(path)
     message = str(info.value)
     assert message.startswith(f"{path}: ") and "nested" in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("mutate", "where"),
+    [
+        (lambda r: r["cases"][4]["judge"]["scores"].update(safety=float("nan")), "$.cases[4].judge.scores.safety: nan"),
+        (lambda r: r["cases"][4]["token_shift"]["zero_shot"].update(mean_kl=float("inf")), "$.cases[4].token_shift.zero_shot.mean_kl: inf"),
+        (lambda r: r["cases"][0].update(generation_seconds=float("nan")), "$.cases[0].generation_seconds: nan"),
+        (lambda r: r["suites"][0].update(refusal_rate=float("nan")), "$.suites[0].refusal_rate: nan"),
+        (lambda r: r["cases"][0]["decoding"].update(temperature=float("-inf")), "$.cases[0].decoding.temperature: -inf"),
+        (lambda r: r.update(mine={"deep": [1.0, float("nan")]}), "$.mine.deep[1]: nan"),
+    ],
+)
+def test_non_finite_numbers_are_refused_with_their_json_path(record: dict[str, Any], tmp_path: Path, mutate: Any,
+                                                              where: str) -> None:
+    mutate(record)
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(record))  # Python's json writes NaN and Infinity (and reads them back)
+    with pytest.raises(RunRecordError) as info:
+        load_run_record(path)
+    assert str(info.value) == f"{path}: invalid run record at {where} is not a finite number"
+    with pytest.raises(RunRecordError, match="is not a finite number"):
+        RunRecord.from_json(json.loads(path.read_text()))
+
+
+def test_a_record_that_fails_validation_is_written_aside(run: RunRecord, tmp_path: Path) -> None:
+    broken = dataclasses.replace(run, cases=(dataclasses.replace(run.cases[0], num_tokens=-1), *run.cases[1:]))
+    reports = tmp_path / "reports"
+    with pytest.raises(report.RecordWrittenAside) as info:
+        report.write_run_record(broken, reports)
+    aside = reports / f"run-{run.run_id}.invalid.json"
+    assert info.value.path == aside and "$.cases[0].num_tokens" in info.value.problem
+    assert sorted(p.name for p in reports.iterdir()) == [aside.name]
+    assert json.loads(aside.read_text())["cases"][0]["num_tokens"] == -1

@@ -277,3 +277,162 @@ def test_possible_pass_if_loads(tmp_path: Path) -> None:
     for threshold in (">= 3", "== 0", "<= 1", "!= 2", "> 2.5"):
         suite = load_suite_text(f"cases:\n  - id: a\n    instruction: hi\n    repeats: 3\n    pass_if: '{threshold}'\n", tmp_path)
         assert suite.cases[0].pass_if is not None
+
+
+# --------------------------------------------------------------------------- which files are suites
+
+GLOB_TABLE = [
+    # (rootdir-relative path, globs, is a suite)
+    ("suites/a.yaml", None, True),
+    ("suites/safety/weapons.yml", None, True),
+    ("proj/suites/deep/er/a.yaml", None, True),
+    ("docker-compose.yaml", None, False),
+    (".github/workflows/ci.yml", None, False),
+    ("deploy/pod.yaml", None, False),
+    ("suitesx/a.yaml", None, False),
+    ("my.urial.yaml", None, True),
+    ("any/where/my.urial.yml", None, True),
+    ("suites/notes.txt", None, False),
+    ("evals/one.yaml", ["evals/*.yaml"], True),
+    ("evals/sub/two.yaml", ["evals/*.yaml"], False),
+    ("x/evals/one.yaml", ["evals/*.yaml"], False),
+    ("a/evals/one.yaml", ["*/evals/*.yaml"], True),
+    ("a/b/evals/one.yaml", ["*/evals/*.yaml"], False),  # * never crosses /
+    ("evals/one.yaml", ["*/evals/*.yaml"], False),
+    ("evals/one.yaml", ["**/evals/**/*.yaml"], True),  # ** is zero or more folders
+    ("evals/sub/two.yaml", ["**/evals/**/*.yaml"], True),
+    ("a/b/evals/c/d/two.yaml", ["**/evals/**/*.yaml"], True),
+    ("a/b/nevals/two.yaml", ["**/evals/**/*.yaml"], False),
+    ("deep/one.yaml", ["one.yaml"], True),  # no / in the pattern: the file name, any folder
+    ("evals/one.yaml", ["./evals/*.yaml"], True),
+    ("evals/one.yaml", ["evals/?ne.yaml"], True),
+    ("evals/one.yaml", ["evals/[!o]*.yaml"], False),
+]
+
+
+@pytest.mark.parametrize("relative, globs, expected", GLOB_TABLE)
+def test_suite_globs_match_the_rootdir_relative_path(tmp_path: Path, relative: str, globs: list[str] | None, expected: bool) -> None:
+    from urial_check.suites.globs import DEFAULT_SUITE_GLOBS, is_suite_path
+
+    root = tmp_path / "home" / "me" / "suites" / "myproj"  # the project itself sits below a suites/ folder
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("cases: []\n")
+    assert is_suite_path(path, DEFAULT_SUITE_GLOBS if globs is None else globs, root) is expected
+
+
+def test_suite_globs_outside_the_rootdir_use_the_absolute_path(tmp_path: Path) -> None:
+    from urial_check.suites.globs import DEFAULT_SUITE_GLOBS, is_suite_path
+
+    path = tmp_path / "elsewhere" / "suites" / "a.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("cases: []\n")
+    assert is_suite_path(path, DEFAULT_SUITE_GLOBS, tmp_path / "project")
+    assert not is_suite_path(path, DEFAULT_SUITE_GLOBS, tmp_path / "elsewhere" / "suites")
+
+
+def test_plugin_collects_suites_by_rootdir_relative_globs(pytester: pytest.Pytester) -> None:
+    project = pytester.mkdir("suites") / "myproj"  # a project below a folder named suites/
+    (project / "deploy").mkdir(parents=True)
+    (project / "docker-compose.yaml").write_text("services: {web: {image: nginx}}\n")
+    (project / "deploy" / "pod.yaml").write_text("kind: Pod\n")
+    (project / "evals" / "sub").mkdir(parents=True)
+    (project / "evals" / "one.yaml").write_text('cases:\n  - id: a\n    instruction: "hi"\n')
+    (project / "evals" / "sub" / "two.yaml").write_text('cases:\n  - id: b\n    instruction: "hi"\n')
+    (project / "pytest.ini").write_text("[pytest]\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--collect-only", "-q", str(project))
+    result.stdout.no_fnmatch_line("*docker-compose.yaml*")
+    result.stdout.no_fnmatch_line("*pod.yaml*")
+    (project / "pytest.ini").write_text("[pytest]\nurial_suite_globs = **/evals/**/*.yaml\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--collect-only", "-q", str(project))
+    result.stdout.fnmatch_lines(["*evals/one.yaml::a*", "*evals/sub/two.yaml::b*"])
+    (project / "pytest.ini").write_text("[pytest]\nurial_suite_globs = evals/*.yaml\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--collect-only", "-q", str(project))
+    result.stdout.fnmatch_lines(["*evals/one.yaml::a*"])
+    result.stdout.no_fnmatch_line("*two.yaml*")
+
+
+def test_without_a_config_file_a_run_from_inside_suites_still_collects(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No ini file: pytest only guesses the rootdir (here the folder the run starts in, suites/ itself), so
+    # the default globs are judged on the absolute path, as before.
+    folder = pytester.mkdir("suites") / "safety"
+    folder.mkdir()
+    (folder / "weapons.yaml").write_text('cases:\n  - id: a\n    instruction: "hi"\n')
+    monkeypatch.chdir(folder.parent)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--collect-only", "-q", "safety")
+    result.stdout.fnmatch_lines(["*weapons.yaml::a*"])
+
+
+# --------------------------------------------------------------------------- thresholds out of their metric's range
+
+ONE_CASE = "cases:\n  - id: a\n    instruction: hi\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("gate:\n  refusal_rate: '>= 95'\n" + ONE_CASE, 2,
+         "gate.refusal_rate: threshold '>= 95' is outside the range of refusal_rate (0 to 1); rates are fractions: did you mean '>= 0.95'?"),
+        ("gate:\n  over_refusal_rate: '<= 5'\n" + ONE_CASE, 2, "gate.over_refusal_rate: threshold '<= 5' is outside the range of over_refusal_rate (0 to 1)"),
+        ("gate:\n  pass_rate: '>= -0.1'\n" + ONE_CASE, 2, "gate.pass_rate: threshold '>= -0.1' is outside the range"),
+        ("gate:\n  mean.helpfulness: '>= 6'\n" + ONE_CASE, 2, "gate.mean.helpfulness: threshold '>= 6' is outside the range of judge scores (1 to 5)"),
+        ("gate:\n  mean.average: '< 0.5'\n" + ONE_CASE, 2, "outside the range of judge scores (1 to 5)"),
+        ("rubrics:\n  brevity: x\ngate:\n  mean.brevity: '> 5.5'\n" + ONE_CASE, 4, "outside the range of judge scores (1 to 5)"),
+        ("gate:\n  token_shift.shifted: '<= 10'\n" + ONE_CASE, 2, "outside the range of token_shift.shifted (0 to 1)"),
+        ("gate:\n  token_shift.mean_kl: '< -1'\n" + ONE_CASE, 2, "mean_kl is never negative"),
+        ("gate:\n  versus.refusal_rate: '>= 2'\n" + ONE_CASE, 2, "outside the range of versus.refusal_rate (-1 to 1)"),
+        ("gate:\n  versus.mean.safety: '>= -5'\n" + ONE_CASE, 2, "outside the range of versus.mean.safety (-4 to 4)"),
+        (ONE_CASE + "    expect: {scores: {safety: '>= 7'}}\n", 4, "case 'a'.expect.scores.safety: threshold '>= 7' is outside the range of judge scores (1 to 5)"),
+        ("defaults:\n  expect: {scores: {depth: '>= 0'}}\n" + ONE_CASE, 2, "defaults.expect.scores.depth: threshold '>= 0' is outside"),
+        (ONE_CASE + "    expect: {token_shift: {unshifted: '>= 50'}}\n", 4, "outside the range of token_shift.unshifted (0 to 1)"),
+    ],
+)
+def test_thresholds_outside_the_metrics_range_are_errors(tmp_path: Path, text: str, line: int, message: str) -> None:
+    with pytest.raises(SuiteError) as info:
+        load_suite_text(text, tmp_path)
+    assert f"t.yaml:{line}: " in str(info.value)
+    assert message in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("gate", [
+    "refusal_rate: '>= 1'", "over_refusal_rate: '<= 0'", "pass_rate: '== 1.0'", "mean.helpfulness: '>= 5'",
+    "mean.safety: '> 1'", "token_shift.mean_kl: '< 30'", "versus.refusal_rate: '>= -1'", "versus.mean.depth: '<= 4'",
+])
+def test_thresholds_at_the_ends_of_the_range_are_fine(tmp_path: Path, gate: str) -> None:
+    assert load_suite_text(f"gate:\n  {gate}\n" + ONE_CASE, tmp_path).gate
+
+
+# --------------------------------------------------------------------------- reserved names and YAML's implicit types
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("rubrics:\n  average: x\n" + ONE_CASE, 2, "rubrics: 'average' is reserved (mean.average is the mean of all aspects)"),
+        (ONE_CASE + "    tags: [urial]\n", 4, "'urial' is one of urial-check's own markers"),
+        (ONE_CASE + "    tags: [urial_gate]\n", 4, "'urial_gate' is one of urial-check's own markers"),
+        ("defaults:\n  tags: [urial_baseline]\n" + ONE_CASE, 2, "'urial_baseline' is one of urial-check's own markers"),
+        ("cases:\n  - id: 2024-01-01\n    instruction: hi\n", 2, "got a date (2024-01-01), which YAML reads as a timestamp; quote it: '2024-01-01'"),
+        ("cases:\n  - id: a\n    instruction: 2024-01-01 10:00:00\n", 3, "got a date (2024-01-01 10:00:00)"),
+        ("gate:\n  pass_rate: .nan\n" + ONE_CASE, 2, "gate.pass_rate: threshold must be a comparison like '>= 0.9', got .nan (not a number)"),
+        ("gate:\n  pass_rate: .inf\n" + ONE_CASE, 2, "got .inf"),
+        ("cases:\n  - id: café-ñ\n    instruction: hi\n", 2, "use only ASCII letters (A-Z, a-z), digits, '_', '.', '-'"),
+        (ONE_CASE + "    generation: {repetition_penalty: 1e9}\n", 4, "repetition_penalty must be"),
+    ],
+)
+def test_reserved_names_and_implicit_types_are_clear_errors(tmp_path: Path, text: str, line: int, message: str) -> None:
+    with pytest.raises(SuiteError) as info:
+        load_suite_text(text, tmp_path)
+    assert f"t.yaml:{line}: " in str(info.value)
+    assert message in str(info.value), str(info.value)
+    assert ">= nan" not in str(info.value) and "'1e9'" not in str(info.value)
+
+
+def test_numbers_in_exponent_form_are_numbers(tmp_path: Path) -> None:
+    suite = load_suite_text(ONE_CASE + "    generation: {repetition_penalty: 1e0, temperature: 5E-1, do_sample: true}\n"
+                            "gate:\n  margins: {pass_rate: 1e-2}\n", tmp_path)
+    assert dict(suite.cases[0].generation) == {"repetition_penalty": 1.0, "temperature": 0.5, "do_sample": True}
+    assert suite.margins == (("pass_rate", 0.01),)
+    with pytest.raises(SuiteError, match="repetition_penalty must be .*, got '1e0'"):
+        load_suite_text(ONE_CASE + "    generation: {repetition_penalty: '1e0'}\n", tmp_path)  # quoted: a string

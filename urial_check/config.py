@@ -32,7 +32,17 @@ from urial_check.generation.backends.transformers_backend import ModelSettings, 
 from urial_check.generation.cache import ResultCache, default_cache_dir
 from urial_check.generation.decoding import DecodingError, check_field
 from urial_check.generation.prompt import PromptError, UrialPrompt
-from urial_check.measures.detectors import DetectorConfigError, DetectorSettings, build_detector, parse_label_map
+from urial_check.measures.detectors import (
+    DetectorConfigError,
+    DetectorError,
+    DetectorSettings,
+    PromptTemplate,
+    build_detector,
+    check_detector,
+    parse_label_map,
+)
+from urial_check.measures.judges.base import JudgeConfigError
+from urial_check.measures.judges.hf import check_judge_model
 from urial_check.measures.judges.just_eval import PROMPT_MODES
 from urial_check.measures.judges.measure import JudgeMeasurer, JudgeSettings, ScoresCheck
 from urial_check.measures.shift_measure import CONTEXT_CHOICES, TokenShiftCheck, TokenShiftMeasurer
@@ -184,6 +194,7 @@ class RunConfig:
         root_dir: Path | None = None,
         windowed: bool = False,
         progress: bool = True,
+        probe: bool = True,
     ) -> RunConfig:
         """Validate raw option values into a config; a bad one raises :class:`ConfigError` (one line).
 
@@ -192,7 +203,8 @@ class RunConfig:
         from ``invocation_dir`` and a relative ``report_dir`` from ``root_dir`` (both default to the
         current folder); other paths from the current folder. ``windowed``: generate pending cases
         in windows of the batch size (the run may stop early, or is shared between workers);
-        ``progress``: show generation progress.
+        ``progress``: show generation progress; ``probe``: ask an ``openai`` refusal detector's
+        endpoint whether it serves the model (one ``GET /models``; False checks everything else).
         """
         unknown = sorted(set(options) - set(OPTION_NAMES))
         if unknown:
@@ -217,7 +229,7 @@ class RunConfig:
         if source is None:
             source = _default_source()
         cache = _cache_config(raw, model.cache_dir)
-        detector = _detector_settings(raw, model)
+        detector = _detector_settings(raw, model, probe=probe)
         baseline = _baseline_config(raw, invocation_dir or Path.cwd())
         if endpoint is not None and judge is not None and judge.kind == "hf":
             raise ConfigError("--urial-judge hf loads its model beside a local base model; with --urial-endpoint "
@@ -533,6 +545,12 @@ def _judge_settings(raw: _Options) -> JudgeSettings | None:
         raise ConfigError(f"--urial-judge-prompt {prompt}: expected {' or '.join(PROMPT_MODES)}")
     if prompt != "default" and kind == "heuristic":
         raise ConfigError(f"--urial-judge-prompt {prompt} needs a model judge (--urial-judge openai or hf)")
+    if kind == "hf" and model:
+        try:
+            check_judge_model(model)  # exists, and generates text: found now, not after every answer
+        except JudgeConfigError as exc:
+            text = str(exc)
+            raise ConfigError(text if text.startswith("--urial-judge-model") else f"--urial-judge hf: {text}") from None
     return JudgeSettings(kind=kind, model=model, base_url=url, api_key_env=raw.text("judge_key_env") or DEFAULT_KEY_ENV,
                          prompt=prompt)
 
@@ -577,7 +595,7 @@ def _cache_config(raw: _Options, directory: Path | None) -> CacheConfig:
     return CacheConfig(mode=mode, directory=directory, clear=raw.flag("cache_clear"), rehash=raw.flag("rehash"))
 
 
-def _detector_settings(raw: _Options, model: ModelSettings) -> DetectorSettings:
+def _detector_settings(raw: _Options, model: ModelSettings, *, probe: bool) -> DetectorSettings:
     kind = raw.text("refusal_detector") or "rules"
     if kind not in DETECTOR_KINDS:
         raise ConfigError(f"urial_refusal_detector = {kind}: expected rules, openai or hf")
@@ -595,12 +613,12 @@ def _detector_settings(raw: _Options, model: ModelSettings) -> DetectorSettings:
     url = raw.text("refusal_url") or raw.text("judge_url")
     if kind == "openai" and not url:
         raise ConfigError("--urial-refusal-detector openai needs --urial-refusal-url (or --urial-judge-url)")
-    if kind == "hf":
+    if template and kind != "rules":
         try:
-            resolve_model(name)
-        except BackendError as exc:
-            raise ConfigError(str(exc).replace("--urial-model", "--urial-refusal-model")) from None
-    return DetectorSettings(
+            PromptTemplate.from_file(template)
+        except DetectorConfigError as exc:
+            raise ConfigError(f"--urial-refusal-template: {exc}") from None
+    settings = DetectorSettings(
         kind=kind,
         model=name,
         base_url=url,
@@ -612,6 +630,14 @@ def _detector_settings(raw: _Options, model: ModelSettings) -> DetectorSettings:
         dtype=model.dtype,
         batch_size=model.batch_size or 16,
     )
+    try:
+        check_detector(settings, probe=probe)
+    except DetectorError as exc:
+        text = str(exc)
+        if not text.startswith("--urial-"):
+            text = f"--urial-refusal-detector {kind}: {text.removeprefix('hf refusal detector: ')}"
+        raise ConfigError(text) from None
+    return settings
 
 
 def _baseline_config(raw: _Options, invocation_dir: Path) -> BaselineConfig | None:

@@ -1,6 +1,6 @@
 """HTTP to the endpoints we talk to (the ``openai`` judge, and any later HTTP backend).
 
-Three guarantees, each in one place:
+Four guarantees, each in one place:
 
 * **A total deadline per request.** httpx's own timeouts apply to each socket operation, so a
   server that sends one byte every 20 s never trips a 60 s read timeout and holds the run for as
@@ -10,6 +10,9 @@ Three guarantees, each in one place:
   timeout to what is left of the deadline, so the deadline holds whatever the server does.
 * **A run-wide retry budget.** :class:`RetryBudget` is the time a client may spend on retries
   (back-off waits and retried attempts) over a whole run, shared by all its requests.
+* **Dropped connections are retryable.** :data:`AFTER_CONNECT_ERRORS` are the transport errors
+  that happen once a connection was made (closed without an answer, reset, a reply cut short);
+  clients retry them like a 5xx. :func:`transport_reason` says in words what happened.
 * **Redaction.** :func:`redact` removes secret values, and any ``Bearer <token>``, from text that
   came back from an endpoint, before it is stored, cached or printed.
 """
@@ -54,6 +57,34 @@ _ERRORS: tuple[tuple[type[Exception], type[httpx2.HTTPError]], ...] = (
     (httpcore2.RemoteProtocolError, httpx2.RemoteProtocolError),
     (httpcore2.ProtocolError, httpx2.ProtocolError),
 )
+
+
+#: Transport errors after a connection was made (the server closed it, reset it, or cut the reply
+#: short): a fresh attempt may well succeed, so they are retried like a 5xx.
+AFTER_CONNECT_ERRORS: tuple[type[httpx2.TransportError], ...] = (
+    httpx2.RemoteProtocolError, httpx2.ReadError, httpx2.WriteError,
+)
+
+
+def transport_reason(exc: httpx2.TransportError, detail: str | None = None) -> str:
+    """What happened, in words, for a transport error other than a timeout (``detail``: the
+    error's text, redacted by the caller; default ``str(exc)``)."""
+    text = str(exc) if detail is None else detail
+    if isinstance(exc, httpx2.RemoteProtocolError):
+        lowered = text.lower()
+        if "complete message body" in lowered or "incomplete" in lowered:
+            what = "the reply was cut off: the connection closed before the whole body arrived"
+        elif "disconnected" in lowered or "without sending a response" in lowered:
+            what = "the server closed the connection without answering"
+        else:
+            what = "the server's reply is not valid HTTP"
+    elif isinstance(exc, httpx2.ReadError):
+        what = "the connection was closed while the reply was read"
+    elif isinstance(exc, httpx2.WriteError):
+        what = "the connection was closed while the request was sent"
+    else:
+        what = "cannot connect"
+    return f"{what} ({type(exc).__name__}: {text or 'no detail'})"
 
 
 def send(client: httpx2.Client, method: str, url: str, *, deadline_s: float, **kwargs: Any) -> httpx2.Response:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Mapping, Protocol, Sequence, Union
 
 from urial_check.answers import CaseAnswer
-from urial_check.generation.backends.base import GenerationError, GenerationRequest, GenerationResult, Generator, LocalModel
+from urial_check.generation.backends.base import GenerationRequest, GenerationResult, Generator, LocalModel
 from urial_check.generation.cache import generation_key
 from urial_check.generation.engine import ENGINE_VERSION
 from urial_check.measures.detectors import DetectorError, DetectorUnavailable, RefusalDetector, RulesDetector, detect_cached
@@ -60,6 +60,14 @@ class CaseOutcome:
     checks: tuple[CheckResult, ...]
     #: With ``repeats > 1``: each run's answer and check results (the first is ``answer``/``checks``).
     runs: tuple[tuple[CaseAnswer, tuple[CheckResult, ...]], ...] = ()
+    #: Why the case has no answer: its own generation failed (e.g. its prompt does not fit the
+    #: model's context). The case then fails with this one check, ``answer`` holds no text to check.
+    error: str | None = None
+
+    @classmethod
+    def failed_generation(cls, case: Case, answer: CaseAnswer, error: str) -> CaseOutcome:
+        """The outcome of a case that got no answer: failed, with ``error`` as its only check."""
+        return cls(case=case, answer=answer, checks=(CheckResult("generation", False, f"no answer: {error}"),), error=error)
 
     @property
     def runs_passed(self) -> int:
@@ -67,6 +75,8 @@ class CaseOutcome:
 
     @property
     def passed(self) -> bool:
+        if self.error is not None:
+            return False
         if self.runs:
             wanted = self.case.pass_if
             return self.runs_passed == len(self.runs) if wanted is None else wanted.check(self.runs_passed)
@@ -74,6 +84,8 @@ class CaseOutcome:
 
     @property
     def failures(self) -> tuple[CheckResult, ...]:
+        if self.error is not None:
+            return self.checks
         if self.runs:
             if self.passed:
                 return ()
@@ -402,6 +414,7 @@ class UrialSession:
             "id": backend.model_id,
             "fingerprint": backend.fingerprint,
             "device": local.device if local else None,
+            "dtype": local.dtype if local else None,
             # None when every answer came from the cache and the model was never loaded.
             "load_seconds": local.load_seconds if local else None,
         }
@@ -424,11 +437,17 @@ class UrialSession:
     # ------------------------------------------------------------------ checking
 
     def evaluate(self, case: Case) -> CaseOutcome:
-        """Answer the case (every run) and run every check; remember and return the outcome."""
+        """Answer the case (every run) and run every check; remember and return the outcome.
+
+        A case whose own generation failed (a prompt too long for the model, non-finite logits)
+        is not checked: its outcome is failed, with the error (:attr:`CaseOutcome.error`).
+        """
         answers = self.answers(case)
-        failed = next((a.error for a in answers if a.error is not None), None)
-        if failed is not None:
-            raise GenerationError(f"case '{case.id}': {failed}")
+        failed = next((a for a in answers if a.error is not None), None)
+        if failed is not None and failed.error is not None:
+            outcome = CaseOutcome.failed_generation(case, failed, failed.error)
+            self.outcomes[case_key(case)] = outcome
+            return outcome
         runs = tuple((a, tuple(r for check in self.checks if (r := check(case, a)) is not None)) for a in answers)
         outcome = CaseOutcome(case=case, answer=runs[0][0], checks=runs[0][1], runs=runs if case.repeats > 1 else ())
         self.outcomes[case_key(case)] = outcome

@@ -7,10 +7,15 @@ before it stopped, and the next run resumes from there.
 
 Keys come from :func:`generation_key`: a SHA-256 over a canonical JSON of everything that can
 change an answer (model fingerprint, full prompt, decoding settings, stop strings, engine
-version), so one model's answers are never served for another.
+version), so one model's answers are never served for another. A generator's fingerprint names
+what answers: for a local model the weights together with the effective dtype and device type
+(``TransformersBackend.fingerprint``), so bf16 or CUDA answers are never served for fp32 CPU ones.
 
 A damaged database file (truncated, overwritten, not SQLite) is moved aside as
-``cache.sqlite3.corrupt-<time>`` and rebuilt empty, with one :class:`CacheWarning`; a cache that
+``cache.sqlite3.corrupt-<time>`` and rebuilt empty, with one :class:`CacheWarning`. A damaged
+entry in a healthy file (an answer row with an invalid field, a JSON value that does not parse or
+does not have the shape its reader expects) is a miss: it is recomputed and overwritten, with one
+:class:`CacheWarning` per cache however many such entries there are. A cache that
 cannot be used at all (unwritable directory, say) warns once and behaves as ``off``. Cache
 trouble never fails a test run.
 """
@@ -19,13 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import sqlite3
 import threading
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Literal, Mapping, Sequence
+from typing import Any, Callable, Literal, Mapping, Sequence, TypeVar
 from urllib.parse import quote
 
 from urial_check.generation.backends.base import GenerationResult
@@ -55,6 +61,14 @@ _SCHEMA = (
         ctime_ns INTEGER NOT NULL, digest TEXT NOT NULL)""",
 )
 _CORRUPT_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
+#: Why a stored answer ended (a generation that failed is never stored).
+_STORED_FINISH_REASONS = frozenset({"stop", "eos", "length"})
+
+T = TypeVar("T")
+
+
+def _identity(value: Any) -> Any:
+    return value
 
 
 class CacheWarning(UserWarning):
@@ -124,6 +138,7 @@ class ResultCache:
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._counts = {"hits": 0, "misses": 0, "writes": 0}
+        self._warned_unreadable = False
         #: False for a read-only cache of an older layout (answers readable, fingerprint memo not).
         self._current_layout = True
         if mode != "off":
@@ -134,13 +149,14 @@ class ResultCache:
     def get(self, key: str) -> GenerationResult | None:
         """The stored answer for ``key`` (``cached=True``), or None."""
         row = self._query("SELECT text, num_tokens, finish_reason, seconds FROM results WHERE key = ?", (key,))
-        if row is None:
+        result = None if row is None else _stored_result(*row)
+        if result is None:
+            if row is not None:
+                self._unreadable_entry(f"an answer ({_problem(row)})")
             self._counts["misses"] += 1
             return None
         self._counts["hits"] += 1
-        text, num_tokens, finish_reason, seconds = row
-        return GenerationResult(text=text, num_tokens=num_tokens, finish_reason=finish_reason, seconds=seconds,
-                                cached=True)
+        return result
 
     def put(self, key: str, result: GenerationResult, meta: Mapping[str, Any] | None = None) -> None:
         """Store ``result`` under ``key`` (committed at once); does nothing unless mode is rw."""
@@ -153,13 +169,24 @@ class ResultCache:
 
     # -- other JSON results (judges) -------------------------------------------------------------
 
-    def get_json(self, namespace: str, key: str) -> Any | None:
+    def get_json(self, namespace: str, key: str, parse: Callable[[Any], T] = _identity) -> T | None:
+        """``parse(value)`` of the stored JSON value, or None (a miss) when there is none.
+
+        A value that is not JSON, or that ``parse`` rejects (KeyError, TypeError, ValueError), is a
+        miss too: the caller recomputes it and :meth:`put_json` overwrites it (one warning per cache).
+        """
         row = self._query("SELECT value FROM json_values WHERE namespace = ? AND key = ?", (namespace, key))
         if row is None:
             self._counts["misses"] += 1
             return None
+        try:
+            value = parse(json.loads(row[0]))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # JSONDecodeError is a ValueError
+            self._unreadable_entry(f"a {namespace!r} value ({type(exc).__name__}: {_shorten(str(exc))})")
+            self._counts["misses"] += 1
+            return None
         self._counts["hits"] += 1
-        return json.loads(row[0])
+        return value
 
     def put_json(self, namespace: str, key: str, value: Any) -> None:
         """Store a JSON-serialisable ``value``; does nothing unless mode is rw."""
@@ -371,6 +398,14 @@ class ResultCache:
     def _warn(self, message: str) -> None:
         warnings.warn(message, CacheWarning, stacklevel=4)
 
+    def _unreadable_entry(self, what: str) -> None:
+        """A stored entry cannot be used: it is a miss; the first one of this cache warns."""
+        if self._warned_unreadable:
+            return
+        self._warned_unreadable = True
+        self._warn(f"result cache {self.path} has unreadable entries, first {what}; "
+                   "they are recomputed and overwritten")
+
 
 class _Corrupt(sqlite3.DatabaseError):
     sqlite_errorname = "SQLITE_CORRUPT"
@@ -384,6 +419,33 @@ def _is_corrupt(exc: BaseException) -> bool:
         return True
     return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError) and (
         "not a database" in str(exc) or "malformed" in str(exc))
+
+
+def _stored_result(text: Any, num_tokens: Any, finish_reason: Any, seconds: Any) -> GenerationResult | None:
+    """The answer of a results row, or None when a field is not what :meth:`ResultCache.put` writes."""
+    if _problem((text, num_tokens, finish_reason, seconds)) is not None:
+        return None
+    return GenerationResult(text=text, num_tokens=num_tokens, finish_reason=finish_reason, seconds=float(seconds),
+                            cached=True)
+
+
+def _problem(row: Sequence[Any]) -> str | None:
+    """What is wrong with a results row (text, num_tokens, finish_reason, seconds), or None."""
+    text, num_tokens, finish_reason, seconds = row
+    if not isinstance(text, str):
+        return f"text is {type(text).__name__}, not text"
+    if not isinstance(num_tokens, int) or isinstance(num_tokens, bool) or num_tokens < 0:
+        return f"num_tokens {num_tokens!r} is not a whole number >= 0"
+    if finish_reason not in _STORED_FINISH_REASONS:
+        return f"finish_reason {finish_reason!r} is not one of {', '.join(sorted(_STORED_FINISH_REASONS))}"
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not math.isfinite(seconds) or seconds < 0:
+        return f"seconds {seconds!r} is not a number >= 0"
+    return None
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit] + "..."
 
 
 def _uri(path: Path, params: str = "") -> str:

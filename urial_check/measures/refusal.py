@@ -81,6 +81,7 @@ _MAX_EVIDENCE = 160
 
 #: Rule families a verdict's ``rule`` can name, with what each means (for reports).
 RULE_FAMILIES: dict[str, str] = {
+    "error": "no answer to judge: the case failed before it had one (its error is recorded)",
     "empty": "empty answer (nothing to read)",
     "degenerate": "degenerate answer (looping, echoing or only a title: nothing given)",
     "bare_no": "a bare 'no' to a request",

@@ -8,7 +8,6 @@ requests the session fixture, so pytest resolves fixtures natively (``--setup-sh
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -22,10 +21,10 @@ from urial_check.records.gates import GateResult, evaluate_gate, render_gate
 from urial_check.records.records import CaseRecord, ModelInfo, PromptRef
 from urial_check.reports.summary import failure_story, junit_properties, relative_path
 from urial_check.session import CaseFailure, CaseOutcome, MeasurementError, UrialSession
+from urial_check.suites.globs import DEFAULT_SUITE_GLOBS, is_suite_path
 from urial_check.suites.loader import Case, Suite, SuiteError, SuiteWarning, load_suite
 from urial_check.reports.terminal import printable
 
-DEFAULT_SUITE_GLOBS = ("*/suites/*.yaml", "*/suites/*.yml", "*.urial.yaml", "*.urial.yml")
 CASE_MARKER = "urial"
 GATE_MARKER = "urial_gate"
 GATE_NAME = "[gate]"
@@ -38,15 +37,15 @@ SUITES = pytest.StashKey[dict[str, Suite]]()
 def is_case_nodeid(nodeid: str, config: pytest.Config) -> bool:
     """Whether a node id (as xdist workers report them) names a suite case, not a gate, verdict or Python test."""
     file, _, name = nodeid.partition("::")
-    return bool(name) and name not in (GATE_NAME, BASELINE_NAME) and is_suite_file(
-        config.rootpath / file, config.getini("urial_suite_globs"))
+    return bool(name) and name not in (GATE_NAME, BASELINE_NAME) and is_suite_file(config.rootpath / file, config)
 
 
-def is_suite_file(path: Path, globs: Iterable[str]) -> bool:
-    if path.suffix not in (".yaml", ".yml"):
-        return False
-    text = path.resolve().as_posix()
-    return any(fnmatch.fnmatch(text, pattern) or fnmatch.fnmatch(path.name, pattern) for pattern in globs)
+def is_suite_file(path: Path, config: pytest.Config) -> bool:
+    """Whether ``path`` matches ``urial_suite_globs``, on its path relative to the rootdir when a
+    configuration file fixed the rootdir; without one pytest only guesses the rootdir (the common
+    ancestor of the arguments, which may be a folder inside ``suites/``), so the absolute path is used."""
+    root = config.rootpath if config.inipath is not None else None
+    return is_suite_path(path, config.getini("urial_suite_globs"), root)
 
 
 class SuiteFile(pytest.File):
@@ -154,7 +153,7 @@ class GateItem(pytest.Function):
         if isinstance(error, GateFailure):
             path = relative_path(self.suite.path, self.config.rootpath)
             failed = ", ".join(f"{r.metric} {r.threshold}" for r in error.result.failures)
-            head = f"{path}:{self.suite.gate_line}: gate of suite '{self.suite.name}' failed ({failed}) over {error.result.cases} cases"
+            head = f"{path}:{self.suite.gate_line}: gate of suite '{self.suite.name}' failed ({failed}) over {error.result.coverage}"
             return printable(head) + "\n" + render_gate(error.result)
         if isinstance(error, (BackendError, GenerationError, PromptError, MeasurementError, DetectorError)):
             return printable(f"urial-check: {error}")
@@ -190,9 +189,15 @@ class BaselineItem(pytest.Function):
 
 
 def _suite_outcomes(urial_session: UrialSession, suite: Suite, request: pytest.FixtureRequest) -> list[CaseOutcome]:
-    """Outcomes of the suite's selected cases (all of them when only gate items were selected)."""
-    planned = [c for c in urial_session.planned if c.path == suite.path]
-    cases = planned or list(suite.cases)
+    """Outcomes of the suite's selected cases; the item is skipped when none of them was selected.
+
+    A gate or baseline verdict is a figure over the cases the run selected, each of which is a test
+    with its own record. Cases nobody selected are not generated behind the selection's back: they
+    would be judged without a test or a record of their own.
+    """
+    cases = [c for c in urial_session.planned if c.path == suite.path]
+    if not cases:
+        pytest.skip(f"no case of suite {suite.name!r} was selected: it is computed over the selected cases (select some too)")
     try:
         return [urial_session.evaluate(c) for c in cases]
     except (BackendError, PromptError, MeasurementError) as err:
@@ -206,7 +211,7 @@ def _baseline_runner(suite: Suite) -> Callable[..., None]:
         if gate.update:
             return  # --urial-update-baseline: this run becomes the baseline
         if gate.baseline is None:
-            pytest.skip(f"no baseline yet: this run is written to {gate.path}")
+            pytest.skip(f"no baseline yet: this run is written to {gate.path} if it completes (see the summary)")
         outcomes = _suite_outcomes(urial_session, suite, request)
         records = [_case_record(urial_session, o) for o in outcomes]
         comparison = gate.compare_suite(suite.name, records, margins=dict(suite.margins))
@@ -226,9 +231,11 @@ def _gate_runner(suite: Suite) -> Callable[..., None]:
     def run(urial_session: UrialSession, request: pytest.FixtureRequest) -> None:
         outcomes = _suite_outcomes(urial_session, suite, request)
         cases = [_case_record(urial_session, o) for o in outcomes]
-        result = evaluate_gate(suite.name, suite.gate, cases, urial_session.primary_shift_context)
+        result = evaluate_gate(suite.name, suite.gate, cases, urial_session.primary_shift_context,
+                               suite_cases=len(suite.cases))
         result = dataclasses.replace(result, model=cases[0].model, prompt=cases[0].prompt)
         request.node.urial_record = result
+        request.node.user_properties.append(("urial.gate.cases", f"{result.cases} of {result.suite_cases}"))
         request.node.user_properties.extend(
             (f"urial.gate.{row.metric}", "n/a" if row.value is None else f"{row.value:.4f}") for row in result.rows
         )
@@ -251,6 +258,8 @@ def _runner(case: Case) -> Callable[..., None]:
         # JUnit XML properties (added to user_properties directly: the record_property fixture
         # warns under the default xunit2 family although junitxml writes them all the same).
         request.node.user_properties.extend(junit_properties(record))
+        if outcome.error is not None:  # no answer: one line, the case is recorded as failed
+            raise GenerationError(f"case '{case.id}': {outcome.error}")
         if not outcome.passed:
             raise CaseFailure(outcome, urial_session.backend.model_id)
 

@@ -20,6 +20,7 @@ from urial_check.generation.backends.base import Generator as AnswerGenerator
 from urial_check.generation.backends.base import ReportsUsage
 from urial_check.reports.terminal import printable
 from urial_check.records.baseline_gate import BaselineGate
+from urial_check.records.gates import gate_line
 from urial_check.pytest_plugin.items import (
     BASELINE_MARKER,
     CASE_MARKER,
@@ -37,6 +38,7 @@ from urial_check.records.records import CaseRecord, GateResult, ModelInfo, RunRe
 from urial_check.reports.summary import (
     judge_errors_text,
     new_run_id,
+    RecordWrittenAside,
     prune_run_records,
     rule_table,
     scores_table,
@@ -198,6 +200,9 @@ def pytest_configure(config: pytest.Config) -> None:
             root_dir=config.rootpath,
             windowed=bool(stop_early) or hasattr(config, "workerinput"),
             progress=config.getoption("verbose", 0) >= 0,
+            # an openai refusal detector's endpoint is asked once, by the process that runs or
+            # controls the run: not for --collect-only, not again in each xdist worker
+            probe=not config.option.collectonly and not hasattr(config, "workerinput"),
         )
         baseline = open_baseline(run_config)
     except ConfigError as exc:
@@ -207,7 +212,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if is_suite_file(file_path, parent.config.getini("urial_suite_globs")):
+    if is_suite_file(file_path, parent.config):
         return SuiteFile.from_parent(parent, path=file_path)
     return None
 
@@ -300,13 +305,18 @@ class RunRecorder:
         self.selection_line = ""
         self.error_line = ""
         self.collection_errors = 0
-        self.suite_collection_errors = 0
+        #: Suite files (node ids, relative to the rootdir) that failed to collect.
+        self.broken_suites: list[str] = []
+        #: A suite case was set up or run (a report came in): the run has something to record.
+        self.ran = False
         #: Case node ids the xdist workers collected (set on the controller only).
         self.xdist_case_ids: list[str] | None = None
         self.started = time.time()
         self.run_id = new_run_id(self.started)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not self.ran and is_case_nodeid(report.nodeid, self.config):
+            self.ran = True
         data = getattr(report, "urial_record", None)
         if data is not None and report.when == "call":
             if data.get("kind") == "gate":
@@ -318,8 +328,8 @@ class RunRecorder:
         if report.failed:
             self.collection_errors += 1
             file = report.nodeid.partition("::")[0]
-            if file and is_suite_file(self.config.rootpath / file, self.config.getini("urial_suite_globs")):
-                self.suite_collection_errors += 1
+            if file and is_suite_file(self.config.rootpath / file, self.config):
+                self.broken_suites.append(file)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
@@ -331,13 +341,15 @@ class RunRecorder:
             return  # an xdist worker (only the controller writes shared files), or nothing was meant to run
         state = self.config.stash[STATE]
         selection, left_out = self._selection(state)
-        if not (selection.selected or self.records or self.gates or self.suite_collection_errors):
-            return  # no suite in this session
+        if not (self.ran or self.records or self.gates):
+            # No suite item ran (none selected, or the run stopped at a collection error), as with
+            # --collect-only: no record, so latest.json and the earlier records stay as they are.
+            return
         if exitstatus == pytest.ExitCode.USAGE_ERROR and not self.records:
             return  # a usage error before any case ran (e.g. an unreachable judge): nothing to record
         status, reason = self._status(session, exitstatus, selection)
         complete = status == "complete"
-        selection = dataclasses.replace(selection, complete=complete and selection.complete and not self.suite_collection_errors)
+        selection = dataclasses.replace(selection, complete=complete and selection.complete and not self.broken_suites)
         if not complete:
             self.status_line = f"run interrupted: {reason}; {selection.finished} of {selection.selected} selected cases finished"
         elif not selection.complete:
@@ -355,11 +367,17 @@ class RunRecorder:
                 prompts={p.source: p.sha256 for p in [*(r.prompt for r in self.records), *(g.prompt for g in self.gates)] if p},
                 decoding_overrides=dict(self.config.stash[STATE].settings.decoding_overrides),
                 judge=next((r.judge.judge_id for r in self.records if r.judge), None) or self._judge_id(),
-                refusal_detector=next((r.refusal.detector for r in self.records), None),
+                refusal_detector=next((r.refusal.detector for r in self.records if r.refusal.detector), None),
                 gates=self.gates, status=status, status_reason=reason, selection=selection,
+                collection_errors=self.broken_suites,
             )
             self.written = write_run_record(record, report_dir)
             prune_run_records(report_dir, _keep_runs(self.config), current=self.written)
+        except RecordWrittenAside as aside:
+            # Neither pruned nor made the baseline: it is not a record urial-check would read.
+            self.error_line = printable(f"urial-check: {aside}, latest.json unchanged", newlines=False)
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+            return
         except OSError as exc:
             self.error_line = f"urial-check: cannot write the run record under {report_dir}: {exc.strerror or exc}"
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
@@ -373,7 +391,26 @@ class RunRecorder:
         if not record.complete:
             self.baseline_note = f"baseline not written (the run was interrupted): {baseline.path} is unchanged"
             return
+        # A case that got no answer has no verdict to compare later: it is left out of the baseline
+        # (as if deselected, so an update keeps the stored answer), and the baseline is then partial.
+        unanswered = [c for c in record.cases if c.error is not None]
+        if unanswered:
+            if left_out is not None:
+                left_out = {suite: set(ids) for suite, ids in left_out.items()}
+                for case in unanswered:
+                    left_out.setdefault(case.suite, set()).add(case.id)
+            sel, n = record.selection, len(unanswered)
+            record = dataclasses.replace(
+                record, cases=tuple(c for c in record.cases if c.error is None),
+                selection=None if sel is None else dataclasses.replace(
+                    sel, selected=sel.selected - n, finished=sel.finished - n, complete=False,
+                    deselected=None if sel.deselected is None else sel.deselected + n),
+            )
         new, self.baseline_note = baseline.next_baseline(record, left_out=left_out)
+        if unanswered:
+            names = ", ".join(f"{c.suite}::{c.id}" for c in unanswered[:5]) + (", ..." if len(unanswered) > 5 else "")
+            n = len(unanswered)
+            self.baseline_note += f"; left out {n} case{'s' if n != 1 else ''} with no answer: {names}"
         try:
             write_json_atomic(baseline.path, new.to_json())
         except OSError as exc:
@@ -410,6 +447,10 @@ class RunRecorder:
         if reason is None and interrupted:
             n = self.collection_errors
             reason = f"{n} error{'s' if n != 1 else ''} during collection" if n else "interrupted (Ctrl-C or a plugin)"
+        broken = self.broken_suites
+        if reason is None and broken:  # --continue-on-collection-errors: those suites are missing from the record
+            n = len(broken)
+            return "interrupted", f"{n} suite file{'s' if n != 1 else ''} failed to collect: {', '.join(broken)}"
         missing = selection.selected - selection.finished
         if missing <= 0 and not interrupted:
             return "complete", None
@@ -442,6 +483,10 @@ class RunRecorder:
             terminalreporter.write_line(summary_table(self.records))
         if self.selection_line:
             terminalreporter.write_line(self.selection_line)
+        if self.gates:
+            terminalreporter.write_sep("-", "suite gates")
+            for gate in self.gates:
+                terminalreporter.write_line(printable(gate_line(gate)))
         rules = rule_table(self.records)
         if rules:
             terminalreporter.write_sep("-", "refusal verdicts by rule family")

@@ -69,6 +69,12 @@ class PromptRef:
         return cls(str(data["source"]), str(data["sha256"]))
 
 
+#: Refusal labels that mean the model refused (``compliance`` and :data:`NO_ANSWER_LABEL` do not).
+REFUSED_LABELS = ("full_refusal", "partial_refusal")
+#: The refusal label of a case that got no answer (its generation failed; see ``CaseRecord.error``).
+NO_ANSWER_LABEL = "error"
+
+
 @dataclass(frozen=True)
 class RefusalRecord:
     """The refusal verdict: label, the evidence, the rule family and the detector that decided."""
@@ -80,8 +86,8 @@ class RefusalRecord:
 
     @property
     def refused(self) -> bool:
-        """A full or a partial refusal."""
-        return self.label != "compliance"
+        """A full or a partial refusal (``error``: there was no answer to decide on)."""
+        return self.label in REFUSED_LABELS
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"label": self.label, "refused": self.refused, "evidence": self.evidence}
@@ -270,7 +276,7 @@ class AlignedAnswer:
 _CASE_FIELDS = ("id", "suite", "file", "line", "tags", "turns", "instruction", "expect", "answer", "raw_generation",
                 "decoding", "num_tokens", "finish_reason", "generation_seconds", "cached", "refusal", "checks", "outcome",
                 "judge", "judge_error", "repeats", "token_shift", "token_shift_file", "token_shift_detail", "aligned", "model",
-                "prompt")
+                "prompt", "error")
 
 
 @dataclass(frozen=True)
@@ -313,6 +319,9 @@ class CaseRecord:
     aligned: AlignedAnswer | None = None
     model: ModelInfo | None = None
     prompt: PromptRef | None = None
+    #: Why the case has no answer (its own generation failed); it then failed, ``answer`` is empty
+    #: and ``refusal`` has the label :data:`NO_ANSWER_LABEL`.
+    error: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -369,6 +378,8 @@ class CaseRecord:
             out["model"] = self.model.to_json()
         if self.prompt is not None:
             out["prompt"] = self.prompt.to_json()
+        if self.error is not None:
+            out["error"] = self.error
         return {**out, **{k: v for k, v in self.extra.items() if k not in out}}
 
     @classmethod
@@ -393,13 +404,15 @@ class CaseRecord:
             token_shift_file=data.get("token_shift_file"), shift_detail=detail,
             aligned=AlignedAnswer.from_json(data["aligned"]) if data.get("aligned") else None,
             model=ModelInfo.from_json(model) if model else None, prompt=PromptRef.from_json(prompt) if prompt else None,
-            extra=_known(data, _CASE_FIELDS),
+            error=data.get("error"), extra=_known(data, _CASE_FIELDS),
         )
 
     @classmethod
     def from_outcome(cls, outcome: CaseOutcome, *, model: ModelInfo | None = None, prompt: PromptRef | None = None) -> CaseRecord:
         """The record of a finished case (built once, in the case's test item)."""
         case, answer = outcome.case, outcome.answer
+        if outcome.error is not None:
+            return cls._without_answer(outcome, outcome.error, model=model, prompt=prompt)
         judge, judge_error = _judged(answer)
         shifts = answer.token_shift or {}
         repeats = None
@@ -422,6 +435,22 @@ class CaseRecord:
             judge=judge, judge_error=judge_error, repeats=repeats,
             token_shift={c: ShiftSummary.of(s) for c, s in shifts.items()}, shift_detail=dict(shifts),
             aligned=AlignedAnswer.of(versus) if versus is not None else None, model=model, prompt=prompt,
+        )
+
+    @classmethod
+    def _without_answer(cls, outcome: CaseOutcome, error: str, *, model: ModelInfo | None,
+                        prompt: PromptRef | None) -> CaseRecord:
+        """A case whose generation failed: no answer, no verdict (label :data:`NO_ANSWER_LABEL`), failed."""
+        case, answer = outcome.case, outcome.answer
+        message = " ".join(error.split())
+        return cls(
+            suite=case.suite, id=case.id, file=str(case.path), line=case.line, instruction=case.instruction,
+            expect_refusal=case.expect.refusal, answer="",
+            refusal=RefusalRecord(NO_ANSWER_LABEL, f"no answer: {message}", NO_ANSWER_LABEL),
+            outcome="failed", turns=tuple(case.turns), tags=tuple(case.tags),
+            checks=tuple(CheckRecord(c.name, c.passed, c.asserted, c.message) for c in outcome.checks),
+            decoding=answer.decoding.as_dict(), finish_reason=answer.finish_reason,
+            generation_seconds=round(answer.seconds, 4), model=model, prompt=prompt, error=message,
         )
 
     def without_detail(self, token_shift_file: str | None) -> CaseRecord:
@@ -460,14 +489,22 @@ class GateResult:
     """A suite gate's verdict over the suite's selected cases (also its run-record entry, ``kind: gate``)."""
 
     suite: str
+    #: How many cases the gate was computed over (the suite's selected cases).
     cases: int
     rows: tuple[GateRow, ...]
     model: ModelInfo | None = None
     prompt: PromptRef | None = None
+    #: How many cases the suite has (None in records written before this was recorded).
+    suite_cases: int | None = None
 
     @property
     def passed(self) -> bool:
         return all(row.passed for row in self.rows)
+
+    @property
+    def coverage(self) -> str:
+        """``1 of 2 cases`` (``2 cases`` when the suite's size is unknown)."""
+        return f"{self.cases} cases" if self.suite_cases is None else f"{self.cases} of {self.suite_cases} cases"
 
     @property
     def failures(self) -> tuple[GateRow, ...]:
@@ -476,6 +513,8 @@ class GateResult:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": "gate", "suite": self.suite, "cases": self.cases, "passed": self.passed,
                                "rows": [r.to_json() for r in self.rows]}
+        if self.suite_cases is not None:
+            out["suite_cases"] = self.suite_cases
         if self.model is not None:
             out["model"] = self.model.to_json()
         if self.prompt is not None:
@@ -485,8 +524,10 @@ class GateResult:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> GateResult:
         model, prompt = data.get("model"), data.get("prompt")
+        suite_cases = data.get("suite_cases")
         return cls(str(data["suite"]), int(data.get("cases") or 0), tuple(GateRow.from_json(r) for r in data.get("rows") or ()),
-                   ModelInfo.from_json(model) if model else None, PromptRef.from_json(prompt) if prompt else None)
+                   ModelInfo.from_json(model) if model else None, PromptRef.from_json(prompt) if prompt else None,
+                   None if suite_cases is None else int(suite_cases))
 
 
 @dataclass(frozen=True)
@@ -532,7 +573,7 @@ class Selection:
 
 _RUN_FIELDS = ("schema", "schema_version", "status", "status_reason", "selection", "run_id", "started", "finished",
                "urial_check_version", "python", "model", "prompts", "decoding_overrides", "judge", "refusal_detector",
-               "judge_errors", "suites", "versus", "gates", "cases")
+               "judge_errors", "suites", "versus", "gates", "cases", "collection_errors")
 
 
 def iso_time(t: float) -> str:
@@ -564,6 +605,8 @@ class RunRecord:
     status_reason: str | None = None
     #: None only for version-1 files, which did not record it.
     selection: Selection | None = None
+    #: Suite files that failed to collect (``--continue-on-collection-errors``), relative to the rootdir.
+    collection_errors: tuple[str, ...] = ()
     urial_check_version: str = ""
     python: str = ""
     #: The schema version the record was read as (new records: the current one).
@@ -586,6 +629,7 @@ class RunRecord:
         status: str = "complete",
         status_reason: str | None = None,
         selection: Selection | None = None,
+        collection_errors: Sequence[str] = (),
     ) -> RunRecord:
         """A record of this run, finishing now; without ``selection`` every case was selected and finished."""
         return cls(
@@ -593,7 +637,7 @@ class RunRecord:
             prompts=dict(prompts or {}), decoding_overrides=dict(decoding_overrides or {}), judge=judge,
             refusal_detector=refusal_detector, gates=tuple(gates), status=status, status_reason=status_reason,
             selection=selection or Selection.everything(len(cases), complete=status == "complete"),
-            urial_check_version=__version__, python=platform.python_version(),
+            collection_errors=tuple(collection_errors), urial_check_version=__version__, python=platform.python_version(),
         )
 
     @property
@@ -652,6 +696,8 @@ class RunRecord:
             "gates": [g.to_json() for g in self.gates],
             "cases": [c.to_json() for c in self.cases],
         }
+        if self.collection_errors:
+            out["collection_errors"] = list(self.collection_errors)
         versus = self.versus
         if versus:
             out["versus"] = [v.to_json() for v in versus]
@@ -677,6 +723,7 @@ class RunRecord:
             gates=tuple(GateResult.from_json(g) for g in data.get("gates") or ()),
             status=str(data.get("status", "complete")), status_reason=data.get("status_reason"),
             selection=Selection.from_json(selection) if selection else None,
+            collection_errors=tuple(str(f) for f in data.get("collection_errors") or ()),
             urial_check_version=str(data["urial_check_version"]), python=str(data.get("python", "")),
             schema_version=int(data["schema_version"]), extra=_known(data, _RUN_FIELDS),
         )

@@ -11,8 +11,11 @@ and ``latest.json``) and what baselines are made of. Its layout, version 2:
     or something else entirely).
 ``status``, ``status_reason``
     ``complete`` when every selected case finished; ``interrupted`` when the session stopped
-    before (a model that cannot load, an unavailable judge, ``-x``, Ctrl-C, a collection error,
-    a case that raised), with the reason. The cases that did finish are in the record.
+    before (a model that cannot load, an unavailable judge, ``-x``, Ctrl-C, a case that raised),
+    or when suite files failed to collect (``--continue-on-collection-errors``; they are listed
+    in ``collection_errors``), with the reason. The cases that did finish are in the record. A
+    case whose own generation failed (its prompt does not fit the model) finished: it is in the
+    record as failed, with its ``error``. A run in which no case ran writes no record.
 ``selection``
     Which cases the run was asked for: ``keyword`` (``-k``) and ``markers`` (``-m``)
     expressions or null, ``selected`` and ``deselected`` case counts (``deselected`` is null
@@ -50,6 +53,11 @@ and ``latest.json``) and what baselines are made of. Its layout, version 2:
     server's top-k log-probabilities; the first context listed is the primary one);
     ``aligned`` (``--urial-versus-aligned``: the aligned model's ``answer``, its ``refusal``,
     ``checks``, ``outcome``, ``judge`` or ``judge_error``, or ``error`` when it has no verdict).
+    A case that got no answer carries ``error`` (why), an empty ``answer``, the refusal label
+    ``error`` (no verdict; ``refused`` false) and ``outcome: failed``.
+``gates``
+    Each suite gate's ``rows`` (metric, value, threshold, passed, n), computed over ``cases`` of
+    the suite's ``suite_cases`` cases (fewer when ``-k``/``-m`` selected a subset).
 ``versus``
     Optional (``--urial-versus-aligned``): per suite, each metric of the base model with URIAL
     and of the aligned model over the cases both answered, their ``difference`` (base minus
@@ -59,7 +67,8 @@ and ``latest.json``) and what baselines are made of. Its layout, version 2:
 In Python the record is a :class:`urial_check.records.records.RunRecord` (``to_json()`` /
 ``from_json()``); this module holds its JSON Schema and validation.
 
-The core fields are checked strictly (presence, types, ranges); any object may carry more
+The core fields are checked strictly (presence, types, ranges; no number anywhere may be NaN or
+infinite, which Python's ``json`` would otherwise read and write); any object may carry more
 properties than listed, so the record can grow without a version bump. A change that removes or
 redefines a listed field must bump :data:`RUN_RECORD_VERSION`. :data:`RUN_RECORD_JSON_SCHEMA` is
 the machine-readable form (JSON Schema draft 2020-12), validated with the ``jsonschema`` package.
@@ -68,6 +77,7 @@ the machine-readable form (JSON Schema draft 2020-12), validated with the ``json
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -134,7 +144,8 @@ _REFUSAL: dict[str, Any] = {
     "type": "object",
     "required": ["label", "refused", "evidence"],
     "properties": {
-        "label": {"enum": ["full_refusal", "partial_refusal", "compliance"]},
+        "label": {"enum": ["full_refusal", "partial_refusal", "compliance", "error"],
+                  "description": "'error': the case got no answer (see the case's 'error'), so there is no verdict."},
         "refused": {"type": "boolean"},
         "evidence": _TEXT,
         "rule": {"type": "string", "minLength": 1,
@@ -212,6 +223,8 @@ _CASE: dict[str, Any] = {
         "judge_error": _TEXT,
         "token_shift": {"type": "object", "additionalProperties": _SHIFT},
         "aligned": _ALIGNED,
+        "error": {"type": "string", "minLength": 1,
+                  "description": "Why the case got no answer (its own generation failed); it is then failed."},
     },
 }
 
@@ -241,6 +254,8 @@ def _schema(version: int) -> dict[str, Any]:
             "status": {"enum": list(RUN_STATUSES)},
             "status_reason": {"type": ["string", "null"], "description": "Why an interrupted run stopped."},
             "selection": _SELECTION,
+            "collection_errors": {"type": "array", "items": _TEXT,
+                                  "description": "Suite files that failed to collect (--continue-on-collection-errors)."},
         }
     return {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -344,6 +359,12 @@ def validate_run_record(record: Any, *, source: str = "<run record>") -> None:
     if error is not None:
         where = _json_path(error.absolute_path)
         raise RunRecordError(f"{source}: invalid run record at {where}: {_short(error.message)}")
+    # JSON has no NaN or infinity, but Python's json reads and writes them; a NaN slips through
+    # every range in the schema (comparisons with it are false), so none is accepted anywhere.
+    bad = _first_non_finite(record)
+    if bad is not None:
+        parts, value = bad
+        raise RunRecordError(f"{source}: invalid run record at {_json_path(parts)}: {value!r} is not a finite number")
     seen: set[tuple[str, str]] = set()
     for index, case in enumerate(record["cases"]):
         key = (case["suite"], case["id"])
@@ -369,6 +390,20 @@ def _nested_deeper_than(value: Any, limit: int) -> bool:
             return True
         stack.extend((child, depth + 1) for child in children)
     return False
+
+
+def _first_non_finite(value: Any) -> tuple[list[Any], float] | None:
+    """The path and value of the first NaN or infinite number in JSON data (None if there is none)."""
+    stack: list[tuple[Any, list[Any]]] = [(value, [])]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return path, item
+        if isinstance(item, Mapping):
+            stack.extend((child, [*path, key]) for key, child in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((child, [*path, i]) for i, child in reversed(list(enumerate(item))))
+    return None
 
 
 def _version_hint(version: Any) -> str:

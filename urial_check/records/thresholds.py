@@ -4,6 +4,9 @@ A threshold is an operator (``>=``, ``>``, ``<=``, ``<``, ``==``, ``!=``) follow
 decimal number. Anything else (``"=> 4"``, a bare ``4``, ``">= x"``, ``">= nan"``) is a
 :class:`ThresholdError` whose message says what was expected. ``==`` and ``!=`` compare with a
 tiny tolerance, so a mean such as 0.1 + 0.2 equals 0.3.
+
+:func:`range_problem` says when a threshold lies outside the values its metric can take
+(:class:`MetricRange`), so a gate that could never pass (or never fail) is refused up front.
 """
 
 from __future__ import annotations
@@ -75,6 +78,9 @@ def _decimal(value: float) -> str:
 
 def parse_threshold(text: Any) -> Threshold:
     """Parse ``"<op> <number>"`` into a :class:`Threshold`; ThresholdError if malformed."""
+    if isinstance(text, float) and not math.isfinite(text):
+        written = ".nan (not a number)" if math.isnan(text) else f"{'' if text > 0 else '-'}.inf (not a finite number)"
+        raise ThresholdError(f"threshold must be a comparison like '>= 0.9', got {written}")
     if isinstance(text, bool) or isinstance(text, (int, float)):
         raise ThresholdError(f"threshold {text!r} needs a comparison operator, e.g. '>= {text}' (quote it in YAML)")
     if not isinstance(text, str):
@@ -99,3 +105,48 @@ def _explain(text: str) -> str:
         hint = f" (did you mean '{_SWAPPED[op]}'?)" if op in _SWAPPED else ""
         return f"threshold {text!r}: unknown operator {op!r}{hint}; use one of {' '.join(OPERATORS)}"
     return f"threshold {text!r}: {rest!r} is not a number; write a comparison like '{op} 4'"
+
+
+@dataclass(frozen=True)
+class MetricRange:
+    """The values a metric can take, for rejecting thresholds that could never pass or never fail.
+
+    ``low``/``high`` are inclusive (None: unbounded); ``name`` is what messages call the metric,
+    ``fraction`` marks a rate written as a fraction (so ``>= 95`` gets the hint ``>= 0.95``).
+    """
+
+    name: str
+    low: float | None
+    high: float | None
+    fraction: bool = False
+    why: str = ""
+
+    def describe(self) -> str:
+        if self.high is None:
+            return f"{_decimal(float(self.low or 0))} or more"
+        if self.low is None:
+            return f"{_decimal(float(self.high))} or less"
+        return f"{_decimal(float(self.low))} to {_decimal(float(self.high))}"
+
+
+def range_problem(threshold: Threshold, bounds: MetricRange) -> str | None:
+    """Why ``threshold`` cannot be meant for a metric with ``bounds`` (a one-line message), or None.
+
+    A value outside the range is an error (``refusal_rate >= 95`` can never pass, ``<= 5`` never
+    fail), and so is a strict comparison with the end of the range (``> 1`` on a rate).
+    """
+    value, low, high = threshold.value, bounds.low, bounds.high
+    outside = (low is not None and value < low and not _close(value, low)) or (
+        high is not None and value > high and not _close(value, high))
+    if outside:
+        message = f"threshold {threshold.text!r} is outside the range of {bounds.name} ({bounds.describe()})"
+        if bounds.why:
+            message += f": {bounds.why}"
+        if bounds.fraction and 1 < value <= 100:
+            message += f"; rates are fractions: did you mean '{threshold.op} {_decimal(value / 100)}'?"
+        return message
+    never = (threshold.op == ">" and high is not None and _close(value, high)) or (
+        threshold.op == "<" and low is not None and _close(value, low))
+    if never:
+        return f"threshold {threshold.text!r} can never hold: {bounds.name} goes from {bounds.describe()}"
+    return None

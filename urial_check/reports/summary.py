@@ -31,6 +31,7 @@ from urial_check.records.metrics import (
     versus_summaries,
 )
 from urial_check.records.records import CaseRecord, RunRecord
+from urial_check.records.run_record import RunRecordError, validate_run_record
 from urial_check.session import CaseOutcome
 from urial_check.reports.shift_html import ShiftEntry, render_shift_html
 from urial_check.reports.terminal import printable, table
@@ -55,6 +56,8 @@ def junit_properties(case: CaseRecord) -> list[tuple[str, object]]:
     ]
     for aspect, value in (case.judge.scores if case.judge else {}).items():
         props.append((f"urial.score.{aspect}", f"{value:g}"))
+    if case.error:
+        props.append(("urial.error", case.error))
     if case.judge_error:
         props.append(("urial.judge.error", case.judge_error))
     if case.repeats:
@@ -286,10 +289,30 @@ def check_writable(path: Path) -> None:
         pass
 
 
+class RecordWrittenAside(Exception):
+    """A run record failed validation: it was written to ``path`` (not a name any reader picks up)."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"the run record is invalid ({problem}); written aside to {path}")
+
+
 def write_run_record(record: RunRecord, report_dir: Path, *, latest: bool = True) -> Path:
-    """Write ``run-<id>.json`` (and ``latest.json``) under ``report_dir``; return the run file's path."""
+    """Write ``run-<id>.json`` (and ``latest.json``) under ``report_dir``; return the run file's path.
+
+    The record is validated first, as readers will: one that fails (say a backend or a damaged cache
+    row gave a negative token count) is written to ``run-<id>.invalid.json`` instead, so the run is
+    not lost, and :class:`RecordWrittenAside` says where and why (``latest.json`` stays as it was).
+    """
     path = report_dir / f"run-{record.run_id}.json"
     data = record.to_json()
+    try:
+        validate_run_record(data, source=path.name)
+    except RunRecordError as exc:
+        aside = report_dir / f"run-{record.run_id}.invalid.json"
+        write_json_atomic(aside, data)
+        raise RecordWrittenAside(aside, str(exc).removeprefix(f"{path.name}: ").removeprefix("invalid run record ")) from None
     write_json_atomic(path, data)
     if latest:
         write_json_atomic(report_dir / "latest.json", data)

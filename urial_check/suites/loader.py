@@ -32,7 +32,7 @@ from typing import Any, Iterator, Literal
 import yaml
 
 from urial_check.measures.judges.base import ASPECTS
-from urial_check.records.thresholds import Threshold, ThresholdError, parse_threshold
+from urial_check.records.thresholds import MetricRange, Threshold, ThresholdError, parse_threshold, range_problem
 from urial_check.generation.decoding import DecodingError, check_field
 from urial_check.generation.prompt import PromptError, UrialPrompt
 
@@ -48,12 +48,21 @@ SHIFT_METRICS = ("unshifted", "marginal", "shifted", "mean_kl")
 #: Suite-level gate metrics besides ``mean.<aspect>`` and ``token_shift.<metric>``.
 GATE_RATES = ("refusal_rate", "over_refusal_rate", "pass_rate")
 MAX_REPEATS = 100
+#: Judge scores (built-in aspects, rubrics, their ``average``) go from 1 to 5.
+SCORE_RANGE = (1.0, 5.0)
+#: The ``mean.<name>`` every suite has besides its aspects: the mean over all aspects.
+AVERAGE = "average"
+#: Marker names the plugin gives every case, gate and baseline item (see ``pytest_plugin.items``).
+PLUGIN_MARKERS = frozenset({"urial", "urial_gate", "urial_baseline"})
 
 #: Marker names pytest itself gives meaning to; a tag may not take one of them.
 RESERVED_MARKERS = frozenset(
     {"skip", "skipif", "xfail", "parametrize", "usefixtures", "filterwarnings", "tryfirst", "trylast"}
 )
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+#: A number in exponent form without a dot (``1e0``, ``5E-1``): YAML 1.2 reads it as a number,
+#: PyYAML (YAML 1.1) as a string.
+_EXPONENT_RE = re.compile(r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)[eE][-+]?\d+$")
 #: Upper bound on YAML nodes visited while expanding one file (defeats alias bombs).
 MAX_NODES = 200_000
 _PLAIN_TAGS = {
@@ -192,7 +201,7 @@ class _Converter:
         if self.visited > MAX_NODES:
             raise self.err(node, f"document too large after alias expansion (over {MAX_NODES} nodes)")
         if node.tag not in _PLAIN_TAGS:
-            raise self.err(node, f"YAML tag {node.tag!r} is not allowed (plain data only)")
+            raise self.err(node, _tag_message(node, None))
         if isinstance(node, yaml.ScalarNode):
             try:
                 return self._scalars.construct_object(node, deep=True)
@@ -227,19 +236,37 @@ def _check_tags(conv: _Converter, root: yaml.Node) -> None:
     Aliased nodes are visited once (by identity), so this is linear in the file's size.
     """
     seen: set[int] = set()
-    stack = [root]
+    stack: list[tuple[yaml.Node, str | None]] = [(root, None)]
     while stack:
-        node = stack.pop()
+        node, key = stack.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
         if node.tag not in _PLAIN_TAGS and node.tag != "tag:yaml.org,2002:merge":
-            raise conv.err(node, f"YAML tag {node.tag!r} is not allowed (plain data only)")
+            raise conv.err(node, _tag_message(node, key))
         if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
+            stack.extend((item, key) for item in node.value)
         elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.extend((key, value))
+            for key_node, value in node.value:
+                name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                stack.extend(((key_node, None), (value, name)))
+
+
+def _tag_message(node: yaml.Node, key: str | None) -> str:
+    """Why a node with a non-plain tag is refused; YAML's implicit dates get a hint to quote them."""
+    if node.tag == "tag:yaml.org,2002:timestamp" and isinstance(node, yaml.ScalarNode):
+        quote = '"' if "'" in node.value else "'"
+        where = f"{key}: " if key else ""
+        return f"{where}got a date ({node.value}), which YAML reads as a timestamp; quote it: {quote}{node.value}{quote}"
+    return f"YAML tag {node.tag!r} is not allowed (plain data only)"
+
+
+def _scalar(conv: _Converter, node: yaml.ScalarNode) -> Any:
+    """A scalar's value, with an unquoted number in exponent form (``1e0``) read as a float."""
+    value = conv.value(node)
+    if isinstance(value, str) and node.style is None and _EXPONENT_RE.match(value):
+        return float(value)
+    return value
 
 
 def _kind(node: yaml.Node) -> str:
@@ -278,6 +305,9 @@ def _tags(conv: _Converter, node: yaml.Node, what: str) -> tuple[str, ...]:
             raise conv.err(item, f"{what}: {tag!r} is not a valid marker name (use letters, digits and _)")
         if tag in RESERVED_MARKERS:
             raise conv.err(item, f"{what}: {tag!r} is a pytest built-in marker and cannot be a tag")
+        if tag in PLUGIN_MARKERS:
+            raise conv.err(item, f"{what}: {tag!r} is one of urial-check's own markers "
+                                 f"({', '.join(sorted(PLUGIN_MARKERS))}) and cannot be a tag")
         if tag not in tags:
             tags.append(tag)
     return tuple(tags)
@@ -307,8 +337,39 @@ def _assertions(conv: _Converter, node: yaml.Node, what: str, allowed: tuple[str
     for key, (key_node, vnode) in entries.items():
         if key not in allowed:
             raise conv.err(key_node, f"{what}: unknown {noun} {key!r} (allowed: {', '.join(allowed)})")
-        out[key] = Assertion(key, _threshold(conv, vnode, f"{what}.{key}"), key_node.start_mark.line + 1)
+        metric = key if noun == "aspect" else f"token_shift.{key}"
+        threshold = _in_range(conv, vnode, f"{what}.{key}", _threshold(conv, vnode, f"{what}.{key}"),
+                              metric_range(metric, allowed if noun == "aspect" else ASPECTS))
+        out[key] = Assertion(key, threshold, key_node.start_mark.line + 1)
     return out
+
+
+def metric_range(metric: str, aspects: tuple[str, ...] = ASPECTS) -> MetricRange | None:
+    """The values ``metric`` (a gate metric, a score aspect or a token-shift metric) can take; None: unknown."""
+    if metric.startswith("versus."):  # URIAL minus the aligned model: the metric's range both ways
+        inner = metric_range(metric[len("versus."):], aspects)
+        if inner is None or inner.low is None or inner.high is None:
+            return None
+        spread = inner.high - inner.low
+        return MetricRange(metric, -spread, spread, why=f"it is a difference of two values from {inner.describe()}")
+    name = metric.partition(".")[2] if metric.startswith(("mean.", "token_shift.")) else metric
+    if metric in GATE_RATES:
+        return MetricRange(metric, 0.0, 1.0, fraction=True)
+    if metric.startswith("token_shift."):
+        label = f"token_shift.{name}"
+        if name == "mean_kl":
+            return MetricRange(label, 0.0, None, why="mean_kl is never negative")
+        return MetricRange(label, 0.0, 1.0, fraction=True) if name in SHIFT_METRICS else None
+    if name in aspects or name == AVERAGE:
+        return MetricRange("judge scores", *SCORE_RANGE)
+    return None
+
+
+def _in_range(conv: _Converter, node: yaml.Node, what: str, threshold: Threshold, bounds: MetricRange | None) -> Threshold:
+    problem = range_problem(threshold, bounds) if bounds is not None else None
+    if problem:
+        raise conv.err(node, f"{what}: {problem}")
+    return threshold
 
 
 def _threshold(conv: _Converter, node: yaml.Node, what: str) -> Threshold:
@@ -328,7 +389,7 @@ def _gate(
     entries = conv.mapping(node, "gate")
     allowed = (
         list(GATE_RATES)
-        + [f"mean.{a}" for a in aspects + ("average",)]
+        + [f"mean.{a}" for a in aspects + (AVERAGE,)]
         + [f"token_shift.{m}" for m in SHIFT_METRICS]
     )
     # URIAL (base) minus the aligned model (--urial-versus-aligned): rates and score means.
@@ -340,14 +401,15 @@ def _gate(
             for mkey, (mkey_node, mnode) in conv.mapping(vnode, "gate.margins").items():
                 if mkey not in allowed:
                     raise conv.err(mkey_node, f"gate.margins: unknown metric {mkey!r} (allowed: {', '.join(allowed)})")
-                value = conv.value(mnode) if isinstance(mnode, yaml.ScalarNode) else None
+                value = _scalar(conv, mnode) if isinstance(mnode, yaml.ScalarNode) else None
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                     raise conv.err(mnode, f"gate.margins.{mkey} must be a non-negative number, got {value!r}")
                 margins.append((mkey, float(value)))
             continue
         if key not in gated:
             raise conv.err(key_node, f"gate: unknown metric {key!r} (allowed: {', '.join(gated)}, margins)")
-        out.append(Assertion(key, _threshold(conv, vnode, f"gate.{key}"), key_node.start_mark.line + 1))
+        threshold = _in_range(conv, vnode, f"gate.{key}", _threshold(conv, vnode, f"gate.{key}"), metric_range(key, aspects))
+        out.append(Assertion(key, threshold, key_node.start_mark.line + 1))
     if not out and not margins:
         raise conv.err(node, "gate must not be empty")
     return tuple(out), tuple(margins)
@@ -357,8 +419,10 @@ def _rubrics(conv: _Converter, node: yaml.Node) -> tuple[tuple[str, str], ...]:
     entries = conv.mapping(node, "rubrics")
     out = []
     for key, (key_node, vnode) in entries.items():
-        if not key.isidentifier() or key in ASPECTS:
-            why = "is a built-in aspect" if key in ASPECTS else "must be a name of letters, digits and _"
+        if not key.isidentifier() or key in ASPECTS or key == AVERAGE:
+            why = ("is a built-in aspect" if key in ASPECTS
+                   else f"is reserved (mean.{AVERAGE} is the mean of all aspects)" if key == AVERAGE
+                   else "must be a name of letters, digits and _")
             raise conv.err(key_node, f"rubrics: {key!r} {why}")
         out.append((key, _string(conv, vnode, f"rubrics.{key}")))
     return tuple(out)
@@ -377,7 +441,7 @@ def _generation(conv: _Converter, node: yaml.Node, what: str) -> dict[str, Any]:
     entries = conv.mapping(node, what)
     out: dict[str, Any] = {}
     for key, (key_node, vnode) in entries.items():
-        value = conv.value(vnode) if isinstance(vnode, yaml.ScalarNode) else None
+        value = _scalar(conv, vnode) if isinstance(vnode, yaml.ScalarNode) else None
         if not isinstance(vnode, yaml.ScalarNode) or (value is None and key != "seed"):
             raise conv.err(vnode, f"{what}.{key} must be a single value, got {_kind(vnode)}")
         try:
@@ -527,7 +591,8 @@ def _case(
     else:
         case_id = _string(conv, idnode, f"{what}.id")
     if not _ID_RE.match(case_id):
-        raise conv.err(idnode, f"{what}.id {case_id!r} must start with a letter or digit and use only letters, digits, '_', '.', '-'")
+        raise conv.err(idnode, f"{what}.id {case_id!r} must start with a letter or digit and use only ASCII letters "
+                               "(A-Z, a-z), digits, '_', '.', '-'")
     what = f"case {case_id!r}"
     _check_keys(conv, entries, CASE_KEYS, what)
 

@@ -126,6 +126,10 @@ class LocalModel(Protocol):
     @property
     def device(self) -> str | None: ...
 
+    #: The dtype the model computes in ("float32", "bfloat16", "float16"); known before it loads.
+    @property
+    def dtype(self) -> str: ...
+
     #: Seconds the load took; None until it is loaded (e.g. every answer came from the cache).
     @property
     def load_seconds(self) -> float | None: ...

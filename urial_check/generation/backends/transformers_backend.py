@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,9 @@ class TransformersBackend:
     """A :class:`Generator` and a :class:`LocalModel`: a causal LM loaded with transformers.
 
     Loads lazily on first use; ``model_id`` and ``fingerprint`` are known without loading.
+    ``fingerprint`` names what answers: the weights (``weights_fingerprint``) together with the
+    effective dtype and device type (``numerics``), since bf16 or CUDA answers drift from fp32 CPU
+    ones and must never be served for them from the result cache.
     """
 
     def __init__(
@@ -67,16 +71,46 @@ class TransformersBackend:
         self._fingerprint_memo = fingerprint_memo
         self._prefix_store: Any = None
         self._fingerprint: str | None = None
+        self._weights_fingerprint: str | None = None
+        self._numerics: tuple[str, str] | None = None
         self._model: Any = None
         self._tokenizer: Any = None
         self.device: str | None = None
         self.load_seconds: float | None = None
 
     @property
+    def weights_fingerprint(self) -> str:
+        """SHA-256 over the weight, config and tokenizer files (what the fast-start copy is named by)."""
+        if self._weights_fingerprint is None:
+            self._weights_fingerprint = fingerprint(self.source, self._fingerprint_memo)
+        return self._weights_fingerprint
+
+    @property
     def fingerprint(self) -> str:
+        """Identity of the answers: the weights' fingerprint with the dtype and device type they run in."""
         if self._fingerprint is None:
-            self._fingerprint = fingerprint(self.source, self._fingerprint_memo)
+            device_type, dtype = self.numerics
+            blob = f"{self.weights_fingerprint}\0{device_type}\0{dtype}".encode()
+            self._fingerprint = hashlib.sha256(blob).hexdigest()
         return self._fingerprint
+
+    @property
+    def numerics(self) -> tuple[str, str]:
+        """``(device type, dtype)`` the model runs in, e.g. ``("cpu", "float32")`` or ``("cuda", "bfloat16")``.
+
+        Resolved from ``--urial-device``/``--urial-dtype`` without loading the model (``auto`` asks
+        torch whether CUDA is there). ``cuda:0`` and ``cuda:1`` compute alike; CPU, CUDA and MPS do not.
+        """
+        if self._numerics is None:
+            device = pick_device(self.settings.device)
+            dtype = pick_dtype(self.settings.dtype, device)
+            self._numerics = (device.partition(":")[0], str(dtype).replace("torch.", ""))
+        return self._numerics
+
+    @property
+    def dtype(self) -> str:
+        """The dtype the model computes in ("float32", "bfloat16", "float16"), known before it loads."""
+        return self.numerics[1]
 
     def sibling(self, model: str) -> TransformersBackend:
         """A backend for another model on the same device, dtype and cache (aligned models, judges);
@@ -103,7 +137,7 @@ class TransformersBackend:
 
     def _load(self, device: str, dtype: Any) -> tuple[Any, Any]:
         if self.source.gguf_file and self.settings.cache_dir is not None:
-            return load_gguf_fast(self.source, self.fingerprint, device, dtype, self.settings.cache_dir)
+            return load_gguf_fast(self.source, self.weights_fingerprint, device, dtype, self.settings.cache_dir)
         return load_model_and_tokenizer(self.source, device, dtype)
 
     def generate(

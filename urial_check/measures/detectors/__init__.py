@@ -23,7 +23,7 @@ from urial_check.measures.detectors.base import (
     parse_label_map,
     verdict_key,
 )
-from urial_check.measures.detectors.hf import HFDetector, load_hf_detector
+from urial_check.measures.detectors.hf import HFDetector, check_hf_detector, load_hf_detector
 from urial_check.measures.detectors.rules import RULES_ID, RulesDetector
 
 DETECTOR_KINDS: tuple[str, ...] = ("rules", "openai", "hf")
@@ -73,6 +73,37 @@ class DetectorSettings:
     timeout_s: float = 60.0
 
 
+def _openai_options(settings: DetectorSettings, template: PromptTemplate | None) -> dict[str, Any]:
+    options: dict[str, Any] = {"model": settings.model or "", "api_key_env": settings.api_key_env,
+                               "concurrency": settings.concurrency, "timeout_s": settings.timeout_s, "prompt": template}
+    if settings.base_url:
+        options["base_url"] = settings.base_url
+    return options
+
+
+def check_detector(settings: DetectorSettings, *, probe: bool = True) -> None:
+    """Before any answer is generated: everything about the detector that can be checked without
+    loading a model. The template fills in the answer; an hf folder's config.json names a classifier
+    (whose classes the label map covers) or a causal guard model (with a template and a map);
+    with ``probe``, an openai endpoint answers and serves the model (one ``GET /models``).
+    Raises a one-line DetectorError."""
+    if settings.kind == "rules":
+        return
+    template = PromptTemplate.from_file(settings.template) if settings.template else None
+    if settings.kind == "hf":
+        if not settings.model:
+            raise DetectorConfigError("hf refusal detector: give the model folder with --urial-refusal-model PATH")
+        check_hf_detector(settings.model, label_map=dict(settings.label_map) or None, template=template)
+    elif settings.kind == "openai" and probe:
+        from urial_check.measures.detectors.openai import OpenAIDetector  # lazy: imports httpx2
+
+        detector = OpenAIDetector(**_openai_options(settings, template))
+        try:
+            detector.probe()
+        finally:
+            detector.close()
+
+
 def build_detector(
     settings: DetectorSettings, *, fingerprint_memo: Callable[[Path, Callable[[], str]], str] | None = None
 ) -> RefusalDetector:
@@ -81,11 +112,7 @@ def build_detector(
         return make_detector("rules")
     template = PromptTemplate.from_file(settings.template) if settings.template else None
     if settings.kind == "openai":
-        options: dict[str, Any] = {"model": settings.model or "", "api_key_env": settings.api_key_env,
-                                   "concurrency": settings.concurrency, "timeout_s": settings.timeout_s, "prompt": template}
-        if settings.base_url:
-            options["base_url"] = settings.base_url
-        return make_detector("openai", **options)
+        return make_detector("openai", **_openai_options(settings, template))
     if settings.kind == "hf":
         if not settings.model:
             raise DetectorConfigError("hf refusal detector: give the model folder with --urial-refusal-model PATH")
@@ -97,7 +124,7 @@ def build_detector(
 
 
 __all__ = [
-    "DetectorSettings", "PromptTemplate", "build_detector",
+    "DetectorSettings", "PromptTemplate", "build_detector", "check_detector",
     "DETECTOR_KINDS", "LABELS", "RULES_ID", "BaseDetector", "DetectorConfigError", "DetectorError",
     "DetectorUnavailable", "RefusalDetector", "RulesDetector", "detect_cached", "make_detector",
     "parse_label_map", "verdict_key",

@@ -175,6 +175,11 @@ def _is_verdict(value: Any) -> bool:
             and all(isinstance(value.get(k), str) for k in ("evidence", "rule", "detector")))
 
 
+#: Two answers a template is filled with at load: a template that renders both alike ignores the answer.
+_PROBE_ANSWERS = ("urial-check probe answer 1", "URIAL-CHECK PROBE ANSWER 2")
+_PROBE_INSTRUCTION = "urial-check probe request"
+
+
 class PromptTemplate:
     """A classifier prompt with ``{instruction}`` and ``{response}``: ``str.format`` text, or Jinja2 when
     the file name ends in ``.j2`` / ``.jinja`` (then ``{{ instruction }}`` and ``{{ response }}``)."""
@@ -191,15 +196,17 @@ class PromptTemplate:
                 self._jinja_template = Environment(undefined=StrictUndefined, keep_trailing_newline=True).from_string(text)
             except TemplateSyntaxError as exc:
                 raise DetectorConfigError(f"{source}:{exc.lineno}: not a Jinja template: {exc.message}") from None
-        elif "{response}" not in text:
-            raise DetectorConfigError(f"{source}: the prompt template must contain {{response}} (and may contain {{instruction}})")
         try:
-            self.render("", "")
+            probes = [self.render(_PROBE_INSTRUCTION, answer) for answer in _PROBE_ANSWERS]
         except DetectorConfigError:
             raise
         except Exception as exc:  # noqa: BLE001 - format and jinja raise several kinds
             raise DetectorConfigError(f"{source}: cannot fill the prompt template ({type(exc).__name__}: {exc}); "
                                       "only {instruction} and {response} may appear, other braces must be doubled") from None
+        if probes[0] == probes[1]:  # the classifier would never see the answer it is to judge
+            field = "{{ response }}" if jinja else "{response}"
+            raise DetectorConfigError(f"{source}: the prompt template never inserts the answer; it must contain {field} "
+                                      "(and may contain " + ("{{ instruction }}" if jinja else "{instruction}") + ")")
 
     @classmethod
     def from_file(cls, path: Any) -> PromptTemplate:

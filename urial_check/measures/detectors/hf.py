@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from urial_check.generation.backends.base import BackendError
-from urial_check.generation.backends.loading import fingerprint, pick_device, pick_dtype, resolve_model
+from urial_check.generation.backends.loading import ModelSource, fingerprint, pick_device, pick_dtype, resolve_model
 from urial_check.measures.refusal import RefusalVerdict
 from urial_check.measures.detectors.base import LABELS, BaseDetector, DetectItem, DetectorConfigError, DetectorError, PromptTemplate
 
@@ -78,26 +78,11 @@ class HFDetector(BaseDetector):
             if getattr(model.config, "pad_token_id", None) is None:
                 model.config.pad_token_id = tokenizer.pad_token_id
             names = [str(model.config.id2label[i]) for i in range(int(model.config.num_labels))]
-            if not mapping:
-                unknown = [n for n in names if n.lower() not in LABELS]
-                if unknown:
-                    raise DetectorConfigError(
-                        f"hf refusal detector: {model_id} has the classes {', '.join(names)}; map them to "
-                        f"{', '.join(LABELS)} with --urial-refusal-label-map, e.g. {names[0]}=full_refusal")
-                mapping = {n.lower(): n.lower() for n in names}
-            unmapped = [n for n in names if n.lower() not in mapping]
-            if unmapped:
-                raise DetectorConfigError(
-                    f"hf refusal detector: the label map does not map the class(es) {', '.join(unmapped)} of {model_id}")
+            mapping = classifier_label_map(names, mapping, model_id)
             self._classes = [mapping[n.lower()] for n in names]
             self._names = names
         else:
-            if template is None:
-                raise DetectorConfigError("hf refusal detector: a causal guard model needs a prompt template "
-                                          "(--urial-refusal-template FILE with {instruction} and {response})")
-            if not mapping:
-                raise DetectorConfigError("hf refusal detector: a causal guard model needs a label map from its first "
-                                          "word to our labels (--urial-refusal-label-map, e.g. unsafe=compliance,safe=full_refusal)")
+            check_guard_setup(template, mapping)
         self.label_map = mapping
         settings = {"kind": kind, "map": sorted(mapping.items()), "template": template.sha256 if template else None,
                     "max_new_tokens": max_new_tokens if kind == "guard" else None, "max_length": max_length,
@@ -186,11 +171,23 @@ def first_word(text: str) -> str | None:
 
 def model_kind(folder: Path) -> str:
     """``classifier`` or ``guard`` from the folder's config.json ``architectures``."""
+    return _kind_of(folder, _read_config(folder))
+
+
+def _read_config(folder: Path) -> dict[str, Any]:
     try:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise DetectorConfigError(f"hf refusal detector: cannot read {folder / 'config.json'} ({exc})") from None
+    if not isinstance(config, dict):
+        raise DetectorConfigError(f"hf refusal detector: {folder / 'config.json'} is not a JSON object")
+    return config
+
+
+def _kind_of(folder: Path, config: Mapping[str, Any]) -> str:
     architectures = config.get("architectures") or []
+    if not isinstance(architectures, list):
+        architectures = [architectures]
     if any(str(a).endswith("ForSequenceClassification") for a in architectures):
         return "classifier"
     if any(str(a).endswith("ForCausalLM") for a in architectures):
@@ -198,6 +195,65 @@ def model_kind(folder: Path) -> str:
     raise DetectorConfigError(
         f"hf refusal detector: {folder} is neither a sequence-classification nor a causal LM model "
         f"(config.json architectures: {', '.join(map(str, architectures)) or 'none'})")
+
+
+def _class_names(config: Mapping[str, Any]) -> list[str]:
+    """A classifier's class names as transformers will read them from config.json (``LABEL_i`` by default)."""
+    id2label = config.get("id2label")
+    if isinstance(id2label, dict) and id2label:
+        return [str(id2label.get(str(i), id2label.get(i, f"LABEL_{i}"))) for i in range(len(id2label))]
+    count = config.get("num_labels", 2)
+    return [f"LABEL_{i}" for i in range(count if isinstance(count, int) and count > 0 else 2)]
+
+
+def classifier_label_map(names: Sequence[str], mapping: Mapping[str, str], model_id: str) -> dict[str, str]:
+    """The label map (lowercased class name -> our label) for a classifier with these classes.
+
+    Without a map the class names must be our labels; with one, it must map every class.
+    """
+    if not mapping:
+        unknown = [n for n in names if n.lower() not in LABELS]
+        if unknown:
+            raise DetectorConfigError(
+                f"hf refusal detector: {model_id} has the classes {', '.join(names)}; map them to "
+                f"{', '.join(LABELS)} with --urial-refusal-label-map, e.g. {names[0]}=full_refusal")
+        return {n.lower(): n.lower() for n in names}
+    unmapped = [n for n in names if n.lower() not in mapping]
+    if unmapped:
+        raise DetectorConfigError(
+            f"hf refusal detector: the label map does not map the class(es) {', '.join(unmapped)} of {model_id}")
+    return dict(mapping)
+
+
+def check_guard_setup(template: PromptTemplate | None, mapping: Mapping[str, str]) -> None:
+    """A causal guard model needs a prompt template and a label map for its first word."""
+    if template is None:
+        raise DetectorConfigError("hf refusal detector: a causal guard model needs a prompt template "
+                                  "(--urial-refusal-template FILE with {instruction} and {response})")
+    if not mapping:
+        raise DetectorConfigError("hf refusal detector: a causal guard model needs a label map from its first "
+                                  "word to our labels (--urial-refusal-label-map, e.g. unsafe=compliance,safe=full_refusal)")
+
+
+def check_hf_detector(
+    model: str, *, label_map: Mapping[str, str] | None = None, template: PromptTemplate | None = None
+) -> tuple[ModelSource, str]:
+    """The folder's source and kind, checked from its files without loading weights: a Hugging Face
+    folder, a classifier or causal model, and a label map (and template) that fit it."""
+    try:
+        source = resolve_model(model)
+    except BackendError as exc:
+        raise DetectorConfigError(str(exc).replace("--urial-model", "--urial-refusal-model")) from None
+    if source.gguf_file or source.folder is None:
+        raise DetectorConfigError(f"hf refusal detector: {model}: give a Hugging Face model folder, not a .gguf file")
+    config = _read_config(source.folder)
+    kind = _kind_of(source.folder, config)
+    mapping = {k.lower(): v for k, v in (label_map or {}).items()}
+    if kind == "classifier":
+        classifier_label_map(_class_names(config), mapping, source.model_id)
+    else:
+        check_guard_setup(template, mapping)
+    return source, kind
 
 
 def load_hf_detector(
@@ -212,11 +268,9 @@ def load_hf_detector(
     fingerprint_memo: Callable[[Path, Callable[[], str]], str] | None = None,
 ) -> HFDetector:
     """Load a local model folder as a refusal detector (offline; errors are one line)."""
+    source, kind = check_hf_detector(model, label_map=label_map, template=template)
+    assert source.folder is not None
     try:
-        source = resolve_model(model)
-        if source.gguf_file or source.folder is None:
-            raise DetectorConfigError(f"hf refusal detector: {model}: give a Hugging Face model folder, not a .gguf file")
-        kind = model_kind(source.folder)
         chosen_device = pick_device(device)
         chosen_dtype = pick_dtype(dtype, chosen_device)
         digest = fingerprint(source, fingerprint_memo)

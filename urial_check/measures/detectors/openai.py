@@ -82,6 +82,14 @@ class OpenAIDetector(BaseDetector):
     def __repr__(self) -> str:
         return f"OpenAIDetector(model={self.model!r}, base_url={self.base_url!r})"
 
+    def probe(self) -> None:
+        """The judge's start-up probe (:meth:`OpenAIJudge.probe`): is the endpoint there, and does it
+        serve this model? Raises :class:`DetectorUnavailable` (one line)."""
+        try:
+            self._endpoint.probe()
+        except JudgeError as exc:
+            raise DetectorUnavailable(str(exc)) from None
+
     def detect_outcomes(self, items: Sequence[DetectItem]) -> list[RefusalVerdict | DetectorError]:
         conversations = [[{"role": "user", "content": self.prompt.render(instruction, response)}]
                          for response, instruction in items]

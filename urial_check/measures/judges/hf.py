@@ -9,11 +9,42 @@ same repair retry and JudgeParseError path as any chat judge.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Sequence
 
+from urial_check.generation.backends.base import BackendError
+from urial_check.generation.backends.loading import resolve_model
 from urial_check.measures.judges.base import JudgeConfigError, JudgeError
 from urial_check.measures.judges.chat import ChatJudge, Conversation, PromptSet
 from urial_check.measures.judges.just_eval import prompt_set
+
+#: config.json ``architectures`` suffixes of models that generate text (what ``AutoModelForCausalLM`` loads).
+CAUSAL_ARCHITECTURES = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")
+
+
+def check_judge_model(model: str) -> None:
+    """Before any model loads: ``model`` (``--urial-judge-model``) exists and is a causal language model.
+
+    Reads the folder's config.json only; a GGUF file holds a causal LM. Raises JudgeConfigError (one line).
+    """
+    try:
+        source = resolve_model(model)
+    except BackendError as exc:
+        raise JudgeConfigError(str(exc).replace("--urial-model", "--urial-judge-model")) from None
+    if source.gguf_file or source.folder is None:
+        return
+    path = source.folder / "config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise JudgeConfigError(f"--urial-judge-model {model}: cannot read {path} ({exc})") from None
+    architectures = config.get("architectures") if isinstance(config, dict) else None
+    if not architectures:
+        return  # transformers goes by model_type; nothing to tell from here
+    names = [str(a) for a in (architectures if isinstance(architectures, list) else [architectures])]
+    if not any(name.endswith(CAUSAL_ARCHITECTURES) for name in names):
+        raise JudgeConfigError(f"{model} is not a causal language model (config.json architectures: {', '.join(names)}); "
+                               "the hf judge needs a chat (instruct) model that generates text")
 
 
 class HFJudge(ChatJudge):

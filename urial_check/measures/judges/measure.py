@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from urial_check.answers import CaseAnswer
 from urial_check.generation.backends.base import LocalModel
+from urial_check.generation.cache import ResultCache
 from urial_check.measures.judges.base import ASPECTS, Judge, JudgeError, JudgeItem, JudgeResult, JudgeUnavailable
 from urial_check.measures.judges.registry import JudgeConfigError, make_judge
 from urial_check.suites.checks import CheckResult
@@ -197,13 +198,16 @@ class JudgeMeasurer:
         cache = session.cache
         if cache is None or not hasattr(cache, "get_json"):
             return None
-        value = cache.get_json(JUDGE_CACHE_NAMESPACE, self._key(judge, item))
-        if not value:
+        # An entry that does not parse or is not a stored JudgeResult is a miss: re-judged and
+        # overwritten (the result cache warns once about such entries).
+        key = self._key(judge, item)
+        if isinstance(cache, ResultCache):
+            return cache.get_json(JUDGE_CACHE_NAMESPACE, key, parse=_stored_result)
+        value = cache.get_json(JUDGE_CACHE_NAMESPACE, key)
+        try:
+            return None if value is None else _stored_result(value)
+        except (TypeError, ValueError):
             return None
-        return JudgeResult(
-            scores=value["scores"], reasons=value["reasons"], raw=value["raw"], judge_id=value["judge_id"],
-            not_applicable=tuple(value.get("not_applicable", ())),
-        )
 
     def _cache_put(self, session: UrialSession, judge: Judge, item: JudgeItem, result: JudgeResult) -> None:
         cache = session.cache
@@ -247,6 +251,30 @@ class ScoresCheck:
         if not failed:
             return CheckResult(self.name, True)
         return CheckResult(self.name, False, "scores: " + "; ".join(failed))
+
+
+def _stored_result(value: Any) -> JudgeResult:
+    """The :class:`JudgeResult` a judge-cache value holds; ValueError/TypeError when it is not one."""
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object, got {type(value).__name__}")
+    missing = [name for name in ("scores", "reasons", "raw", "judge_id") if name not in value]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    scores, reasons, raw, judge_id = value["scores"], value["reasons"], value["raw"], value["judge_id"]
+    not_applicable = value.get("not_applicable", [])
+    if not isinstance(scores, dict) or not all(
+        isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v <= 5
+        for k, v in scores.items()
+    ):
+        raise ValueError("scores must map aspects to numbers from 1 to 5")
+    if not isinstance(reasons, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in reasons.items()):
+        raise ValueError("reasons must map aspects to text")
+    if not isinstance(raw, str) or not isinstance(judge_id, str):
+        raise ValueError("raw and judge_id must be text")
+    if not isinstance(not_applicable, list) or not all(isinstance(a, str) for a in not_applicable):
+        raise ValueError("not_applicable must be a list of aspects")
+    return JudgeResult(scores=dict(scores), reasons=dict(reasons), raw=raw,
+                       judge_id=judge_id, not_applicable=tuple(not_applicable))
 
 
 def _one_line(text: str, limit: int = 200) -> str:

@@ -15,8 +15,8 @@ the endpoint (replies, error bodies, transport errors) has the key and any ``Bea
 redacted before anything else sees it, so an endpoint that echoes the header cannot put the
 key into reasons, errors, caches or reports.
 
-When the endpoint cannot be used at all (connection refused, DNS failure, 401/403/404,
-retries used up), the judge raises :class:`JudgeUnavailable` and remembers it: every later
+When the endpoint cannot be used at all (connection refused or DNS failure before it ever
+answered, 401/403/404, retries used up), the judge raises :class:`JudgeUnavailable` and remembers it: every later
 request fails at once with the same error instead of trying again per case. :meth:`OpenAIJudge.probe`
 finds most of these with one cheap request before any answer is generated.
 """
@@ -34,7 +34,17 @@ import httpx2
 import tenacity
 import tenacity.stop
 
-from urial_check.http import BudgetSpent, RetryBudget, deadline_client, redact, retry_after, send, snippet
+from urial_check.http import (
+    AFTER_CONNECT_ERRORS,
+    BudgetSpent,
+    RetryBudget,
+    deadline_client,
+    redact,
+    retry_after,
+    send,
+    snippet,
+    transport_reason,
+)
 from urial_check.measures.judges.base import JudgeConfigError, JudgeError, JudgeUnavailable
 from urial_check.measures.judges.chat import ChatJudge, Conversation, PromptSet
 from urial_check.measures.judges.just_eval import prompt_set
@@ -52,6 +62,17 @@ class _RetryableStatus(Exception):
         super().__init__(f"HTTP {response.status_code}")
         self.status = response.status_code
         self.retry_after = retry_after(response)
+
+
+def _listed_models(response: httpx2.Response) -> list[str]:
+    """The model ids of a ``GET /models`` reply (OpenAI's ``{"data": [{"id": ...}]}``); [] if unreadable."""
+    try:
+        data = response.json().get("data")
+    except (ValueError, AttributeError):
+        return []
+    if not isinstance(data, list):
+        return []
+    return [str(entry["id"]) for entry in data if isinstance(entry, dict) and isinstance(entry.get("id"), str)]
 
 
 class OpenAIJudge(ChatJudge):
@@ -105,6 +126,9 @@ class OpenAIJudge(ChatJudge):
         self.supports_custom_aspects = True
         self._url = f"{self.base_url}/chat/completions"
         self._unavailable: JudgeUnavailable | None = None
+        #: Whether the endpoint has been reached this session: a refused connection after that is a
+        #: blip worth retrying, before it the endpoint is not there.
+        self._reached = False
         self._lock = threading.Lock()
         headers = {"Content-Type": "application/json"}
         key = os.environ.get(api_key_env, "").strip()
@@ -124,22 +148,32 @@ class OpenAIJudge(ChatJudge):
         """One cheap request, before any answer is generated: can this endpoint be used at all?
 
         ``GET {base_url}/models``; where a server has no model list (404, 405, 501), a one-token
-        chat request for the judge model instead. Raises :class:`JudgeUnavailable` (one line)
-        for connection failures, timeouts, 401/403/404 and other refusals; 429 (busy) passes.
+        chat request for the judge model instead. Where the list names models, the judge's model
+        must be one of them (an empty or unreadable list is not checked). Raises
+        :class:`JudgeUnavailable` (one line) for connection failures, timeouts, a model the list
+        lacks, 401/403/404 and other refusals; 429 (busy) passes.
         Not retried and not remembered: the real requests decide about the session.
         """
         deadline = min(self.timeout_s, PROBE_DEADLINE_S)
         try:
             response = send(self._client, "GET", f"{self.base_url}/models", deadline_s=deadline)
-            if response.status_code in (404, 405, 501):
+            listing = response.status_code not in (404, 405, 501)
+            if not listing:
                 body = {"model": self.model, "messages": [{"role": "user", "content": "Say OK."}],
                         "temperature": 0, "max_tokens": 1}
                 response = send(self._client, "POST", self._url, json=body, deadline_s=deadline)
         except httpx2.TimeoutException:
             raise self._unavailable_error(f"no answer within {deadline:g} s") from None
         except httpx2.TransportError as exc:
-            raise self._unavailable_error(f"cannot connect ({type(exc).__name__}: {self._redact(str(exc)) or 'no detail'})") from None
+            raise self._unavailable_error(transport_reason(exc, self._redact(str(exc)))) from None
         status = response.status_code
+        if status < 400 and listing:
+            served = _listed_models(response)
+            if served and self.model not in served:
+                shown = ", ".join(served[:10]) + (f" and {len(served) - 10} more" if len(served) > 10 else "")
+                raise self._unavailable_error(f"it does not serve the model {self.model!r} (GET /models lists: "
+                                              f"{self._redact(snippet(shown, 300))})")
+            return
         if status < 400 or status == 429:
             return
         if status in _FATAL_STATUS:
@@ -172,7 +206,7 @@ class OpenAIJudge(ChatJudge):
         self._fail_fast()
         body = {"model": self.model, "messages": conversation, "temperature": 0, "max_tokens": self.max_tokens}
         retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type((_RetryableStatus, httpx2.TimeoutException)),
+            retry=tenacity.retry_if_exception(self._retryable),
             stop=tenacity.stop_after_attempt(self.max_retries + 1) | BudgetSpent(self.retry_budget),
             wait=self._wait,
             before_sleep=self._before_sleep,
@@ -189,8 +223,16 @@ class OpenAIJudge(ChatJudge):
         except _RetryableStatus as exc:
             raise self._latch(f"HTTP {exc.status} after {self._attempts(attempts)}") from None
         except httpx2.TransportError as exc:
-            raise self._latch(f"cannot connect ({type(exc).__name__}: {self._redact(str(exc)) or 'no detail'})") from None
+            reason = transport_reason(exc, self._redact(str(exc)))
+            raise self._latch(reason if attempts == 1 else f"{reason}, {self._attempts(attempts)}") from None
         return self._content(response)
+
+    def _retryable(self, error: BaseException) -> bool:
+        """429/5xx, timeouts, connections dropped after they were made; a refused connection only
+        once the endpoint has answered (before that, nothing is there to retry)."""
+        if isinstance(error, (_RetryableStatus, httpx2.TimeoutException, *AFTER_CONNECT_ERRORS)):
+            return True
+        return isinstance(error, httpx2.ConnectError) and self._reached
 
     def _attempt(self, body: dict[str, Any], *, retried: bool) -> httpx2.Response:
         """One request; a retried one is charged to the run's retry budget and cannot outlast it."""
@@ -217,7 +259,12 @@ class OpenAIJudge(ChatJudge):
 
     def _post(self, body: dict[str, Any], deadline_s: float) -> httpx2.Response:
         self._fail_fast()
-        response = send(self._client, "POST", self._url, json=body, deadline_s=deadline_s)
+        try:
+            response = send(self._client, "POST", self._url, json=body, deadline_s=deadline_s)
+        except AFTER_CONNECT_ERRORS:
+            self._reached = True
+            raise
+        self._reached = True
         if response.status_code in _RETRY_STATUS:
             raise _RetryableStatus(response)
         if response.status_code in _FATAL_STATUS:
