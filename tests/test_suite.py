@@ -49,6 +49,14 @@ def test_suite_name_defaults_to_path_under_suites(tmp_path: Path) -> None:
     path.parent.mkdir(parents=True)
     path.write_text("cases:\n  - id: a\n    instruction: hi\n")
     assert load_suite(path, root=tmp_path).name == "safety/drugs"
+    nested = tmp_path / "proj" / "suites" / "safety" / "y.yaml"  # a suites/ folder deeper in the project
+    nested.parent.mkdir(parents=True)
+    nested.write_text("cases:\n  - id: a\n    instruction: hi\n")
+    assert load_suite(nested, root=tmp_path).name == "safety/y"
+    elsewhere = tmp_path / "evals" / "x.urial.yaml"  # no suites/ folder: the rootdir-relative path
+    elsewhere.parent.mkdir(parents=True)
+    elsewhere.write_text("cases:\n  - id: a\n    instruction: hi\n")
+    assert load_suite(elsewhere, root=tmp_path).name == "evals/x"
 
 
 BAD = [

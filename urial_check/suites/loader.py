@@ -679,6 +679,7 @@ def _default_name(path: Path, root: Path | None) -> str:
         except ValueError:
             pass
     parts = stem.parts
-    if parts and parts[0] == "suites" and len(parts) > 1:
-        parts = parts[1:]
+    folders = [i for i, part in enumerate(parts[:-1]) if part == "suites"]
+    if folders:  # the path below the (innermost) suites/ folder
+        parts = parts[folders[-1] + 1:]
     return "/".join(parts) if root is not None else stem.name
