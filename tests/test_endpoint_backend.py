@@ -535,3 +535,51 @@ def test_an_empty_call_asks_nothing(fake: tuple[Fake, str]) -> None:
     assert backend_for(url).generate([]) == []
     assert not server.gets and not server.received
 
+
+
+@pytest.mark.parametrize("cut_models", [False, True])
+def test_a_reply_cut_off_is_said_as_such_not_as_cannot_connect(cut_models: bool) -> None:
+    # A server that accepts, promises 500 bytes and sends 30 (the model list too, or only the
+    # completions): the connection was made, the reply was cut.
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    stopped = threading.Event()
+    models = json.dumps({"object": "list", "data": [{"id": MODEL, "object": "model", "owned_by": "vllm"}]}).encode()
+
+    def serve() -> None:
+        sock.settimeout(0.05)
+        while not stopped.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            with conn:
+                try:
+                    request = conn.recv(65536)
+                    if request.startswith(b"GET") and not cut_models:
+                        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                                     b"Content-Length: %d\r\n\r\n" % len(models) + models)
+                    else:
+                        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n"
+                                     + b"{" * 30)
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        backend = backend_for(f"http://127.0.0.1:{sock.getsockname()[1]}/v1", max_retries=1)
+        if cut_models:
+            with pytest.raises(BackendError) as info:
+                backend.generate([ask("q")])
+            error = str(info.value)
+        else:
+            [result] = backend.generate([ask("q")])
+            assert result.finish_reason == "error" and result.error is not None
+            error = result.error
+    finally:
+        stopped.set()
+        sock.close()
+        thread.join(2)
+    assert "the reply was cut off" in error and "cannot connect" not in error and "unreachable" not in error, error

@@ -90,7 +90,7 @@ from urial_check.generation.backends.base import (
 )
 from urial_check.generation.engine import ProgressEvent
 from urial_check.generation.prompt import find_stop
-from urial_check.http import BudgetSpent, RetryBudget, deadline_client, redact, retry_after, send, snippet
+from urial_check.http import BudgetSpent, RetryBudget, deadline_client, redact, retry_after, send, snippet, transport_reason
 
 #: Server kinds (request dialects); "auto" picks one from ``/models``.
 SERVER_KINDS = ("auto", "vllm", "sglang", "tgi", "llama.cpp", "openai")
@@ -354,9 +354,12 @@ class EndpointBackend:
         except httpx2.TimeoutException:
             raise BackendError(f"endpoint {replica.url} did not answer GET /models within "
                                f"{min(self.timeout_s, MODELS_DEADLINE_S):g} s") from None
-        except httpx2.TransportError as exc:
+        except httpx2.ConnectError as exc:
             raise BackendError(f"endpoint {replica.url} is unreachable ({type(exc).__name__}: "
                                f"{self._redact(str(exc)) or 'no detail'})") from None
+        except httpx2.TransportError as exc:  # connected, then the exchange broke off
+            raise BackendError(f"endpoint {replica.url}: GET /models failed: "
+                               f"{transport_reason(exc, self._redact(str(exc)))}") from None
         if response.status_code >= 400:
             hint = self._status_hint(response.status_code)
             raise BackendError(f"endpoint {replica.url}: GET /models answered HTTP {response.status_code}{hint}: "
@@ -632,10 +635,10 @@ class EndpointBackend:
                                  before_sleep=self._before_sleep, reraise=True)
 
     def _transport_error(self, exc: httpx2.TransportError) -> str:
-        """The one-line reason for a timeout or a failed connection."""
+        """The one-line reason for a timeout, a failed connection or one dropped after it was made."""
         if isinstance(exc, httpx2.TimeoutException):
             return f"no complete answer within {self.timeout_s:g} s ({self._redact(str(exc)) or 'timeout'})"
-        return f"cannot connect ({type(exc).__name__}: {self._redact(str(exc)) or 'no detail'})"
+        return transport_reason(exc, self._redact(str(exc)))
 
     # ------------------------------------------------------------------ replicas, retries, bookkeeping
 
