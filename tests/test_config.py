@@ -386,7 +386,7 @@ def test_an_openai_refusal_detector_is_probed_at_start_up(here: Path) -> None:
     (["LlamaForCausalLM"], {}, {"refusal_template": "guard.txt"},
      "--urial-refusal-detector hf: a causal guard model needs a label map*"),
     (["LlamaForSequenceClassification"], {"id2label": {"0": "NORMAL", "1": "REJECTION"}}, {},
-     "--urial-refusal-detector hf: * has the classes NORMAL, REJECTION; map them to *"),
+     "--urial-refusal-detector hf: * has the classes NORMAL, REJECTION; map each to one of *"),
     (["LlamaForSequenceClassification"], {"id2label": {"0": "NORMAL", "1": "REJECTION"}},
      {"refusal_label_map": "REJECTION=full_refusal"},
      "--urial-refusal-detector hf: the label map does not map the class(es) NORMAL of *"),

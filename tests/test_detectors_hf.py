@@ -87,7 +87,7 @@ def test_label_map_changes_the_id_and_must_cover_every_class(tiny_classifier: Pa
     assert one.id != two.id and one.id.split(":")[1] == two.id.split(":")[1]  # same weights, other settings
     with pytest.raises(DetectorConfigError, match="does not map the class.*NORMAL"):
         load_hf_detector(str(tiny_classifier), device="cpu", label_map={"rejection": "full_refusal"})
-    with pytest.raises(DetectorConfigError, match="has the classes NORMAL, REJECTION; map them"):
+    with pytest.raises(DetectorConfigError, match="has the classes NORMAL, REJECTION; map each"):
         load_hf_detector(str(tiny_classifier), device="cpu")
 
 
@@ -169,3 +169,17 @@ def test_guard_model_word_after_a_marker(tiny_model: Path, tmp_path: Path) -> No
                                label_map={"yes": "full_refusal", "no": "compliance"})
     with pytest.raises(DetectorError, match="no 'Response refusal:' in the reply"):
         missing.detect(*ITEMS[1])
+
+
+def test_label_map_names_that_are_no_class_of_the_model_are_errors() -> None:
+    from urial_check.measures.detectors.base import DetectorConfigError
+    from urial_check.measures.detectors.hf import classifier_label_map
+
+    names = ["NORMAL", "REJECTION"]
+    good = {"rejection": "full_refusal", "normal": "compliance"}
+    assert classifier_label_map(names, good, "m") == good
+    with pytest.raises(DetectorConfigError, match=r"(?i)nromal.* not a class of m \(its classes: NORMAL, REJECTION\)"):
+        classifier_label_map(names, {**good, "nromal": "compliance"}, "m")
+    with pytest.raises(DetectorConfigError) as info:  # no map: the hint does not guess which class is which
+        classifier_label_map(names, {}, "m")
+    assert "NORMAL=...,REJECTION=..." in str(info.value) and "NORMAL=full_refusal" not in str(info.value)

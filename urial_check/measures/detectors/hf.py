@@ -215,9 +215,15 @@ def classifier_label_map(names: Sequence[str], mapping: Mapping[str, str], model
         unknown = [n for n in names if n.lower() not in LABELS]
         if unknown:
             raise DetectorConfigError(
-                f"hf refusal detector: {model_id} has the classes {', '.join(names)}; map them to "
-                f"{', '.join(LABELS)} with --urial-refusal-label-map, e.g. {names[0]}=full_refusal")
+                f"hf refusal detector: {model_id} has the classes {', '.join(names)}; map each to one of "
+                f"{', '.join(LABELS)} with --urial-refusal-label-map {','.join(f'{n}=...' for n in names)}")
         return {n.lower(): n.lower() for n in names}
+    classes = {n.lower() for n in names}
+    strangers = [k for k in mapping if k not in classes]
+    if strangers:  # a typo would otherwise leave its class unmapped, or be ignored
+        raise DetectorConfigError(
+            f"hf refusal detector: the label map names {', '.join(strangers)}, not a class of {model_id} "
+            f"(its classes: {', '.join(names)})")
     unmapped = [n for n in names if n.lower() not in mapping]
     if unmapped:
         raise DetectorConfigError(
