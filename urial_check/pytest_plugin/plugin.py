@@ -19,7 +19,7 @@ from urial_check.config import OPTION_NAMES, ConfigError, RunConfig, build_sessi
 from urial_check.generation.backends.base import Generator as AnswerGenerator
 from urial_check.generation.backends.base import ReportsUsage
 from urial_check.reports.terminal import printable
-from urial_check.records.baseline_gate import BaselineGate
+from urial_check.records.baseline_gate import BaselineGate, without_unanswered
 from urial_check.records.gates import gate_line
 from urial_check.pytest_plugin.items import (
     BASELINE_MARKER,
@@ -391,26 +391,9 @@ class RunRecorder:
         if not record.complete:
             self.baseline_note = f"baseline not written (the run was interrupted): {baseline.path} is unchanged"
             return
-        # A case that got no answer has no verdict to compare later: it is left out of the baseline
-        # (as if deselected, so an update keeps the stored answer), and the baseline is then partial.
-        unanswered = [c for c in record.cases if c.error is not None]
-        if unanswered:
-            if left_out is not None:
-                left_out = {suite: set(ids) for suite, ids in left_out.items()}
-                for case in unanswered:
-                    left_out.setdefault(case.suite, set()).add(case.id)
-            sel, n = record.selection, len(unanswered)
-            record = dataclasses.replace(
-                record, cases=tuple(c for c in record.cases if c.error is None),
-                selection=None if sel is None else dataclasses.replace(
-                    sel, selected=sel.selected - n, finished=sel.finished - n, complete=False,
-                    deselected=None if sel.deselected is None else sel.deselected + n),
-            )
+        record, left_out, unanswered_note = without_unanswered(record, left_out)
         new, self.baseline_note = baseline.next_baseline(record, left_out=left_out)
-        if unanswered:
-            names = ", ".join(f"{c.suite}::{c.id}" for c in unanswered[:5]) + (", ..." if len(unanswered) > 5 else "")
-            n = len(unanswered)
-            self.baseline_note += f"; left out {n} case{'s' if n != 1 else ''} with no answer: {names}"
+        self.baseline_note += unanswered_note
         try:
             write_json_atomic(baseline.path, new.to_json())
         except OSError as exc:

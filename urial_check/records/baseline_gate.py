@@ -106,3 +106,27 @@ class BaselineGate:
             base, cases, margin=self.margin, alpha=self.alpha, suite_margins={suite: dict(margins)}, seed=self.seed
         )
         return next((s for s in comparison if s.suite == suite), None)
+
+
+def without_unanswered(
+    record: RunRecord, left_out: dict[str, set[str]] | None
+) -> tuple[RunRecord, dict[str, set[str]] | None, str]:
+    """``record`` without its cases that got no answer (they have no verdict to compare later), the
+    selection's ``left_out`` with them added (as if deselected, so an update keeps the stored
+    answer), and the note for the user ("" when every case was answered)."""
+    unanswered = [c for c in record.cases if c.error is not None]
+    if not unanswered:
+        return record, left_out, ""
+    if left_out is not None:
+        left_out = {suite: set(ids) for suite, ids in left_out.items()}
+        for case in unanswered:
+            left_out.setdefault(case.suite, set()).add(case.id)
+    sel, n = record.selection, len(unanswered)
+    record = dataclasses.replace(
+        record, cases=tuple(c for c in record.cases if c.error is None),
+        selection=None if sel is None else dataclasses.replace(
+            sel, selected=sel.selected - n, finished=sel.finished - n, complete=False,
+            deselected=None if sel.deselected is None else sel.deselected + n),
+    )
+    names = ", ".join(f"{c.suite}::{c.id}" for c in unanswered[:5]) + (", ..." if n > 5 else "")
+    return record, left_out, f"; left out {n} case{'s' if n != 1 else ''} with no answer: {names}"
