@@ -134,3 +134,22 @@ def test_updating_from_a_subset_merges_into_the_baseline(pytester: pytest.Pytest
     assert after["selection"]["complete"] is True and after["selection"]["merged"]["kept"] == 6
     # The merged baseline gates a full run as usual: the two accepted cases now match the blank model.
     pytester.runpytest(*base, "--urial-model", str(tiny_model)).assert_outcomes(passed=9)
+
+
+def test_the_baseline_verdict_is_in_the_run_record_and_the_summary(pytester: pytest.Pytester, suite: None, tiny_model: Path,
+                                                                   blank_model: Path) -> None:
+    base = ["-p", "no:cacheprovider", "suites", "--urial-baseline", "baselines/benign.json"]
+    pytester.runpytest(*base, "--urial-model", str(tiny_model)).assert_outcomes(passed=8, skipped=1)
+    assert "baseline_verdicts" not in json.loads((pytester.path / "reports" / "latest.json").read_text())  # none compared
+    same = pytester.runpytest(*base, "--urial-model", str(tiny_model))
+    same.assert_outcomes(passed=9)
+    # a passing comparison is said too, not only a failing one
+    same.stdout.fnmatch_lines(["*- against the baseline -*", "demo/benign: passed, no metric regressed over 8 shared cases"])
+    record = json.loads((pytester.path / "reports" / "latest.json").read_text())
+    (verdict,) = record["baseline_verdicts"]
+    assert verdict["suite"] == "demo/benign" and verdict["passed"] and verdict["shared"] == 8 and verdict["regressed"] == []
+    assert verdict["baseline"].endswith("benign.json")
+    worse = pytester.runpytest(*base, "--urial-model", str(blank_model))
+    worse.stdout.fnmatch_lines(["*- against the baseline -*", "demo/benign: FAILED over 8 shared cases, regressed: *over_refusal_rate*"])
+    (verdict,) = json.loads((pytester.path / "reports" / "latest.json").read_text())["baseline_verdicts"]
+    assert not verdict["passed"] and "over_refusal_rate" in verdict["regressed"]

@@ -399,3 +399,18 @@ def test_a_record_that_fails_validation_is_written_aside(run: RunRecord, tmp_pat
     assert info.value.path == aside and "$.cases[0].num_tokens" in info.value.problem
     assert sorted(p.name for p in reports.iterdir()) == [aside.name]
     assert json.loads(aside.read_text())["cases"][0]["num_tokens"] == -1
+
+
+def test_baseline_verdicts_round_trip_and_are_validated() -> None:
+    import dataclasses
+
+    from urial_check.records.records import BaselineVerdict
+
+    verdicts = (BaselineVerdict("s", "baselines/s.json", 8), BaselineVerdict("t", "baselines/s.json", 3, ("pass_rate",)))
+    record = dataclasses.replace(make_record([make_case("s", "a")]), baseline_verdicts=verdicts)
+    data = json.loads(json.dumps(record.to_json()))
+    assert [v["passed"] for v in data["baseline_verdicts"]] == [True, False]
+    assert RunRecord.from_json(data).baseline_verdicts == verdicts
+    data["baseline_verdicts"][0]["shared"] = -1
+    with pytest.raises(RunRecordError, match=r"baseline_verdicts\[0\]\.shared"):
+        RunRecord.from_json(data)

@@ -18,7 +18,7 @@ from urial_check.measures.detectors.base import DetectorError
 from urial_check.records.baseline import render_suite
 from urial_check.generation.prompt import PromptError
 from urial_check.records.gates import GateResult, evaluate_gate, render_gate
-from urial_check.records.records import CaseRecord, ModelInfo, PromptRef
+from urial_check.records.records import BaselineVerdict, CaseRecord, ModelInfo, PromptRef
 from urial_check.reports.summary import failure_story, junit_properties, relative_path
 from urial_check.session import CaseFailure, CaseOutcome, MeasurementError, UrialSession
 from urial_check.suites.globs import DEFAULT_SUITE_GLOBS, is_suite_path
@@ -174,6 +174,7 @@ class BaselineItem(pytest.Function):
     def __init__(self, *, suite: Suite, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.suite = suite
+        self.urial_record: BaselineVerdict | None = None
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.suite.path, 0, printable(f"baseline of suite {self.suite.name!r}", newlines=False)
@@ -220,6 +221,8 @@ def _baseline_runner(suite: Suite) -> Callable[..., None]:
         request.node.user_properties.extend(
             (f"urial.baseline.{row.metric}", f"{row.difference:+.4f}") for row in comparison.metrics
         )
+        request.node.urial_record = BaselineVerdict(
+            suite.name, str(gate.path), comparison.shared, tuple(row.metric for row in comparison.regressions))
         if comparison.regressed:
             raise BaselineRegression(render_suite(comparison))
 

@@ -34,7 +34,7 @@ from urial_check.pytest_plugin.items import (
     is_case_nodeid,
     is_suite_file,
 )
-from urial_check.records.records import CaseRecord, GateResult, ModelInfo, RunRecord, Selection
+from urial_check.records.records import BaselineVerdict, CaseRecord, GateResult, ModelInfo, RunRecord, Selection
 from urial_check.reports.summary import (
     judge_errors_text,
     new_run_id,
@@ -282,7 +282,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         path, line, _ = item.reportinfo()  # point -rs at the suite file, not at our code
         report.longrepr = (str(path), int(line or 0) + 1, report.longrepr[2])
     record = getattr(item, "urial_record", None)
-    if call.when == "call" and isinstance(record, (CaseRecord, GateResult)):
+    if call.when == "call" and isinstance(record, (CaseRecord, GateResult, BaselineVerdict)):
         # JSON on the report: it travels to the xdist controller (with the per-position token shift).
         wire = record.to_json(detail=True) if isinstance(record, CaseRecord) else record.to_json()
         report.urial_record = wire  # type: ignore[attr-defined]
@@ -297,6 +297,7 @@ class RunRecorder:
         self.config = config
         self.records: list[CaseRecord] = []
         self.gates: list[GateResult] = []
+        self.baseline_verdicts: list[BaselineVerdict] = []
         self.written: Path | None = None
         self.shift_page: Path | None = None
         self.shift_summary = ""
@@ -321,6 +322,8 @@ class RunRecorder:
         if data is not None and report.when == "call":
             if data.get("kind") == "gate":
                 self.gates.append(GateResult.from_json(data))
+            elif data.get("kind") == "baseline":
+                self.baseline_verdicts.append(BaselineVerdict.from_json(data))
             else:
                 self.records.append(CaseRecord.from_json(data))
 
@@ -369,6 +372,7 @@ class RunRecorder:
                 judge=next((r.judge.judge_id for r in self.records if r.judge), None) or self._judge_id(),
                 refusal_detector=next((r.refusal.detector for r in self.records if r.refusal.detector), None),
                 gates=self.gates, status=status, status_reason=reason, selection=selection,
+                baseline_verdicts=self.baseline_verdicts,
                 collection_errors=self.broken_suites,
             )
             self.written = write_run_record(record, report_dir)
@@ -470,6 +474,10 @@ class RunRecorder:
             terminalreporter.write_sep("-", "suite gates")
             for gate in self.gates:
                 terminalreporter.write_line(printable(gate_line(gate)))
+        if self.baseline_verdicts:
+            terminalreporter.write_sep("-", "against the baseline")
+            for verdict in self.baseline_verdicts:
+                terminalreporter.write_line(printable(verdict.line()))
         rules = rule_table(self.records)
         if rules:
             terminalreporter.write_sep("-", "refusal verdicts by rule family")

@@ -485,6 +485,37 @@ class GateRow:
 
 
 @dataclass(frozen=True)
+class BaselineVerdict:
+    """A suite's comparison with the stored baseline (the ``[baseline]`` item; run-record entry ``kind: baseline``)."""
+
+    suite: str
+    #: The baseline file compared against.
+    baseline: str
+    #: How many cases this run and the baseline share.
+    shared: int
+    #: The metrics that regressed (none: passed).
+    regressed: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return not self.regressed
+
+    def line(self) -> str:
+        """``demo/x: passed, no metric regressed over 8 shared cases`` (or FAILED with the metrics)."""
+        if self.passed:
+            return f"{self.suite}: passed, no metric regressed over {self.shared} shared cases"
+        return f"{self.suite}: FAILED over {self.shared} shared cases, regressed: {', '.join(self.regressed)}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "baseline", "suite": self.suite, "baseline": self.baseline, "shared": self.shared,
+                "passed": self.passed, "regressed": list(self.regressed)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BaselineVerdict:
+        return cls(str(data["suite"]), str(data["baseline"]), int(data["shared"]), tuple(str(m) for m in data["regressed"]))
+
+
+@dataclass(frozen=True)
 class GateResult:
     """A suite gate's verdict over the suite's selected cases (also its run-record entry, ``kind: gate``)."""
 
@@ -573,7 +604,7 @@ class Selection:
 
 _RUN_FIELDS = ("schema", "schema_version", "status", "status_reason", "selection", "run_id", "started", "finished",
                "urial_check_version", "python", "model", "prompts", "decoding_overrides", "judge", "refusal_detector",
-               "judge_errors", "suites", "versus", "gates", "cases", "collection_errors")
+               "judge_errors", "suites", "versus", "gates", "cases", "collection_errors", "baseline_verdicts")
 
 
 def iso_time(t: float) -> str:
@@ -607,6 +638,8 @@ class RunRecord:
     selection: Selection | None = None
     #: Suite files that failed to collect (``--continue-on-collection-errors``), relative to the rootdir.
     collection_errors: tuple[str, ...] = ()
+    #: Each suite's comparison with the stored baseline (``--urial-baseline``), when one was made.
+    baseline_verdicts: tuple[BaselineVerdict, ...] = ()
     urial_check_version: str = ""
     python: str = ""
     #: The schema version the record was read as (new records: the current one).
@@ -630,6 +663,7 @@ class RunRecord:
         status_reason: str | None = None,
         selection: Selection | None = None,
         collection_errors: Sequence[str] = (),
+        baseline_verdicts: Sequence[BaselineVerdict] = (),
     ) -> RunRecord:
         """A record of this run, finishing now; without ``selection`` every case was selected and finished."""
         return cls(
@@ -637,7 +671,8 @@ class RunRecord:
             prompts=dict(prompts or {}), decoding_overrides=dict(decoding_overrides or {}), judge=judge,
             refusal_detector=refusal_detector, gates=tuple(gates), status=status, status_reason=status_reason,
             selection=selection or Selection.everything(len(cases), complete=status == "complete"),
-            collection_errors=tuple(collection_errors), urial_check_version=__version__, python=platform.python_version(),
+            collection_errors=tuple(collection_errors), baseline_verdicts=tuple(baseline_verdicts),
+            urial_check_version=__version__, python=platform.python_version(),
         )
 
     @property
@@ -698,6 +733,8 @@ class RunRecord:
         }
         if self.collection_errors:
             out["collection_errors"] = list(self.collection_errors)
+        if self.baseline_verdicts:
+            out["baseline_verdicts"] = [v.to_json() for v in self.baseline_verdicts]
         versus = self.versus
         if versus:
             out["versus"] = [v.to_json() for v in versus]
@@ -724,6 +761,7 @@ class RunRecord:
             status=str(data.get("status", "complete")), status_reason=data.get("status_reason"),
             selection=Selection.from_json(selection) if selection else None,
             collection_errors=tuple(str(f) for f in data.get("collection_errors") or ()),
+            baseline_verdicts=tuple(BaselineVerdict.from_json(v) for v in data.get("baseline_verdicts") or ()),
             urial_check_version=str(data["urial_check_version"]), python=str(data.get("python", "")),
             schema_version=int(data["schema_version"]), extra=_known(data, _RUN_FIELDS),
         )

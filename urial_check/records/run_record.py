@@ -243,6 +243,21 @@ _SELECTION: dict[str, Any] = {
 }
 
 
+_BASELINE_VERDICT: dict[str, Any] = {
+    "type": "object",
+    "description": "A suite's comparison with the stored baseline: passed unless a metric regressed.",
+    "required": ["suite", "baseline", "shared", "passed", "regressed"],
+    "properties": {
+        "kind": {"const": "baseline"},
+        "suite": _TEXT,
+        "baseline": {"type": "string", "description": "The baseline file compared against."},
+        "shared": {**_COUNT, "description": "Cases in both this run and the baseline."},
+        "passed": {"type": "boolean"},
+        "regressed": {"type": "array", "items": _TEXT, "description": "The metrics that regressed."},
+    },
+}
+
+
 def _schema(version: int) -> dict[str, Any]:
     """The JSON Schema of one record version (version 2 adds ``status`` and ``selection``)."""
     required = ["schema", "schema_version", "run_id", "started", "finished", "urial_check_version",
@@ -256,6 +271,8 @@ def _schema(version: int) -> dict[str, Any]:
             "selection": _SELECTION,
             "collection_errors": {"type": "array", "items": _TEXT,
                                   "description": "Suite files that failed to collect (--continue-on-collection-errors)."},
+            "baseline_verdicts": {"type": "array", "items": _BASELINE_VERDICT,
+                                  "description": "Each suite's comparison with the stored baseline ([baseline] items)."},
         }
     return {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
