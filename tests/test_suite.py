@@ -140,6 +140,15 @@ def load_suite_text(text: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     return load_suite(path)
 
 
+def assert_suite_error(tmp_path: Path, text: str, line: int, message: str) -> str:
+    """Loading ``text`` fails at ``t.yaml:<line>`` with ``message`` in the error; the error's text."""
+    with pytest.raises(SuiteError) as info:
+        load_suite_text(text, tmp_path)
+    assert f"t.yaml:{line}: " in str(info.value)
+    assert message in str(info.value), str(info.value)
+    return str(info.value)
+
+
 safe_text = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF, blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=60).filter(
     lambda s: s.strip() != ""
 )
@@ -219,10 +228,7 @@ def test_scores_gates_rubrics_and_repeats(tmp_path: Path) -> None:
     ],
 )
 def test_bad_thresholds_are_clean_errors(tmp_path: Path, text: str, line: int, message: str) -> None:
-    with pytest.raises(SuiteError) as info:
-        load_suite_text(text, tmp_path)
-    assert f"t.yaml:{line}: " in str(info.value)
-    assert message in str(info.value), str(info.value)
+    assert_suite_error(tmp_path, text, line, message)
 
 
 # --------------------------------------------------------------------------- prompt files and pass_if at collection
@@ -397,10 +403,7 @@ ONE_CASE = "cases:\n  - id: a\n    instruction: hi\n"
     ],
 )
 def test_thresholds_outside_the_metrics_range_are_errors(tmp_path: Path, text: str, line: int, message: str) -> None:
-    with pytest.raises(SuiteError) as info:
-        load_suite_text(text, tmp_path)
-    assert f"t.yaml:{line}: " in str(info.value)
-    assert message in str(info.value), str(info.value)
+    assert_suite_error(tmp_path, text, line, message)
 
 
 @pytest.mark.parametrize("gate", [
@@ -430,11 +433,8 @@ def test_thresholds_at_the_ends_of_the_range_are_fine(tmp_path: Path, gate: str)
     ],
 )
 def test_reserved_names_and_implicit_types_are_clear_errors(tmp_path: Path, text: str, line: int, message: str) -> None:
-    with pytest.raises(SuiteError) as info:
-        load_suite_text(text, tmp_path)
-    assert f"t.yaml:{line}: " in str(info.value)
-    assert message in str(info.value), str(info.value)
-    assert ">= nan" not in str(info.value) and "'1e9'" not in str(info.value)
+    error = assert_suite_error(tmp_path, text, line, message)
+    assert ">= nan" not in error and "'1e9'" not in error
 
 
 def test_numbers_in_exponent_form_are_numbers(tmp_path: Path) -> None:
