@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,24 @@ def default_model_path() -> Path:
         if candidate.is_file():
             return candidate
     raise BackendError(f"the {DEFAULT_MODEL_PACKAGE} package has no {DEFAULT_MODEL_FILE}; reinstall it with: {INSTALL_HINT}")
+
+
+def read_model_config(folder: Path) -> dict[str, Any]:
+    """A model folder's config.json as a dict; ValueError (with the file named) when it cannot be read."""
+    path = folder / "config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read {path} ({exc})") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{path} is not a JSON object")
+    return config
+
+
+def config_architectures(config: dict[str, Any]) -> list[str]:
+    """The model classes a config.json names (``architectures``, a list or a single name)."""
+    architectures = config.get("architectures") or []
+    return [str(a) for a in (architectures if isinstance(architectures, list) else [architectures])]
 
 
 def resolve_model(spec: str | None) -> ModelSource:

@@ -28,7 +28,15 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from urial_check.generation.backends.base import BackendError
-from urial_check.generation.backends.loading import ModelSource, fingerprint, pick_device, pick_dtype, resolve_model
+from urial_check.generation.backends.loading import (
+    ModelSource,
+    config_architectures,
+    fingerprint,
+    pick_device,
+    pick_dtype,
+    read_model_config,
+    resolve_model,
+)
 from urial_check.measures.refusal import RefusalVerdict
 from urial_check.measures.detectors.base import LABELS, BaseDetector, DetectItem, DetectorConfigError, DetectorError, PromptTemplate
 
@@ -176,25 +184,20 @@ def model_kind(folder: Path) -> str:
 
 def _read_config(folder: Path) -> dict[str, Any]:
     try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DetectorConfigError(f"hf refusal detector: cannot read {folder / 'config.json'} ({exc})") from None
-    if not isinstance(config, dict):
-        raise DetectorConfigError(f"hf refusal detector: {folder / 'config.json'} is not a JSON object")
-    return config
+        return read_model_config(folder)
+    except ValueError as exc:
+        raise DetectorConfigError(f"hf refusal detector: {exc}") from None
 
 
-def _kind_of(folder: Path, config: Mapping[str, Any]) -> str:
-    architectures = config.get("architectures") or []
-    if not isinstance(architectures, list):
-        architectures = [architectures]
-    if any(str(a).endswith("ForSequenceClassification") for a in architectures):
+def _kind_of(folder: Path, config: dict[str, Any]) -> str:
+    architectures = config_architectures(config)
+    if any(a.endswith("ForSequenceClassification") for a in architectures):
         return "classifier"
-    if any(str(a).endswith("ForCausalLM") for a in architectures):
+    if any(a.endswith("ForCausalLM") for a in architectures):
         return "guard"
     raise DetectorConfigError(
         f"hf refusal detector: {folder} is neither a sequence-classification nor a causal LM model "
-        f"(config.json architectures: {', '.join(map(str, architectures)) or 'none'})")
+        f"(config.json architectures: {', '.join(architectures) or 'none'})")
 
 
 def _class_names(config: Mapping[str, Any]) -> list[str]:

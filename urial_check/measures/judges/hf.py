@@ -9,11 +9,10 @@ same repair retry and JudgeParseError path as any chat judge.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Sequence
 
 from urial_check.generation.backends.base import BackendError
-from urial_check.generation.backends.loading import resolve_model
+from urial_check.generation.backends.loading import config_architectures, read_model_config, resolve_model
 from urial_check.measures.judges.base import JudgeConfigError, JudgeError
 from urial_check.measures.judges.chat import ChatJudge, Conversation, PromptSet
 from urial_check.measures.judges.just_eval import prompt_set
@@ -33,15 +32,12 @@ def check_judge_model(model: str) -> None:
         raise JudgeConfigError(str(exc).replace("--urial-model", "--urial-judge-model")) from None
     if source.gguf_file or source.folder is None:
         return
-    path = source.folder / "config.json"
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise JudgeConfigError(f"--urial-judge-model {model}: cannot read {path} ({exc})") from None
-    architectures = config.get("architectures") if isinstance(config, dict) else None
-    if not architectures:
+        names = config_architectures(read_model_config(source.folder))
+    except ValueError as exc:
+        raise JudgeConfigError(f"--urial-judge-model {model}: {exc}") from None
+    if not names:
         return  # transformers goes by model_type; nothing to tell from here
-    names = [str(a) for a in (architectures if isinstance(architectures, list) else [architectures])]
     if not any(name.endswith(CAUSAL_ARCHITECTURES) for name in names):
         raise JudgeConfigError(f"{model} is not a causal language model (config.json architectures: {', '.join(names)}); "
                                "the hf judge needs a chat (instruct) model that generates text")
