@@ -61,3 +61,31 @@ def test_create_and_replace(tmp_path: Path, previous: RunRecord) -> None:
     broken = BaselineGate(path=tmp_path / "b.json", baseline=None, update=True, unreadable="b.json: not JSON")
     written, note = broken.next_baseline(run, left_out={})
     assert written == run and note.endswith("; the old file was unreadable: b.json: not JSON")
+
+
+def test_write_creates_the_file_and_says_so(tmp_path: Path) -> None:
+    run = make_record([make_case("a", "1")], run_id="new")
+    note = gate(tmp_path, None, update=False).write(run, left_out={})
+    assert note == f"baseline created (there was none): {tmp_path / 'b.json'}"
+    assert RunRecord.load(tmp_path / "b.json").run_id == "new"
+
+
+def test_a_baseline_created_meanwhile_by_another_run_is_not_overwritten(tmp_path: Path, previous: RunRecord) -> None:
+    # Two first runs start with no baseline; the one that finishes second must neither replace the
+    # other's baseline nor claim to have created it.
+    late = gate(tmp_path, None, update=False)
+    first = gate(tmp_path, None, update=False)
+    assert first.write(previous, left_out={}).startswith("baseline created")
+    stored = (tmp_path / "b.json").read_bytes()
+    note = late.write(make_record([make_case("a", "1")], run_id="new"), left_out={})
+    assert note == (f"baseline not written: {tmp_path / 'b.json'} was created by another run meanwhile "
+                    "(this run was not compared with it)")
+    assert (tmp_path / "b.json").read_bytes() == stored
+    assert not [p.name for p in tmp_path.iterdir() if p.name != "b.json"]  # no temporary file left
+
+
+def test_an_update_replaces_whatever_is_there(tmp_path: Path, previous: RunRecord) -> None:
+    (tmp_path / "b.json").write_text("{}")
+    note = gate(tmp_path, previous).write(make_record([make_case("a", "1")], run_id="new"), left_out={})
+    assert note.startswith("baseline updated")
+    assert RunRecord.load(tmp_path / "b.json").run_id == "new"

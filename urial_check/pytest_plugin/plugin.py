@@ -19,7 +19,7 @@ from urial_check.config import OPTION_NAMES, ConfigError, RunConfig, build_sessi
 from urial_check.generation.backends.base import Generator as AnswerGenerator
 from urial_check.generation.backends.base import ReportsUsage
 from urial_check.reports.terminal import printable
-from urial_check.records.baseline_gate import BaselineGate, without_unanswered
+from urial_check.records.baseline_gate import BaselineGate
 from urial_check.records.gates import gate_line
 from urial_check.pytest_plugin.items import (
     BASELINE_MARKER,
@@ -45,7 +45,6 @@ from urial_check.reports.summary import (
     shift_table,
     summary_table,
     versus_table,
-    write_json_atomic,
     write_run_record,
     write_shift_artifacts,
 )
@@ -395,11 +394,8 @@ class RunRecorder:
         if not record.complete:
             self.baseline_note = f"baseline not written (the run was interrupted): {baseline.path} is unchanged"
             return
-        record, left_out, unanswered_note = without_unanswered(record, left_out)
-        new, self.baseline_note = baseline.next_baseline(record, left_out=left_out)
-        self.baseline_note += unanswered_note
         try:
-            write_json_atomic(baseline.path, new.to_json())
+            self.baseline_note = baseline.write(record, left_out=left_out)
         except OSError as exc:
             self.baseline_note = f"urial-check: cannot write the baseline {baseline.path}: {exc.strerror or exc}"
             session.exitstatus = pytest.ExitCode.USAGE_ERROR

@@ -17,6 +17,7 @@ from typing import Any, Mapping, Sequence
 from urial_check.records.baseline import SuiteComparison, compare_cases
 from urial_check.records.records import CaseRecord, RunRecord, Selection
 from urial_check.records.run_record import RunRecordError
+from urial_check.reports.summary import write_json_atomic, write_json_exclusive
 
 
 @dataclass
@@ -95,6 +96,22 @@ class BaselineGate:
         if kept:
             note += f" ({len(record.cases)} case(s) from this run, {len(kept)} kept from the previous baseline)"
         return merged, note
+
+    def write(self, record: RunRecord, *, left_out: Mapping[str, set[str]] | None) -> str:
+        """Write the baseline after a complete run (:meth:`next_baseline`, without the cases that
+        got no answer) and return the line that tells the user; ``OSError`` when it cannot be written.
+
+        A baseline is only created where none exists: when another run created one after this run
+        started (two first runs at once), that one is kept and this run says so.
+        """
+        record, left_out, unanswered_note = without_unanswered(record, dict(left_out) if left_out is not None else None)
+        new, note = self.next_baseline(record, left_out=left_out)
+        if self.update:
+            write_json_atomic(self.path, new.to_json())
+        elif not write_json_exclusive(self.path, new.to_json()):
+            return (f"baseline not written: {self.path} was created by another run meanwhile "
+                    "(this run was not compared with it)")
+        return note + unanswered_note
 
     def compare_suite(self, suite: str, cases: Sequence[CaseRecord], *, margins: Mapping[str, float]) -> SuiteComparison | None:
         """The baseline comparison of one suite's selected cases (None: no baseline for it)."""

@@ -274,6 +274,34 @@ def write_json_atomic(path: Path, data: Any) -> None:
         raise
 
 
+def write_json_exclusive(path: Path, data: Any) -> bool:
+    """Write JSON to a new file at ``path``, complete or not at all; False (nothing written) when
+    ``path`` exists, also when another process created it a moment ago.
+
+    The JSON goes to a temporary file first, which is then hard-linked to ``path`` (the link fails
+    when ``path`` exists). Where the file system has no hard links, ``path`` is created with
+    ``O_EXCL`` and written in place.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".urial-{uuid.uuid4().hex[:12]}.tmp"
+    try:
+        write_json_atomic(tmp, data)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        except OSError:  # no hard links here (some network and FAT file systems)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                return False
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(tmp.read_bytes())
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def check_writable(path: Path) -> None:
     """Raise ``OSError`` unless a file could be written at ``path`` (its folder may not exist yet).
 
