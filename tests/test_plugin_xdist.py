@@ -33,7 +33,7 @@ def test_two_workers_share_the_cases(pytester: pytest.Pytester, tiny_model: Path
     assert sorted(c["id"] for c in record["cases"]) == [f"c{i}" for i in range(6)]
     assert record["gates"][0]["passed"] is True
     assert record["status"] == "complete"
-    assert record["selection"] == {"keyword": None, "markers": None, "selected": 6, "deselected": None, "finished": 6,
+    assert record["selection"] == {"keyword": None, "markers": None, "selected": 6, "deselected": 0, "finished": 6,
                                    "complete": True}
 
 
@@ -43,7 +43,26 @@ def test_a_subset_under_xdist_is_recorded_as_partial(pytester: pytest.Pytester, 
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "suites", "-n", "2", "--urial-model", str(tiny_model),
                                            "-k", "c1 or c2")
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["selection: -k 'c1 or c2': 2 of ? cases (a partial record)"])
+    # The workers collect; they tell the controller what the selection left out, so the counts are known.
+    result.stdout.fnmatch_lines(["selection: -k 'c1 or c2': 2 of 6 cases (a partial record)"])
     record = json.loads((pytester.path / "reports" / "latest.json").read_text())
     assert record["status"] == "complete"
     assert record["selection"]["complete"] is False and record["selection"]["selected"] == 2
+    assert record["selection"]["deselected"] == 4
+
+
+def test_an_update_from_a_subset_under_xdist_drops_cases_removed_from_the_file(
+        pytester: pytest.Pytester, tiny_model: Path) -> None:
+    # With the left-out ids known under xdist, a baseline update keeps the deselected cases and drops
+    # a case that is no longer in the suite file (before, every unanswered stored case was kept).
+    pytester.makeini("[pytest]\n")
+    suite = pytester.mkdir("suites") / "x.yaml"
+    suite.write_text(SUITE)
+    base = ["-p", "no:cacheprovider", "suites", "-n", "2", "--urial-model", str(tiny_model), "--urial-baseline", "b.json"]
+    pytester.runpytest_subprocess(*base).assert_outcomes(passed=7, skipped=1)
+    suite.write_text(SUITE.replace('  - id: c5\n    instruction: "Name thing number 5."\n', ""))
+    result = pytester.runpytest_subprocess(*base, "--urial-update-baseline", "-k", "c1 or c2")
+    result.assert_outcomes(passed=2)  # -k leaves out the [gate] and [baseline] items; the update still happens
+    result.stdout.fnmatch_lines(["baseline updated from a subset (-k 'c1 or c2': 2 of 5 cases): *b.json*"])
+    stored = json.loads((pytester.path / "b.json").read_text())
+    assert sorted(c["id"] for c in stored["cases"]) == ["c0", "c1", "c2", "c3", "c4"]

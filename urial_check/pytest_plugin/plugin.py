@@ -55,6 +55,10 @@ from urial_check.measures.shift_measure import CONTEXT_CHOICES
 from urial_check.suites.loader import Case
 
 
+#: The key under which an xdist worker sends the selection's left-out case ids to the controller.
+_LEFT_OUT_KEY = "urial_check_left_out"
+
+
 @dataclass
 class RunState:
     """Per-run state kept in ``config.stash``: the validated options, the selected cases, the session."""
@@ -311,6 +315,8 @@ class RunRecorder:
         self.ran = False
         #: Case node ids the xdist workers collected (set on the controller only).
         self.xdist_case_ids: list[str] | None = None
+        #: Per suite, the case ids the selection left out, as the first xdist worker to finish saw them.
+        self.xdist_left_out: dict[str, set[str]] | None = None
         self.started = time.time()
         self.run_id = new_run_id(self.started)
 
@@ -338,9 +344,25 @@ class RunRecorder:
         if self.xdist_case_ids is None:
             self.xdist_case_ids = [i for i in ids if is_case_nodeid(i, self.config)]
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        left_out = getattr(node, "workeroutput", {}).get(_LEFT_OUT_KEY)
+        if self.xdist_left_out is None and isinstance(left_out, dict):
+            self.xdist_left_out = {suite: set(ids) for suite, ids in left_out.items()}
+
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if hasattr(self.config, "workerinput") or self.config.option.collectonly:
-            return  # an xdist worker (only the controller writes shared files), or nothing was meant to run
+        if hasattr(self.config, "workerinput"):
+            # An xdist worker: only the controller writes shared files. Each worker collected the
+            # whole selection, so it tells the controller what the selection left out.
+            state = self.config.stash[STATE]
+            if state.planned:
+                _, left_out = self._selection(state)
+                if left_out is not None:
+                    workeroutput: dict[str, Any] = getattr(self.config, "workeroutput")
+                    workeroutput[_LEFT_OUT_KEY] = {k: sorted(v) for k, v in left_out.items()}
+            return
+        if self.config.option.collectonly:
+            return  # nothing was meant to run
         state = self.config.stash[STATE]
         selection, left_out = self._selection(state)
         if not (self.ran or self.records or self.gates):
@@ -407,9 +429,15 @@ class RunRecorder:
         markers = self.config.getoption("markexpr") or None
         left_out: dict[str, set[str]] | None
         if self.xdist_case_ids is not None and not state.planned:  # the xdist controller collects nothing itself
-            selected, deselected = len(self.xdist_case_ids), None
-            narrowed = bool(keyword or markers) or any("::" in str(a) for a in self.config.args)
-            left_out = None if narrowed else {}
+            selected = len(self.xdist_case_ids)
+            left_out = self.xdist_left_out  # from the workers (None when none reported: counts unknown)
+            if left_out is None:
+                deselected = None
+                narrowed = bool(keyword or markers) or any("::" in str(a) for a in self.config.args)
+                left_out = None if narrowed else {}
+            else:
+                deselected = sum(len(ids) for ids in left_out.values())
+                narrowed = deselected > 0
         else:
             planned = {(c.suite, c.id) for c in state.planned}
             selected = len(state.planned)
