@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,13 @@ def test_baseline_comparison_text_escapes_answers(tmp_path: Path, capsys: pytest
 def test_threshold_text_is_kept() -> None:
     # Sanity: ordinary report text passes through unchanged.
     assert printable(parse_threshold(">= 0.9").text) == ">= 0.9"
+
+
+def test_a_pipe_in_a_suite_name_does_not_break_github_tables() -> None:
+    records = make_record([make_case("team|a", "x", scores={"helpfulness": 3})]).cases
+    for text in (summary_table(records), scores_table(records)):
+        header, rule, row = text.splitlines()[:3]
+        # Every line of a github table has as many unescaped column bars as the header.
+        bars = lambda line: len(re.findall(r"(?<!\\)\|", line))  # noqa: E731
+        assert bars(row) == bars(header) == bars(rule), text
+        assert "team\\|a" in row

@@ -53,8 +53,15 @@ def printable_json(text: str) -> str:
 
 def table(rows: Iterable[Sequence[Any]], headers: Sequence[str], **options: Any) -> str:
     """``tabulate`` of ``rows`` with every text cell passed through :func:`printable` first (so the
-    column widths are those of what the terminal shows)."""
+    column widths are those of what the terminal shows); in a ``github`` table a ``|`` in a cell is
+    written ``\\|``, as Markdown reads it, so it does not split the cell."""
     from tabulate import tabulate
 
-    cells = [[printable(c, newlines=False) if isinstance(c, str) else c for c in row] for row in rows]
+    pipes = options.get("tablefmt") == "github"
+    cells = [[_cell(c, pipes) if isinstance(c, str) else c for c in row] for row in rows]
     return str(tabulate(cells, headers=list(headers), **options))
+
+
+def _cell(text: str, pipes: bool) -> str:
+    text = printable(text, newlines=False)
+    return text.replace("|", "\\|") if pipes else text
