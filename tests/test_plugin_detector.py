@@ -144,7 +144,8 @@ def test_hf_classifier_through_the_plugin(pytester: pytest.Pytester, tiny_model:
         (["--urial-refusal-detector", "openai"], "", "--urial-refusal-detector openai needs --urial-refusal-model"),
         (["--urial-refusal-detector", "openai", "--urial-refusal-model", "m"], "",
          "--urial-refusal-detector openai needs --urial-refusal-url (or --urial-judge-url)"),
-        ([], "urial_refusal_detector = openai\n", "--urial-refusal-detector openai needs --urial-refusal-model"),
+        ([], "urial_refusal_detector = openai\n", "--urial-refusal-detector openai needs --urial-refusal-model "
+         "(--urial-refusal-detector is set in tox.ini as urial_refusal_detector)"),
         ([], "urial_refusal_detector = regex\n", "urial_refusal_detector = regex: expected rules, openai or hf"),
         (["--urial-refusal-detector", "hf"], "", "--urial-refusal-detector hf needs --urial-refusal-model"),
         (["--urial-refusal-detector", "hf", "--urial-refusal-model", "nowhere/at/all"], "",

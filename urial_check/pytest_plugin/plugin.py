@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,8 +198,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # Options are validated now, once: bad ones are usage errors before collection or any model load.
     stop_early = config.getoption("exitfirst", False) or (config.getoption("maxfail", 0) or 0) > 0
     try:
+        raw, from_ini = _raw_options(config)
         run_config = RunConfig.from_options(
-            _raw_options(config),
+            raw,
             invocation_dir=Path(config.invocation_params.dir),
             root_dir=config.rootpath,
             windowed=bool(stop_early) or hasattr(config, "workerinput"),
@@ -209,7 +211,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
         baseline = open_baseline(run_config)
     except ConfigError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        raise pytest.UsageError(_naming_ini_keys(str(exc), from_ini, config)) from None
     config.stash[STATE] = RunState(run_config, baseline=baseline)
     config.pluginmanager.register(RunRecorder(config), "urial-check-recorder")
 
@@ -542,15 +544,30 @@ _INI_OPTIONS = frozenset({
 })
 
 
-def _raw_options(config: pytest.Config) -> dict[str, Any]:
-    """Every urial option's raw value, the command line's or else the ini file's (validated by RunConfig)."""
+def _raw_options(config: pytest.Config) -> tuple[dict[str, Any], list[str]]:
+    """Every urial option's raw value, the command line's or else the ini file's (validated by
+    RunConfig), and the names of those the ini file gave."""
     raw: dict[str, Any] = {}
+    from_ini: list[str] = []
     for name in OPTION_NAMES:
         value = config.getoption(f"urial_{name}")
         if name in _INI_OPTIONS and (value is None if name == "keep_runs" else not value):
             value = config.getini(f"urial_{name}")  # --urial-keep-runs 0 is a value, not 'not given'
+            if value not in (None, "", []):
+                from_ini.append(name)
         raw[name] = value
-    return raw
+    return raw, from_ini
+
+
+def _naming_ini_keys(message: str, from_ini: list[str], config: pytest.Config) -> str:
+    """A configuration error names options as command-line flags; where a flag it names was set in
+    the ini file, say so (the user looks for ``urial_judge``, not ``--urial-judge``)."""
+    where = config.inipath.name if config.inipath else "the ini file"
+    for name in from_ini:
+        flag = "--urial-" + name.replace("_", "-")
+        if re.search(re.escape(flag) + r"(?![\w-])", message):
+            message += f" ({flag} is set in {where} as urial_{name})"
+    return message
 
 
 def _configured_model_id(config: pytest.Config) -> str:
