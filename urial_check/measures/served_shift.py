@@ -36,7 +36,7 @@ import math
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from urial_check.generation.backends.base import RankedLogprobs
-from urial_check.measures.token_shift import DEFAULT_TOP_K, Alternative, CaseShift, ShiftMetrics
+from urial_check.measures.token_shift import DEFAULT_TOP_K, Alternative, CaseShift, ShiftMetrics, check_finite_logits
 
 if TYPE_CHECKING:
     import torch
@@ -92,6 +92,7 @@ def served_shift_metrics(
 
         if aligned.dim() != 2 or aligned.shape[0] != len(base):
             raise ValueError(f"aligned logits must have shape [{len(base)}, V], got {list(aligned.shape)}")
+        check_finite_logits("aligned", aligned)
         full = torch.log_softmax(aligned.detach().to("cpu", dtype=torch.float64), dim=-1)
         width = full.shape[1]
         beyond = [v for row in base for v in row.top if v >= width]

@@ -174,6 +174,19 @@ def _check_logits(base_logits: torch.Tensor, aligned_logits: torch.Tensor, targe
                          f"to {int(target_ids.max())}")
 
 
+def check_finite_logits(name: str, logits: torch.Tensor) -> None:
+    """Raise ValueError unless every row of [T, V] ``logits`` is a distribution: no NaN, no +inf (a
+    float16 overflow: its softmax is NaN) and at least one finite value (-inf alone masks a token)."""
+    import torch
+    if bool(torch.isnan(logits).any()):
+        raise ValueError(f"{name} logits contain NaN")
+    if bool(torch.isposinf(logits).any()):
+        raise ValueError(f"{name} logits contain +inf (a float16 overflow? load the model in bfloat16 or float32)")
+    empty = (~torch.isfinite(logits)).all(dim=-1).nonzero()
+    if empty.numel():
+        raise ValueError(f"{name} logits have no finite value at position {int(empty[0, 0])} (every token masked)")
+
+
 def _compute_dtype(*tensors: torch.Tensor) -> torch.dtype:
     import torch
     return torch.float64 if any(t.dtype == torch.float64 for t in tensors) else torch.float32
@@ -185,8 +198,8 @@ def shift_metrics(base_logits: torch.Tensor, aligned_logits: torch.Tensor, targe
     ``base_logits`` and ``aligned_logits`` are [T, V] next-token logits (any float dtype, CPU or
     CUDA; row t predicts answer token t), ``target_ids`` the [T] aligned answer token ids. The
     math runs on the base logits' device in float32 (float64 if either input is float64).
-    Mismatched shapes, non-float logits, non-integer ids, ids outside [0, V) or NaN logits raise
-    ValueError.
+    Mismatched shapes, non-float logits, non-integer ids, ids outside [0, V), NaN or +inf logits, or
+    a position with no finite logit raise ValueError (-inf masks a token and is allowed).
     """
     import torch
     _check_logits(base_logits, aligned_logits, target_ids)
@@ -195,8 +208,8 @@ def shift_metrics(base_logits: torch.Tensor, aligned_logits: torch.Tensor, targe
         base = base_logits.detach().to(dtype=dtype)
         aligned = aligned_logits.detach().to(device=base.device, dtype=dtype)
         targets = target_ids.detach().to(device=base.device, dtype=torch.long)
-        if bool(torch.isnan(base).any()) or bool(torch.isnan(aligned).any()):
-            raise ValueError("logits contain NaN")
+        check_finite_logits("base", base)
+        check_finite_logits("aligned", aligned)
         target_logit = base.gather(1, targets[:, None])
         ranks = 1 + (base > target_logit).sum(dim=1)
         base_lp = torch.log_softmax(base, dim=-1)
@@ -449,7 +462,8 @@ def _answer_logits(model: Any, rows: Sequence[tuple[list[int], list[int]]], pad_
 
 def _chat_prompt_ids(tokenizer: Any, instruction: str, chat_template: str | None) -> list[int]:
     if chat_template is None and not getattr(tokenizer, "chat_template", None):
-        raise ValueError("the aligned tokenizer has no chat template; pass chat_template=")
+        raise ValueError("the aligned tokenizer has no chat template; pass chat_template= "
+                         "(with pytest: --urial-chat-template FILE)")
     text = tokenizer.apply_chat_template([{"role": "user", "content": instruction}], chat_template=chat_template,
                                          add_generation_prompt=True, tokenize=False)
     ids: list[int] = tokenizer(text, add_special_tokens=False)["input_ids"]
