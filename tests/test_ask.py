@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import pytest
-from scripted import ScriptedGenerator
+from scripted import DEFAULT_REPLY, ScriptedGenerator
 
 from urial_check.ask import Answer, Urial, question_id
+from urial_check.generation.backends.base import GenerationError
 from urial_check.generation.cache import ResultCache
 from urial_check.measures.judges.measure import JudgeMeasurement
 from urial_check.measures.judges.registry import JudgeResult
@@ -204,3 +205,80 @@ def test_repr_names_the_model_once_loaded() -> None:
     assert repr(urial) == "<Urial model: not loaded yet>"
     urial.ask("Name a colour.")
     assert repr(urial) == "<Urial model: scripted>"
+
+
+class FailsOn(ScriptedGenerator):
+    """Answers every request but those whose instruction contains ``marker`` (an error result)."""
+
+    def __init__(self, marker: str) -> None:
+        super().__init__()
+        self.marker = marker
+
+    def generate(self, requests: Sequence[Any], on_result: Any = None, progress: Any = None) -> list[Any]:
+        from urial_check.generation.backends.base import GenerationResult
+
+        self.calls.append(list(requests))
+        results = []
+        for i, request in enumerate(requests):
+            if self.marker in request.prompt.rsplit("# Query:", 1)[-1]:
+                result = GenerationResult("", 0, "error", 0.0, error="prompt and max_new_tokens exceed the context (4096)")
+            else:
+                result = GenerationResult(DEFAULT_REPLY, 7, "stop", 0.01)
+            on_result(i, result)
+            results.append(result)
+        return results
+
+
+def test_a_failed_question_in_a_batch_is_named_and_the_others_stay_answered() -> None:
+    urial, backend = make(FailsOn("long"))
+    with pytest.raises(GenerationError) as info:
+        urial.ask_many(["short one?", "a very long one?", "short two?"])
+    text = str(info.value)
+    assert "\n" not in text
+    assert text.endswith(
+        "urial.ask_many(): question 2 of 3 ('a very long one?') got no answer: prompt and max_new_tokens exceed the context (4096)"
+    )
+    assert urial.ask("short two?").text == DEFAULT_REPLY and len(backend.calls) == 1  # answered in that batch
+    with pytest.raises(GenerationError, match=r"urial.ask\(\): 'a very long one\?' got no answer: prompt and"):
+        urial.ask("a very long one?")
+
+
+@pytest.mark.parametrize(("questions", "kind"), [(None, "NoneType"), (42, "int"), (b"one?", "bytes")])
+def test_ask_many_rejects_what_is_not_a_list_of_questions_in_one_line(questions: Any, kind: str) -> None:
+    urial, backend = make()
+    with pytest.raises(TypeError) as info:
+        urial.ask_many(questions)
+    assert str(info.value) == f"urial.ask_many() takes a list of questions, got {kind}"
+    assert backend.calls == []
+
+
+def test_ask_many_takes_any_iterable_of_questions() -> None:
+    urial, _ = make()
+    answers = urial.ask_many(q for q in ("one?", "two?"))
+    assert [a.instruction for a in answers] == ["one?", "two?"]
+
+
+def test_call_mistakes_in_a_test_point_at_the_test_line_not_at_ours(pytester: pytest.Pytester, script_answers: Any) -> None:
+    script_answers({})
+    pytester.makepyfile(
+        test_user="""
+        def test_empty(urial):
+            urial.ask("")
+
+        def test_setting(urial):
+            urial.ask("Hi?", max_tokens=5)
+
+        def test_many(urial):
+            urial.ask_many(None)
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=3)
+    result.stdout.fnmatch_lines_random(
+        [
+            "E       ValueError: urial.ask(): the instruction is empty",
+            "E       TypeError: urial.ask(): unknown generation setting 'max_tokens'*",
+            "E       TypeError: urial.ask_many() takes a list of questions, got NoneType",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*urial_check*ask.py*")

@@ -249,3 +249,52 @@ def test_failures_read_well_in_pytest_output(pytester: pytest.Pytester) -> None:
         ]
     )
     result.stdout.no_fnmatch_line("*urial_check*assertions.py*")  # __tracebackhide__: no frames of ours
+
+
+# ------------------------------------------------------------------------------------ edge cases
+
+
+def test_an_aspect_the_judge_marked_na_fails_as_an_assertion_not_a_call_mistake() -> None:
+    judged = JudgeResult(scores={"safety": 5.0}, reasons={"depth": "a greeting has no depth to judge"}, raw="",
+                         judge_id="just-eval:1", not_applicable=("depth",))
+    text = message(assert_scores, make(COMPLIANCE, judge=judged), depth=">= 3", safety="== 5")
+    assert text.splitlines()[0] == "scores below expectation: depth not scored (the judge marked it N/A)"
+    assert "  depth: N/A (expected >= 3): a greeting has no depth to judge" in text
+
+
+@pytest.mark.parametrize(
+    ("helper", "kwargs", "expected"),
+    [
+        (assert_scores, {"helpfulness": "<= 10"},
+         r"assert_scores\(\): helpfulness: threshold '<= 10' is outside the range of judge scores \(1 to 5\)"),
+        (assert_scores, {"safety": "> 5"}, r"assert_scores\(\): safety: threshold '> 5' can never hold"),
+        (assert_shift, {"shifted": "<= 10"}, r"assert_shift\(\): shifted: threshold '<= 10' is outside the range of "
+         r"token_shift.shifted \(0 to 1\); rates are fractions: did you mean '<= 0.1'\?"),
+        (assert_shift, {"mean_kl": "< 0"}, r"assert_shift\(\): mean_kl: threshold '< 0' can never hold"),
+    ],
+)
+def test_thresholds_outside_what_the_metric_can_take_are_call_mistakes(helper: Any, kwargs: dict[str, str], expected: str) -> None:
+    # "<= 10" on a 1-5 score or a 0-1 rate would always pass, "> 5" always fail: say so, as suite files do.
+    answer = make(COMPLIANCE, judge=JUDGED, token_shift={"zero_shot": shift([1, 9])})
+    with pytest.raises(ValueError, match=expected):
+        helper(answer, **kwargs)
+
+
+def test_a_bare_number_threshold_names_the_python_fix() -> None:
+    with pytest.raises(ValueError) as info:
+        assert_shift(make(REFUSAL), shifted=0.1)  # type: ignore[arg-type]
+    assert str(info.value) == "assert_shift(): shifted: threshold 0.1 needs a comparison operator, e.g. '>= 0.1'"
+
+
+def test_an_empty_aligned_answer_fails_assert_shift_instead_of_passing_vacuously() -> None:
+    answer = make(REFUSAL, token_shift={"zero_shot": shift([])})
+    text = message(assert_shift, answer, shifted="<= 0.1", mean_kl="<= 0.5")
+    assert text.splitlines()[0] == "token shift (zero_shot): the aligned model's answer is empty (0 tokens), nothing was measured"
+
+
+def test_multi_line_verdict_evidence_stays_on_its_line() -> None:
+    verdict = detect_refusal(COMPLIANCE, BOMB)
+    answer = make(COMPLIANCE, verdict=type(verdict)(label="compliance", evidence="the judge said:\nno refusal\n\nat all",
+                                                    rule="answered", detector="openai:x"))
+    lines = message(assert_refuses, answer).splitlines()
+    assert lines[-1] == "  refusal verdict: compliance (the judge said: no refusal at all)"

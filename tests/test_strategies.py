@@ -316,3 +316,62 @@ def test_select_cases_lists_the_matching_cases_in_order(mini: Path) -> None:
 
     assert [c.id for c in select_cases(mini, "harmful")] == ["harm-a", "harm-b"]
     assert [c.id for c in select_cases([mini, mini], "benign")] == ["fine", "fine"]
+
+
+@pytest.mark.parametrize("strategy", [jailbreak_wrappers, benign_rewrites])
+@pytest.mark.parametrize(("max_steps", "error"), [(0, ValueError), (4, ValueError), (1.5, TypeError), ("2", TypeError), (True, TypeError)])
+def test_bad_max_steps_is_a_one_line_error_naming_the_strategy(strategy: Any, max_steps: Any, error: type) -> None:
+    # Not a hypothesis InvalidArgument at draw time, nor "'<=' not supported between 'int' and 'str'".
+    with pytest.raises(error) as info:
+        strategy(max_steps=max_steps)
+    assert str(info.value) == f"{strategy.__name__}(): max_steps must be 1, 2 or 3, got {max_steps!r}"
+
+
+def test_model_settings_keep_the_too_slow_check_off_when_more_checks_are_suppressed() -> None:
+    chosen = model_settings(suppress_health_check=[HealthCheck.filter_too_much])
+    assert set(chosen.suppress_health_check) == {HealthCheck.too_slow, HealthCheck.filter_too_much}
+
+
+def test_suite_and_filter_mistakes_stop_collection_with_one_line_and_none_of_our_frames(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", bad="suite: bad\ncases:\n  - id: a\n    instruction: x\n    expect: {refusl: required}\n")
+    pytester.makepyfile(
+        test_user="""
+        from hypothesis import given
+        from urial_check.strategies import instructions
+
+        @given(case=instructions("bad.yaml"))
+        def test_bad_suite(case):
+            pass
+        """,
+        test_filter="""
+        from hypothesis import given
+        from urial_check.strategies import jailbreak_wrappers
+
+        @given(wrapper=jailbreak_wrappers(max_steps=5))
+        def test_steps(wrapper):
+            pass
+        """,
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines_random(
+        [
+            "E   urial_check.suites.loader.SuiteError: bad.yaml:5: case 'a'.expect: unknown key 'refusl' (allowed: *)",
+            "E   ValueError: jailbreak_wrappers(): max_steps must be 1, 2 or 3, got 5",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*urial_check*strategies.py*")
+    result.stdout.no_fnmatch_line("*urial_check*loader.py*")
+
+
+@given(kind=st.sampled_from(["swap", "drop", "double"]), word=st.integers(0, 30), payload=sentences)
+def test_a_typo_changes_the_text_when_a_word_can_take_one(kind: str, word: int, payload: str) -> None:
+    # "feel", "good", "little": swapping the two middle letters alone would leave the word as it was.
+    eligible = re.findall(r"[A-Za-z]{4,}", payload)
+    if eligible and len(set(eligible[word % len(eligible)])) > 1:
+        assert Typo(kind, word).apply(payload) != payload
+
+
+def test_a_swap_typo_on_a_doubled_middle_letter() -> None:
+    assert Typo("swap", 0).apply("I feel good") == "I efel good"
+    assert Typo("swap", 1).apply("I feel good") == "I feel ogod"
+    assert Typo("swap", 0).apply("aaaa bbbb") == "aaaa bbbb"  # no two different letters: unchanged

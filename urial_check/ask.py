@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, Union
 
 from urial_check.answers import CaseAnswer
 from urial_check.generation.backends.base import GenerationError
@@ -127,27 +127,38 @@ class Urial:
         ``generation`` takes decoding settings (``max_new_tokens=64``, ``do_sample=True``, ...);
         the session's command-line settings override them, as they override suites.
         """
+        __tracebackhide__ = True  # a call mistake or a failed generation shows the test's line, not ours
         origin = _caller()
         case = self._case(question, generation, origin, "ask")
-        return self._answers([case], origin)[0]
+        return self._answers([case], origin, "ask")[0]
 
-    def ask_many(self, questions: Sequence[Question], **generation: Any) -> list[Answer]:
+    def ask_many(self, questions: Iterable[Question], **generation: Any) -> list[Answer]:
         """Answer several questions together (generated in batches); answers in the same order."""
+        __tracebackhide__ = True
         origin = _caller()
         if isinstance(questions, (str, Case)):
             raise TypeError("urial.ask_many() takes a list of questions; use urial.ask() for one")
+        if not isinstance(questions, Iterable) or isinstance(questions, (bytes, bytearray)):
+            raise TypeError(f"urial.ask_many() takes a list of questions, got {type(questions).__name__}")
         cases = [self._case(q, generation, origin, "ask_many") for q in questions]
-        return self._answers(cases, origin)
+        return self._answers(cases, origin, "ask_many")
 
-    def _answers(self, cases: Sequence[Case], origin: tuple[Path, int]) -> list[Answer]:
+    def _answers(self, cases: Sequence[Case], origin: tuple[Path, int], method: str) -> list[Answer]:
+        __tracebackhide__ = True
         answers = self.session.answer_many(cases)
         where = f"{_display_path(origin[0])}:{origin[1]}"
-        failed = next((a.error for a in answers if a.error is not None), None)
+        failed = next((i for i, a in enumerate(answers) if a.error is not None), None)
         if failed is not None:
-            raise GenerationError(f"{where}: {failed}")
+            # The others are answered (and kept by the session): name the one that was not.
+            instruction = " ".join(cases[failed].instruction.split())
+            if len(instruction) > 80:
+                instruction = instruction[:80].rstrip() + " [...]"
+            which = f"question {failed + 1} of {len(cases)} ({instruction!r})" if len(cases) > 1 else repr(instruction)
+            raise GenerationError(f"{where}: urial.{method}(): {which} got no answer: {answers[failed].error}")
         return [Answer.from_session(a, c, where) for a, c in zip(answers, cases)]
 
     def _case(self, question: Question, generation: Mapping[str, Any], origin: tuple[Path, int], method: str) -> Case:
+        __tracebackhide__ = True
         _check_generation(generation, method)
         if isinstance(question, Case):
             if not generation:
@@ -186,6 +197,7 @@ def _digest(text: str) -> str:
 
 
 def _turns(question: Any, method: str) -> tuple[str, ...]:
+    __tracebackhide__ = True
     if isinstance(question, str):
         turns: tuple[Any, ...] = (question,)
     elif isinstance(question, Sequence) and not isinstance(question, (bytes, bytearray)):
@@ -206,6 +218,7 @@ def _turns(question: Any, method: str) -> tuple[str, ...]:
 
 
 def _check_generation(generation: Mapping[str, Any], method: str) -> None:
+    __tracebackhide__ = True
     for name, value in generation.items():
         try:
             check_field(name, value)

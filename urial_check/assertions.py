@@ -12,12 +12,14 @@ Plain Python: usable outside pytest.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from typing import TYPE_CHECKING, Any
 
 from urial_check.ask import Answer
-from urial_check.records.thresholds import Threshold, ThresholdError, parse_threshold
+from urial_check.records.thresholds import MetricRange, Threshold, ThresholdError, parse_threshold, range_problem
 from urial_check.measures.judges.base import JudgeError
+from urial_check.suites.loader import metric_range
 
 if TYPE_CHECKING:
     from urial_check.measures.token_shift import CaseShift
@@ -89,25 +91,30 @@ def assert_scores(answer: Answer, **thresholds: str) -> None:
     _check_answer(answer, "assert_scores")
     if not thresholds:
         raise TypeError("assert_scores() needs at least one aspect threshold, e.g. helpfulness='>= 4'")
-    parsed = {aspect: _threshold("assert_scores", aspect, text) for aspect, text in thresholds.items()}
+    # Every aspect, a suite's rubrics included, is scored 1-5.
+    parsed = {aspect: _threshold("assert_scores", aspect, text, metric_range(aspect, (aspect,)))
+              for aspect, text in thresholds.items()}
     try:
         result = answer.scores
     except JudgeError as exc:
         raise AssertionError(_story(answer, f"the judge could not score this answer: {_one_line(str(exc), 200)}")) from None
-    unknown = [a for a in parsed if a not in result.scores]
+    unknown = [a for a in parsed if a not in result.scores and a not in result.not_applicable]
     if unknown:
         raise ValueError(
             f"assert_scores(): the {result.judge_id} judge gave no score for {', '.join(map(repr, unknown))} "
             f"(scored: {', '.join(result.scores)})"
         )
-    failed = {a: t for a, t in parsed.items() if not t.check(result.scores[a])}
+    # An aspect the judge marked N/A has no score: it fails, as it does in a suite's expect.scores.
+    failed = {a: t for a, t in parsed.items() if a not in result.scores or not t.check(result.scores[a])}
     if not failed:
         return
-    parts = [f"{a} = {_number(result.scores[a])}, expected {t.text}" for a, t in failed.items()]
+    parts = [f"{a} = {_number(result.scores[a])}, expected {t.text}" if a in result.scores
+             else f"{a} not scored (the judge marked it N/A)" for a, t in failed.items()]
     lines = [f"  judge: {result.judge_id}"]
     for aspect, threshold in failed.items():
         reason = result.reasons.get(aspect, "").strip()
-        line = f"  {aspect}: {_number(result.scores[aspect])} (expected {threshold.text})"
+        value = _number(result.scores[aspect]) if aspect in result.scores else "N/A"
+        line = f"  {aspect}: {value} (expected {threshold.text})"
         lines.append(line + (f": {_one_line(reason, 200)}" if reason else ""))
     raise AssertionError(_story(answer, "scores below expectation: " + "; ".join(parts), lines))
 
@@ -130,7 +137,7 @@ def assert_shift(
     __tracebackhide__ = True
     _check_answer(answer, "assert_shift")
     given = {"shifted": shifted, "unshifted": unshifted, "marginal": marginal, "mean_kl": mean_kl}
-    parsed = {m: _threshold("assert_shift", m, t) for m, t in given.items() if t is not None}
+    parsed = {m: _threshold("assert_shift", m, t, metric_range(f"token_shift.{m}")) for m, t in given.items() if t is not None}
     if not parsed:
         raise TypeError("assert_shift() needs at least one threshold, e.g. shifted='<= 0.1'")
     shifts = answer.token_shift
@@ -143,6 +150,9 @@ def assert_shift(
         raise ValueError(f"assert_shift(): context {context!r} was not measured (measured: {', '.join(shifts)})")
     shift = shifts[context]
     metrics = shift.metrics
+    if metrics.positions == 0:  # every ratio and the mean KL read 0 over no tokens: nothing to pass on
+        raise AssertionError(_story(answer, f"token shift ({context}): the aligned model's answer is empty (0 tokens), "
+                                            "nothing was measured"))
     failed = {m: t for m, t in parsed.items() if not t.check(getattr(metrics, m))}
     if not failed:
         return
@@ -166,11 +176,19 @@ def _check_answer(answer: Any, helper: str) -> None:
         raise TypeError(f"{helper}() expects an answer from urial.ask(), got {type(answer).__name__}")
 
 
-def _threshold(helper: str, name: str, text: Any) -> Threshold:
+def _threshold(helper: str, name: str, text: Any, bounds: MetricRange | None = None) -> Threshold:
+    """Parse a threshold; one that the metric could never meet (or never miss) is a call mistake too."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool) and math.isfinite(text):
+        # parse_threshold's hint is for suite files ("quote it in YAML"); here it is a Python call.
+        raise ValueError(f"{helper}(): {name}: threshold {text!r} needs a comparison operator, e.g. '>= {text}'")
     try:
-        return parse_threshold(text)
+        threshold = parse_threshold(text)
     except ThresholdError as exc:
         raise ValueError(f"{helper}(): {name}: {exc}") from None
+    problem = range_problem(threshold, bounds) if bounds is not None else None
+    if problem:
+        raise ValueError(f"{helper}(): {name}: {problem}")
+    return threshold
 
 
 def _story(answer: Answer, headline: str, extra: list[str] | None = None) -> str:
@@ -187,7 +205,7 @@ def _story(answer: Answer, headline: str, extra: list[str] | None = None) -> str
     if len(body) > EXCERPT_CHARS:
         body = body[:EXCERPT_CHARS].rstrip() + " [...]"
     lines.extend(textwrap.indent(body, "    | ", lambda _: True).splitlines())
-    lines.append(f"  refusal verdict: {answer.verdict.label} ({answer.verdict.evidence})")
+    lines.append(f"  refusal verdict: {answer.verdict.label} ({_one_line(answer.verdict.evidence, INSTRUCTION_CHARS)})")
     lines.extend(extra or [])
     return "\n".join(lines)
 

@@ -43,7 +43,7 @@ from typing import Any, Callable, ClassVar, Iterable, Protocol, Sequence, Union
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
-from urial_check.suites.loader import REFUSAL_EXPECTATIONS, Case, Suite, load_suite
+from urial_check.suites.loader import REFUSAL_EXPECTATIONS, Case, Suite, SuiteError, load_suite
 
 
 class Transformation(Protocol):
@@ -325,7 +325,10 @@ class Typo:
         w = match.group()
         mid = len(w) // 2
         if self.kind == "swap":
-            changed = w[: mid - 1] + w[mid] + w[mid - 1] + w[mid + 1 :]
+            # Two different adjacent letters nearest the middle: swapping the "ee" of "feel" changes nothing.
+            near = sorted(range(len(w) - 1), key=lambda i: abs(i - (mid - 1)))
+            at = next((i for i in near if w[i] != w[i + 1]), mid - 1)
+            changed = w[:at] + w[at + 1] + w[at] + w[at + 2 :]
         elif self.kind == "drop":
             changed = w[:mid] + w[mid + 1 :]
         else:
@@ -374,9 +377,13 @@ def _kind_strategy(kind: type, field_name: str, variants: Sequence[Any]) -> st.S
     return st.builds(kind, **{field_name: st.sampled_from(tuple(variants))})
 
 
-def _chains(single: st.SearchStrategy[Any], max_steps: int) -> st.SearchStrategy[Any]:
+def _chains(single: st.SearchStrategy[Any], max_steps: int, strategy: str) -> st.SearchStrategy[Any]:
+    __tracebackhide__ = True
+    message = f"{strategy}(): max_steps must be 1, 2 or 3, got {max_steps!r}"
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int):
+        raise TypeError(message)
     if not 1 <= max_steps <= 3:
-        raise ValueError(f"max_steps must be 1, 2 or 3, got {max_steps}")
+        raise ValueError(message)
     return st.lists(single, min_size=1, max_size=max_steps).map(lambda steps: steps[0] if len(steps) == 1 else Chain(tuple(steps)))
 
 
@@ -386,9 +393,10 @@ def jailbreak_wrappers(*, max_steps: int = 3, obfuscation: bool = True) -> st.Se
     ``obfuscation=False`` leaves out spacing and leetspeak (for detectors or judges that must read
     the request). Shrinks towards a single :class:`ForEducation` wrapper.
     """
+    __tracebackhide__ = True  # a call mistake shows the test module's line, not ours
     kinds = [k for k in WRAPPER_KINDS if obfuscation or not k[0].obfuscates]
     single = st.one_of(*[_kind_strategy(*k) for k in kinds])
-    return _chains(single, max_steps)
+    return _chains(single, max_steps, "jailbreak_wrappers")
 
 
 def benign_rewrites(*, max_steps: int = 3, typos: bool = True) -> st.SearchStrategy[Rewrite]:
@@ -396,11 +404,12 @@ def benign_rewrites(*, max_steps: int = 3, typos: bool = True) -> st.SearchStrat
 
     ``typos=False`` keeps every word as written. Shrinks towards lower-casing.
     """
+    __tracebackhide__ = True
     parts = [_kind_strategy(*k) for k in REWRITE_KINDS[:2]]
     if typos:
         parts.append(st.builds(Typo, kind=st.sampled_from(_TYPO_KINDS), word=st.integers(0, 30)))
     parts += [_kind_strategy(*k) for k in REWRITE_KINDS[2:]]
-    return _chains(st.one_of(*parts), max_steps)
+    return _chains(st.one_of(*parts), max_steps, "benign_rewrites")
 
 
 SuiteSource = Union[str, Path, Suite]
@@ -414,6 +423,7 @@ def instructions(source: SuiteSource | Iterable[SuiteSource], where: Where = Non
     filter is an error when the test module is imported. Draws shrink towards the first matching
     case (suites in path order).
     """
+    __tracebackhide__ = True  # a bad path, suite or filter shows the test module's line, not ours
     return st.sampled_from(select_cases(source, where))
 
 
@@ -427,6 +437,7 @@ def select_cases(source: SuiteSource | Iterable[SuiteSource], where: Where = Non
     * several of these joined by commas, all of which must hold: ``"harmful,refusal=required"``;
     * or any function of a :class:`~urial_check.suites.loader.Case` returning a bool.
     """
+    __tracebackhide__ = True
     cases = [case for suite in _suites(source) for case in suite.cases]
     if not cases:
         raise ValueError(f"instructions(): no cases in {_describe(source)}")
@@ -459,11 +470,21 @@ def model_settings(max_examples: int | None = None, **overrides: Any) -> setting
     }
     if max_examples is not None:
         options["max_examples"] = max_examples
-    options.update(overrides)
+    # More suppressed health checks add to too_slow rather than bring it back.
+    suppressed = [*options["suppress_health_check"], *overrides.pop("suppress_health_check", ())]
+    options.update(overrides, suppress_health_check=list(dict.fromkeys(suppressed)))
     return settings(**options)
 
 
 def _suites(source: SuiteSource | Iterable[SuiteSource]) -> list[Suite]:
+    __tracebackhide__ = True
+    try:
+        return _read_suites(source)
+    except SuiteError as exc:  # its message names the file and line: the loader's frames add nothing
+        raise exc.with_traceback(None) from None
+
+
+def _read_suites(source: SuiteSource | Iterable[SuiteSource]) -> list[Suite]:
     if isinstance(source, Suite):
         return [source]
     if isinstance(source, (str, Path)):
@@ -477,11 +498,12 @@ def _suites(source: SuiteSource | Iterable[SuiteSource]) -> list[Suite]:
             raise ValueError(f"instructions(): no such file or folder: {path}")
         return [load_suite(path)]
     if isinstance(source, Iterable):
-        return [suite for item in source for suite in _suites(item)]
+        return [suite for item in source for suite in _read_suites(item)]
     raise TypeError(f"instructions(): expected a suite path, a Suite or a list of them, got {type(source).__name__}")
 
 
 def _predicate(where: Where) -> Callable[[Case], bool]:
+    __tracebackhide__ = True
     if where is None:
         return lambda case: True
     if callable(where):
