@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Mapping, Protocol, Sequence, Union
 
 from urial_check.answers import CaseAnswer
-from urial_check.generation.backends.base import GenerationRequest, GenerationResult, Generator, LocalModel
+from urial_check.generation.backends.base import BackendError, GenerationRequest, GenerationResult, Generator, LocalModel
 from urial_check.generation.cache import generation_key
 from urial_check.generation.engine import ENGINE_VERSION
 from urial_check.measures.detectors import DetectorError, DetectorUnavailable, RefusalDetector, RulesDetector, detect_cached
@@ -342,7 +342,10 @@ class UrialSession:
             return
         backend = self.backend
 
+        reported: set[int] = set()
+
         def on_result(j: int, result: GenerationResult) -> None:
+            reported.add(j)
             i = todo[j]
             self._cache_put(requests[i], result)
             self._store(units[i], requests[i], result)
@@ -354,9 +357,19 @@ class UrialSession:
             try:
                 batch = [requests[i] for i in todo]
                 if progress is None:  # backends without progress reporting stay usable
-                    backend.generate(batch, on_result=on_result)
+                    returned = backend.generate(batch, on_result=on_result)
                 else:
-                    backend.generate(batch, on_result=on_result, progress=progress)
+                    returned = backend.generate(batch, on_result=on_result, progress=progress)
+                # A backend may only return its results (in request order): those are answers too.
+                missing = [j for j in range(len(batch)) if j not in reported]
+                if missing:
+                    results = list(returned or ())
+                    if len(results) != len(batch):
+                        raise BackendError(f"the {backend.model_id} backend returned {len(results)} "
+                                           f"result{'s' if len(results) != 1 else ''} for {len(batch)} requests "
+                                           "(generate() must return one result per request, in request order)")
+                    for j in missing:
+                        on_result(j, results[j])
             finally:
                 if progress is not None:
                     progress.close()
