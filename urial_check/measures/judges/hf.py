@@ -56,7 +56,10 @@ class HFJudge(ChatJudge):
         max_new_tokens: int = 512,
         prompts: PromptSet | None = None,
         prompt: str = "default",
+        fingerprint: str | None = None,
     ) -> None:
+        """``fingerprint``: identity of the judge model's weights (and numerics), part of
+        ``prompt_version`` and so of cache keys: the same ``model_id`` with other weights is another judge."""
         if getattr(tokenizer, "chat_template", None) is None:
             raise JudgeConfigError(f"hf judge: the tokenizer of {model_id} has no chat template; use a chat (instruct) model")
         if batch_size < 1 or max_new_tokens < 1:
@@ -74,7 +77,7 @@ class HFJudge(ChatJudge):
         self.prompt = prompt
         self.prompts = prompts or prompt_set(prompt)
         self.id = f"hf:{model_id}"
-        self.prompt_version = self.prompts.version
+        self.prompt_version = self.prompts.version + (f"+model:{fingerprint[:16]}" if fingerprint else "")
         self.supports_custom_aspects = True
 
     def __repr__(self) -> str:

@@ -35,7 +35,7 @@ from typing import Iterable, Sequence
 
 from urial_check.measures.judges.base import ASPECTS, JOINT_ASPECTS, JudgeConfigError, JudgeError, JudgeItem, JudgeResult
 from urial_check.measures.judges.chat import Conversation, JudgePrompts, Judgement, PromptSet
-from urial_check.measures.judges.parse import parse_judgement_allowing_na
+from urial_check.measures.judges.parse import parse_judgement, parse_judgement_allowing_na
 
 PROMPT_NAME = "just-eval"
 #: The chat judges' prompt modes (``prompt=`` of the openai and hf judges).
@@ -95,8 +95,15 @@ class JustEvalPrompts:
         return [*conversation, {"role": "assistant", "content": reply}, {"role": "user", "content": follow_up}]
 
     def parse(self, reply: str, aspects: tuple[str, ...]) -> Judgement:
-        """Scores, rationales and the aspects marked N/A (never turned into a number)."""
-        return parse_judgement_allowing_na(reply, aspects)
+        """Scores, rationales and the aspects marked N/A (never turned into a number).
+
+        N/A is offered for the five aspects only: safety and custom aspects must be scored, as
+        their prompts say, so an N/A there is an error (a repair request), not a left-out score.
+        """
+        if all(a in MULTI_ASPECTS for a in aspects):
+            return parse_judgement_allowing_na(reply, aspects)
+        scores, reasons = parse_judgement(reply, aspects)
+        return scores, reasons, ()
 
 
 def _user(text: str) -> Conversation:

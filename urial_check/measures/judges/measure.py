@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from urial_check.answers import CaseAnswer
-from urial_check.generation.backends.base import LocalModel
+from urial_check.generation.backends.base import Generator, LocalModel
 from urial_check.generation.cache import ResultCache
 from urial_check.measures.judges.base import ASPECTS, Judge, JudgeError, JudgeItem, JudgeResult, JudgeUnavailable
 from urial_check.measures.judges.registry import JudgeConfigError, make_judge
@@ -91,7 +91,10 @@ def build_judge(settings: JudgeSettings, session: UrialSession) -> Judge:
                                        f"answered by {type(base).__name__}, not a local model (use an openai judge)")
             local = base.sibling(settings.model)
             model, tokenizer = local.load()
-            return make_judge("hf", model=model, tokenizer=tokenizer, model_id=local.model_id, prompt=settings.prompt)
+            # Cached scores follow the judge's weights, not its path.
+            fingerprint = local.fingerprint if isinstance(local, Generator) else None
+            return make_judge("hf", model=model, tokenizer=tokenizer, model_id=local.model_id, prompt=settings.prompt,
+                              fingerprint=fingerprint)
         return make_judge(settings.kind)
     except JudgeConfigError as exc:
         raise MeasurementError(f"--urial-judge {settings.kind}: {exc}") from None

@@ -23,6 +23,7 @@ finds most of these with one cheap request before any answer is generated.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -75,6 +76,23 @@ def _listed_models(response: httpx2.Response) -> list[str]:
     return [str(entry["id"]) for entry in data if isinstance(entry, dict) and isinstance(entry.get("id"), str)]
 
 
+def _without_userinfo(url: str) -> str:
+    """``url`` with any ``user:password@`` replaced by ``***@`` (credentials never reach ids, reports or logs)."""
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    if "@" not in authority:
+        return url
+    return f"{scheme}{sep}***@{authority.rpartition('@')[2]}{slash}{path}"
+
+
+def _is_json(response: httpx2.Response) -> bool:
+    try:
+        response.json()
+    except ValueError:
+        return False
+    return True
+
+
 class OpenAIJudge(ChatJudge):
     """Scores with a chat model behind ``{base_url}/chat/completions``."""
 
@@ -97,12 +115,23 @@ class OpenAIJudge(ChatJudge):
     ) -> None:
         if not model or not model.strip():
             raise JudgeConfigError("openai judge: a model name is required")
-        parts = urlsplit(base_url)
+        try:
+            parts = urlsplit(base_url)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
+        except ValueError as exc:  # an unclosed [IPv6] bracket, a port that is not a number
+            raise JudgeConfigError(f"openai judge: base URL {_without_userinfo(base_url)!r} is not a valid URL ({exc})") from None
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise JudgeConfigError(f"openai judge: base URL must start with http:// or https://, got {base_url!r}")
-        if concurrency < 1 or max_retries < 0 or not timeout_s > 0 or max_tokens < 1 or not retry_budget_s >= 0:
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in (concurrency, max_retries, max_tokens)):
+            raise JudgeConfigError("openai judge: concurrency, max_retries and max_tokens must be whole numbers")
+        if not all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                   for x in (timeout_s, retry_budget_s, backoff_s, max_backoff_s)):
+            raise JudgeConfigError("openai judge: timeout_s, retry_budget_s, backoff_s and max_backoff_s must be numbers")
+        if (concurrency < 1 or max_retries < 0 or not 0 < timeout_s < math.inf or max_tokens < 1 or not retry_budget_s >= 0
+                or not 0 <= backoff_s < math.inf or not 0 <= max_backoff_s < math.inf):
             raise JudgeConfigError(
-                "openai judge: concurrency and max_tokens must be >= 1, max_retries and the retry budget >= 0, timeout > 0"
+                "openai judge: concurrency and max_tokens must be >= 1, max_retries, the retry budget and back-off >= 0, "
+                "timeout > 0 and finite"
             )
         self.model = model
         self.base_url = base_url.rstrip("/")
@@ -121,7 +150,9 @@ class OpenAIJudge(ChatJudge):
         self.prompts = prompts or prompt_set(prompt)
         #: What the endpoint serves here ("judge", "refusal classifier"), for error messages.
         self.purpose = purpose
-        self.id = f"openai:{model}@{self.base_url}"
+        #: The base URL as shown in ids, reprs and messages: any user:password in it is masked.
+        self.shown_url = _without_userinfo(self.base_url)
+        self.id = f"openai:{model}@{self.shown_url}"
         self.prompt_version = self.prompts.version
         self.supports_custom_aspects = True
         self._url = f"{self.base_url}/chat/completions"
@@ -137,7 +168,7 @@ class OpenAIJudge(ChatJudge):
         self._client = deadline_client(headers=headers, max_connections=concurrency, proxy_for=self.base_url)
 
     def __repr__(self) -> str:
-        return f"OpenAIJudge(model={self.model!r}, base_url={self.base_url!r}, api_key_env={self.api_key_env!r})"
+        return f"OpenAIJudge(model={self.model!r}, base_url={self.shown_url!r}, api_key_env={self.api_key_env!r})"
 
     def close(self) -> None:
         self._client.close()
@@ -147,8 +178,9 @@ class OpenAIJudge(ChatJudge):
     def probe(self) -> None:
         """One cheap request, before any answer is generated: can this endpoint be used at all?
 
-        ``GET {base_url}/models``; where a server has no model list (404, 405, 501), a one-token
-        chat request for the judge model instead. Where the list names models, the judge's model
+        ``GET {base_url}/models``; where a server has no model list (404, 405, 501, or a reply that
+        is not JSON, such as a web page), a one-token chat request for the judge model instead. A
+        redirect is refused: the judge does not follow it. Where the list names models, the judge's model
         must be one of them (an empty or unreadable list is not checked). Raises
         :class:`JudgeUnavailable` (one line) for connection failures, timeouts, a model the list
         lacks, 401/403/404 and other refusals; 429 (busy) passes.
@@ -157,7 +189,9 @@ class OpenAIJudge(ChatJudge):
         deadline = min(self.timeout_s, PROBE_DEADLINE_S)
         try:
             response = send(self._client, "GET", f"{self.base_url}/models", deadline_s=deadline)
-            listing = response.status_code not in (404, 405, 501)
+            # No model list (404, 405, 501), or a 2xx that is not JSON (a web page answering every GET)
+            listing = response.status_code not in (404, 405, 501) and not (
+                response.status_code < 300 and not _is_json(response))
             if not listing:
                 body = {"model": self.model, "messages": [{"role": "user", "content": "Say OK."}],
                         "temperature": 0, "max_tokens": 1}
@@ -167,6 +201,10 @@ class OpenAIJudge(ChatJudge):
         except httpx2.TransportError as exc:
             raise self._unavailable_error(transport_reason(exc, self._redact(str(exc)))) from None
         status = response.status_code
+        if 300 <= status < 400:  # not followed: requests would meet the same redirect
+            location = response.headers.get("location", "")
+            to = f" to {self._redact(snippet(location, 200))}" if location else ""
+            raise self._unavailable_error(f"HTTP {status} redirect{to}; give the final URL as the base URL")
         if status < 400 and listing:
             served = _listed_models(response)
             if served and self.model not in served:
@@ -181,7 +219,7 @@ class OpenAIJudge(ChatJudge):
         raise self._unavailable_error(f"HTTP {status}: {self._redact(snippet(response.text))}")
 
     def _unavailable_error(self, reason: str) -> JudgeUnavailable:
-        return JudgeUnavailable(f"{self.purpose} endpoint {self.base_url} unavailable: {reason}")
+        return JudgeUnavailable(f"{self.purpose} endpoint {self.shown_url} unavailable: {reason}")
 
     # ------------------------------------------------------------------ requests
 

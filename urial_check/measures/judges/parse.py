@@ -15,6 +15,7 @@ Every failure is a :class:`JudgeParseError` that carries the raw text.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import Any, Iterator, Sequence
@@ -34,6 +35,8 @@ _SCORE_KEYS = ("score", "rating")
 _REASON_KEYS = ("reason", "rationale", "explanation", "justification", "reasoning")
 #: Nested wrappers are looked into this deep (e.g. {"evaluation": {"scores": {...}}}).
 _MAX_DEPTH = 3
+#: At most this many ``{`` are tried as the start of a strict JSON object when looking for repeats.
+_MAX_STRICT_STARTS = 200
 _MAX_RAW_IN_MESSAGE = 160
 
 
@@ -86,6 +89,7 @@ def _parse(
     missing = [a for a in aspects if a not in entries]
     if missing:
         raise JudgeParseError(f"judge output lacks aspect(s) {', '.join(missing)}: {_excerpt(text)}", raw=text)
+    _check_repeats(text, aspects, entries)
 
     scores: dict[str, float] = {}
     reasons: dict[str, str] = {}
@@ -214,10 +218,78 @@ def _merge(candidates: list[dict[str, Any]], aspects: tuple[str, ...], text: str
         for aspect in aspects:
             if aspect not in candidate:
                 continue
-            if aspect in merged and merged[aspect] != candidate[aspect]:
+            if aspect in merged and not _same(merged[aspect], candidate[aspect]):
                 raise JudgeParseError(f"aspect {aspect!r} is given twice with different values: {_excerpt(text)}", raw=text)
-            merged[aspect] = candidate[aspect]
+            merged.setdefault(aspect, candidate[aspect])
     return merged
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two values given for one aspect (or one score key) say the same: equal, or the same score."""
+    if a == b:
+        return True
+    first, second = _score_or_none(a), _score_or_none(b)
+    return first is not None and first == second
+
+
+def _score_or_none(value: Any) -> float | str | None:
+    if _is_not_applicable(value):
+        return "n/a"
+    try:
+        return _aspect_value(value)[0]
+    except ValueError:
+        return None
+
+
+class _Repeated(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _check_repeats(text: str, aspects: tuple[str, ...], entries: dict[str, Any]) -> None:
+    """JudgeParseError when the reply gives an aspect (or its score) twice with different values.
+
+    JSON parsers, strict and lenient, keep the last of two equal keys, and ``json_repair`` keeps
+    only the last of two objects with the same keys: ``{"safety": 1, "safety": 5}`` and a
+    revised verdict after a first one would silently read as the last value. The reply's strict
+    JSON objects are read once more here, repeated keys kept, and must agree with ``entries``.
+    """
+    watched = frozenset((*aspects, *_SCORE_KEYS))
+    try:
+        for obj in _strict_objects(text, watched):
+            for mapping in _mappings(obj, 0):
+                for aspect in aspects:
+                    if aspect in mapping and not _same(mapping[aspect], entries[aspect]):
+                        raise _Repeated(aspect)
+    except _Repeated as repeated:
+        raise JudgeParseError(f"{repeated.key!r} is given twice with different values: {_excerpt(text)}", raw=text) from None
+
+
+def _strict_objects(text: str, watched: frozenset[str]) -> Iterator[Any]:
+    """The outermost strict-JSON objects in ``text``; _Repeated when one repeats a watched key with another value."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj: dict[str, Any] = {}
+        for key, value in items:
+            norm = _norm_key(key)
+            if norm in watched and norm in obj and not _same(obj[norm], value):
+                raise _Repeated(norm)
+            obj[norm] = value
+        return obj
+
+    decoder = json.JSONDecoder(object_pairs_hook=pairs)
+    start = text.find("{")
+    for _ in range(_MAX_STRICT_STARTS):
+        if start < 0:
+            return
+        try:
+            obj, end = decoder.raw_decode(text, start)
+        except (ValueError, RecursionError):
+            start = text.find("{", start + 1)
+            continue
+        yield obj
+        start = text.find("{", end)
 
 
 def _quote_bare_fractions(text: str, aspects: tuple[str, ...]) -> str:

@@ -39,7 +39,7 @@ def make_judge(kind: str, **options: Any) -> Judge:
       ``timeout_s`` (total deadline per request), ``max_retries``, ``retry_budget_s`` (time for
       retries over the whole run), ``backoff_s``, ``max_tokens``, ``prompt``.
     * ``hf``: ``model`` and ``tokenizer`` (already loaded), ``model_id``, ``batch_size``,
-      ``max_new_tokens``, ``prompt``.
+      ``max_new_tokens``, ``prompt``, ``fingerprint`` (of the weights; part of cache keys).
 
     ``prompt`` picks the chat judges' protocol (:data:`PROMPT_MODES`): ``"default"``, our
     prompts; ``"just-eval"``, just-eval's two-request protocol with N/A allowed and never
