@@ -424,3 +424,31 @@ def test_unreadable_json_value_is_a_miss_with_one_warning(tmp_path: Path) -> Non
             assert cache.get_json("ns", "b", parse=parse) == 2
         assert len(record) == 1
         assert cache.stats()["misses"] == 2 and cache.stats()["hits"] == 1
+
+
+class _SlowToCheck(ResultCache):
+    """Connects to a damaged file; before its first read another process (``rival``) sets the file
+    aside and builds a new one (xdist workers that all start on a damaged cache)."""
+
+    rival: ResultCache | None = None
+
+    def _check(self, conn: sqlite3.Connection) -> None:
+        if type(self).rival is None:
+            type(self).rival = ResultCache(self.directory)
+        super()._check(conn)
+
+
+def test_a_damaged_cache_another_process_rebuilt_is_not_set_aside_again(tmp_path: Path) -> None:
+    (tmp_path / DB_NAME).write_bytes(b"this is not a database at all " * 100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CacheWarning)
+        late = _SlowToCheck(tmp_path)
+    rival = _SlowToCheck.rival
+    assert rival is not None
+    rival.put(key_for(1), RESULT)  # the rival's answers go to the file every later run reads
+    late.put(key_for(2), RESULT)
+    rival.close()
+    late.close()
+    with ResultCache(tmp_path) as fresh:
+        assert fresh.get(key_for(1)) is not None and fresh.get(key_for(2)) is not None
+    assert len(list(tmp_path.glob(f"{DB_NAME}.corrupt-*"))) == 1  # only the damaged file was set aside

@@ -583,3 +583,41 @@ def test_a_reply_cut_off_is_said_as_such_not_as_cannot_connect(cut_models: bool)
         sock.close()
         thread.join(2)
     assert "the reply was cut off" in error and "cannot connect" not in error and "unreachable" not in error, error
+
+
+# --------------------------------------------------------------------------- QA: faults that must not lose or misplace answers
+
+
+def test_a_reply_that_cannot_be_decoded_is_an_error_result_not_a_dropped_one(fake: tuple[Fake, str]) -> None:
+    # A proxy that labels a plain body gzip: httpx raises DecodingError (not a TransportError).
+    # The request must get an error result in its own place, not vanish from the list.
+    server, url = fake
+    server.script = lambda body, attempt: (Reply(text="garbled", headers={"Content-Encoding": "gzip"})
+                                           if "bad" in body["prompt"] else Reply(text=answer_after(body["prompt"])))
+    seen: list[int] = []
+    results = backend_for(url).generate([ask("a"), ask("bad"), ask("c")], on_result=lambda i, r: seen.append(i))
+    assert len(results) == 3 and sorted(seen) == [0, 1, 2]
+    assert results[0].text == "Answer to a\n" and results[2].text == "Answer to c\n"
+    assert results[1].finish_reason == "error" and results[1].error is not None and "\n" not in results[1].error
+    assert server.attempts[PREFIX + "bad"] == 2  # retried once, as a malformed reply
+
+
+@pytest.mark.parametrize("reason", ["abort", "error"])
+def test_an_aborted_completion_is_an_error_result_not_an_answer(fake: tuple[Fake, str], reason: str) -> None:
+    # vLLM/SGLang report a request the engine gave up on with finish_reason "abort" (HTTP 200):
+    # its text is no answer and must not be checked or cached as one.
+    server, url = fake
+    server.script = lambda body, attempt: Reply(text="", finish=reason) if "bad" in body["prompt"] else Reply(text="fine")
+    bad, good = backend_for(url).generate([ask("bad"), ask("good")])
+    assert good.text == "fine" and good.error is None
+    assert bad.finish_reason == "error" and bad.error is not None and reason in bad.error
+
+
+def test_the_identity_changes_with_the_request_dialect(servers: Callable[..., tuple[Fake, str]]) -> None:
+    # One checkpoint, one revision: as "openai" the repetition penalty is not sent, as "vllm" it
+    # is, so the answers differ and must not share cache keys.
+    _, url = servers(owned_by="vllm")
+    as_vllm = backend_for(url, revision="step-1")
+    as_openai = backend_for(url, revision="step-1", server_kind="openai")
+    assert as_vllm.fingerprint != as_openai.fingerprint
+    assert backend_for(url, revision="step-1", server_kind="vllm").fingerprint == as_vllm.fingerprint

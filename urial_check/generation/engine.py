@@ -262,6 +262,9 @@ def generate(
     """
     if batch_size is not None and batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer or None, got {batch_size}")
+    for i, request in enumerate(requests):  # Decoding() does not validate; 0 would still give a token
+        if request.decoding.max_new_tokens < 1:
+            raise ValueError(f"request {i}: max_new_tokens must be at least 1, got {request.decoding.max_new_tokens}")
     run = _Run(model, tokenizer, len(requests), on_result, progress)
     run.budget_total = sum(r.decoding.max_new_tokens for r in requests)
     store = prefix_store if prefix_store is not None else PrefixStore()

@@ -8,8 +8,9 @@ the fewest requests in flight, at most ``concurrency`` (default 16) per replica.
 **Identity.** On first use (``fingerprint`` or ``generate``) every replica's ``GET {base}/models``
 must list the model name; otherwise a one-line :class:`BackendError` names the URL and what it
 serves (or that it cannot be reached). ``model_id`` is ``endpoint:NAME@REVISION`` (``endpoint:NAME``
-without one) and ``fingerprint`` is the SHA-256 of (served model id, revision). A server cannot
-say which checkpoint it serves, so the revision is the user's word: without one,
+without one) and ``fingerprint`` is the SHA-256 of (served model id, revision, server kind: the
+kind decides which decoding fields are sent). A server cannot say which checkpoint it serves, so
+the revision is the user's word: without one,
 :attr:`EndpointBackend.checkpoint_known` is False, meaning cached answers cannot tell two
 checkpoints served under one name apart (the caller warns and keeps the cache to this run's
 id and URLs).
@@ -18,8 +19,9 @@ id and URLs).
 whole reply; :func:`urial_check.http.send`). 429, 5xx, timeouts and connection errors are retried
 with exponential backoff (``Retry-After`` honoured, capped), at most ``max_retries`` times and
 within a run-wide :class:`~urial_check.http.RetryBudget`; a retry may go to another replica. A
-malformed reply (not JSON, no ``choices``, no ``text``) is retried once. A request that still fails
-gets ``GenerationResult(error=<one line>, finish_reason="error")`` and the others go on. Only
+malformed reply (not JSON or not decodable, no ``choices``, no ``text``, or ``finish_reason``
+"abort": the server gave up on it) is retried once. A request that still fails gets
+``GenerationResult(error=<one line>, finish_reason="error")`` and the others go on. Only
 401/403/404 from ``/completions`` stop the whole call (:class:`BackendError` after the requests
 in flight end): no request could succeed. Every answer is handed to ``on_result`` in the calling
 thread as soon as it arrives, so a caller that stores it at once loses nothing finished if the
@@ -103,6 +105,9 @@ MODELS_DEADLINE_S = 15.0
 #: Characters per token when a server reports no usage (an estimate, counted in the stats).
 CHARS_PER_TOKEN = 4
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504}) | frozenset(range(520, 530))
+#: ``finish_reason`` of a reply (HTTP 200) whose text is no answer: vLLM and SGLang say "abort"
+#: when their engine gave up on the request.
+_FAILED_FINISH = frozenset({"abort", "error"})
 _FATAL_STATUS = {401: "unauthorized", 403: "forbidden", 404: "not found"}
 #: What token shift over a server needs, for the one-line errors of servers that cannot do it.
 NEEDS_PROMPT_LOGPROBS = ("token shift over a server needs ranked prompt log-probabilities: vLLM >= 0.5.5 "
@@ -313,14 +318,17 @@ class EndpointBackend:
 
     @property
     def fingerprint(self) -> str:
-        """SHA-256 of (served model id, revision); checks the servers first.
+        """SHA-256 of (served model id, revision, request dialect); checks the servers first.
 
         Without a revision the replicas' URLs are part of it too: answers cached for a model name
         are then reused only from the same servers (they still cannot tell a new checkpoint served
         there under the same name apart; the session warns about that)."""
         self._identify()
         urls = None if self.revision else sorted(self.urls)
-        identity = json.dumps({"endpoint_model": self.model, "revision": self.revision, "urls": urls}, sort_keys=True)
+        # The request dialect is part of it: it decides which decoding fields reach the server
+        # (an "openai" server gets no repetition penalty, a "vllm" one does), so the answers differ.
+        identity = json.dumps({"endpoint_model": self.model, "revision": self.revision, "urls": urls,
+                               "server_kind": self.resolved_kind}, sort_keys=True)
         return hashlib.sha256(identity.encode()).hexdigest()
 
     @property
@@ -409,6 +417,11 @@ class EndpointBackend:
             try:
                 if not stopping.is_set():
                     result = self._complete(requests[index], bodies[index])
+            except Exception as exc:  # noqa: BLE001 - a request never vanishes: it gets an error result
+                self._count(requests=1, errors=1)
+                detail = (self._redact(str(exc)).strip().splitlines() or [""])[0]
+                result = GenerationResult(text="", num_tokens=0, finish_reason="error", seconds=0.0,
+                                          error=f"endpoint request failed: {type(exc).__name__}: {detail}")
             finally:
                 arrived.put((index, result))
 
@@ -495,6 +508,8 @@ class EndpointBackend:
         shown = path.lstrip("/")
         try:
             response = send(replica.client, "POST", target, json=body, deadline_s=deadline)
+        except httpx2.DecodingError as exc:  # a body that does not match its Content-Encoding
+            raise _Malformed(f"reply from {replica.url} cannot be decoded: {self._redact(str(exc))}") from None
         finally:
             self._release(replica)
             if retried:
@@ -524,6 +539,9 @@ class EndpointBackend:
         raw = choice.get("text")
         if not isinstance(raw, str):
             raise _Malformed(f"reply from {url} has no completion text: {self._redact(snippet(json.dumps(choice)))}")
+        if choice.get("finish_reason") in _FAILED_FINISH:
+            raise _Malformed(f"reply from {url} ended with finish_reason {choice.get('finish_reason')!r} "
+                             "(the server gave up on the request)")
         raw = self._redact(raw)
         stop = find_stop(raw, request.stop)
         text = raw if stop is None else raw[:stop]

@@ -27,10 +27,10 @@ _FOLDER_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 #: Files any of which a tokenizer needs (fast, sentencepiece, BPE, WordPiece, tiktoken).
 _TOKENIZER_FILES = frozenset({"tokenizer.json", "tokenizer.model", "vocab.json", "vocab.txt", "merges.txt",
                               "spiece.model", "sentencepiece.bpe.model"})
-#: Files besides the weights that change what a model answers (config and tokenizer).
-_META_FILES = frozenset({
-    "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "tokenizer.model",
-    "special_tokens_map.json", "vocab.json", "merges.txt", "chat_template.jinja", "chat_template.json",
+#: Files besides the weights that change what a model answers (config and tokenizer; ``*.tiktoken`` too).
+_META_FILES = _TOKENIZER_FILES | frozenset({
+    "config.json", "generation_config.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
+    "chat_template.jinja", "chat_template.json",
 })
 
 
@@ -50,7 +50,8 @@ class ModelSource:
         if self.gguf_file:
             return [self.folder / self.gguf_file]
         return sorted(
-            p for p in self.folder.iterdir() if p.is_file() and (p.suffix in _WEIGHT_SUFFIXES or p.name in _META_FILES)
+            p for p in self.folder.iterdir()
+            if p.is_file() and (p.suffix in _WEIGHT_SUFFIXES or p.name in _META_FILES or p.suffix == ".tiktoken")
         )
 
 
@@ -245,15 +246,33 @@ def load_model_and_tokenizer(source: ModelSource, device: str, dtype: Any) -> tu
             raise BackendError(f"cannot load model {source.model_id}: {exc}") from None
     try:
         tokenizer = AutoTokenizer.from_pretrained(source.folder, **kwargs)
-        model = AutoModelForCausalLM.from_pretrained(source.folder, dtype=dtype, **kwargs)
+        loaded: Any = AutoModelForCausalLM.from_pretrained(source.folder, dtype=dtype, output_loading_info=True,
+                                                           **kwargs)
+        model, info = loaded  # (model, loading info): transformers' stubs know only the model
     except Exception as exc:  # noqa: BLE001 - transformers raises many kinds; report one line
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BackendError(f"cannot load model {source.model_id}: {type(exc).__name__}: {message}") from None
+    check_loaded_weights(source.model_id, type(model).__name__, info)
     model.to(device)  # type: ignore[arg-type]  # transformers' stubs type the device too narrowly
     model.eval()
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer
+
+
+def check_loaded_weights(model_id: str, model_class: str, info: dict[str, Any]) -> None:
+    """A one-line :class:`BackendError` when the checkpoint lacked weights the model class needs.
+
+    transformers fills missing (or shape-mismatched) parameters with random numbers and only logs
+    it: a base checkpoint saved without its LM head, or a folder of another architecture, would
+    then "answer" with noise, and those answers would be checked and cached as the model's.
+    """
+    missing = sorted({str(k) for k in info.get("missing_keys") or ()}
+                     | {str(k[0] if isinstance(k, tuple) else k) for k in info.get("mismatched_keys") or ()})
+    if missing:
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise BackendError(f"cannot load model {model_id}: the checkpoint has no weights for {len(missing)} "
+                           f"parameter(s) of {model_class} ({shown}); is it a causal LM checkpoint of that architecture?")
 
 
 #: Text of the load-time sanity check: short, and tokenised the same by every tokenizer family.
