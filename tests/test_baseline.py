@@ -249,6 +249,20 @@ def test_token_shift_uses_the_primary_context_pooled_over_positions() -> None:
         "token_shift.unshifted", "token_shift.marginal", "token_shift.shifted", "token_shift.mean_kl"]
 
 
+def test_pairs_with_an_empty_aligned_answer_are_left_out_of_the_shift_comparison() -> None:
+    # A side with no answer position measured nothing: its 0% is no level to compare with.
+    base = make_record([shift_case(i, 0.9, 0 if i < 3 else 20) for i in range(10)])
+    cand = make_record([shift_case(i, 0.9, 20) for i in range(10)], run_id="run-b")
+    suite = compare_runs(base, cand).suite("shift")
+    assert suite is not None
+    unshifted = suite.metric("token_shift.unshifted")
+    assert unshifted is not None and unshifted.n == 7
+    assert unshifted.baseline == pytest.approx(0.9) and unshifted.now == pytest.approx(0.9)
+    empty = make_record([shift_case(i, 0.0, 0) for i in range(10)], run_id="run-c")
+    suite = compare_runs(base, empty).suite("shift")
+    assert suite is not None and not [m for m in suite.metrics if m.kind == "shift"]
+
+
 def test_no_common_context_means_no_shift_metrics() -> None:
     base = make_record([shift_case(i, 0.9, 10, contexts=("urial",)) for i in range(10)])
     cand = make_record([shift_case(i, 0.5, 10, contexts=("zero_shot",)) for i in range(10)], run_id="run-b")

@@ -151,6 +151,15 @@ def test_token_shift_is_pooled_over_positions(metric: str, context: str | None, 
     assert (got, count) == (pytest.approx(value) if value is not None else None, n)
 
 
+def test_a_shift_over_no_answer_position_is_no_figure() -> None:
+    # Every aligned answer empty: nothing was measured, so the ratios are n/a, not 0 (a gate
+    # "shifted <= 0.05" must not pass on them, nor a baseline read them as 0%).
+    empty = [case("e1", shift={"zero_shot": (0, 0.0, 0.0, 0.0, 0.0)}), case("e2", shift={"zero_shot": (0, 0.0, 0.0, 0.0, 0.0)})]
+    assert metrics.pooled_shift(empty, "zero_shot") is None
+    assert metrics.metric_value("token_shift.shifted", empty, "zero_shot") == (None, 0)
+    assert metrics.summarize("s", empty).shift is None
+
+
 def test_the_first_measured_context_is_the_primary_one() -> None:
     assert metrics.first_shift_context(SHIFTED) == "zero_shot"
     summary = metrics.summarize("s", SHIFTED)

@@ -388,11 +388,13 @@ def _compare_suite(
                               alpha, seed, n_boot))
     context = _shift_context(pairs)
     if context is not None:
-        measured = [(b, c) for b, c in pairs if context in b.token_shift and context in c.token_shift]
+        # A side with no answer position (an empty aligned answer) measured nothing: left out.
+        measured = [(b, c) for b, c in pairs if context in b.token_shift and context in c.token_shift
+                    and b.token_shift[context].positions and c.token_shift[context].positions]
         pooled = (metrics.pooled_shift([b for b, _ in measured], context), metrics.pooled_shift([c for _, c in measured], context))
         shift_pairs = [(b.token_shift[context], c.token_shift[context]) for b, c in measured]
         weights = ([float(b.positions) for b, _ in shift_pairs], [float(c.positions) for _, c in shift_pairs])
-        for stat, better in _SHIFT_BETTER:
+        for stat, better in _SHIFT_BETTER if measured else ():
             name = f"token_shift.{stat}"
             values = [(float(getattr(b, stat)), float(getattr(c, stat))) for b, c in shift_pairs]
             levels = (pooled[0].value(stat) if pooled[0] else 0.0, pooled[1].value(stat) if pooled[1] else 0.0)

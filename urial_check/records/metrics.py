@@ -175,14 +175,15 @@ def first_shift_context(cases: Iterable[CaseRecord]) -> str | None:
 
 
 def pooled_shift(cases: Iterable[CaseRecord], context: str | None) -> PooledShift | None:
-    """``context``'s ratios and mean KL pooled over answer positions (None when no case measured it)."""
+    """``context``'s ratios and mean KL pooled over answer positions (None when no case measured it,
+    or every measured answer was empty: no position, no figure)."""
     measured = [c.token_shift[context] for c in cases if context is not None and context in c.token_shift]
-    if context is None or not measured:
-        return None
     positions = sum(m.positions for m in measured)
+    if context is None or not positions:
+        return None
 
     def pooled(stat: str) -> float:
-        return sum(float(getattr(m, stat)) * m.positions for m in measured) / positions if positions else 0.0
+        return sum(float(getattr(m, stat)) * m.positions for m in measured) / positions
 
     stats = {s: pooled(s) for s in SHIFT_STATS}
     return PooledShift(context, len(measured), positions, stats["unshifted"], stats["marginal"], stats["shifted"],
