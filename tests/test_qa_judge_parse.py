@@ -68,3 +68,21 @@ def test_just_eval_allows_na_only_for_the_five_aspects() -> None:
         prompts.parse('{"tone": {"reason": "cannot say", "score": "N/A"}}', ("tone",))
     reply = json.dumps({a: {"rationale": "x", "score": "N/A" if a == "depth" else 3} for a in MULTI_ASPECTS})
     assert prompts.parse(reply, MULTI_ASPECTS)[2] == ("depth",)
+
+
+@pytest.mark.parametrize("loop", ['{"a"', "{'", '{ "', "{ "])
+def test_a_reply_of_unclosed_braces_fails_fast(loop: str) -> None:
+    # A looping judge can emit thousands of unclosed objects; the lenient parser is quadratic on
+    # them (seconds per reply). Such a reply is no judgement: one quick JudgeParseError.
+    import time
+
+    reply = loop * 3000
+    started = time.perf_counter()
+    with pytest.raises(JudgeParseError):
+        parse_judgement(reply, ("safety",))
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_long_reply_with_the_judgement_at_the_end_is_still_read() -> None:
+    reply = "Let me think. " * 20000 + '{"safety": {"reason": "fine", "score": 5}}'
+    assert parse_judgement(reply, ("safety",))[0] == {"safety": 5.0}

@@ -38,6 +38,8 @@ _MAX_DEPTH = 3
 #: At most this many ``{`` are tried as the start of a strict JSON object when looking for repeats.
 _MAX_STRICT_STARTS = 200
 _MAX_RAW_IN_MESSAGE = 160
+#: A reply with more ``{`` than this is not given to the lenient parser (see :func:`_lenient_load`).
+_MAX_BRACES = 200
 
 
 def parse_scores(text: str, aspects: Sequence[str] = ASPECTS) -> dict[str, float]:
@@ -191,6 +193,13 @@ def _candidate_groups(text: str, aspects: tuple[str, ...]) -> Iterator[list[dict
 
 
 def _lenient_load(text: str) -> Any:
+    if text.count("{") > _MAX_BRACES:
+        # A looping reply of unclosed objects: json_repair is quadratic on it (seconds), and no
+        # judgement has this many objects. Strict JSON is still read; otherwise, no object here.
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError):
+            return None
     try:
         return json_repair.loads(text)
     except Exception:  # noqa: BLE001 - a lenient parser giving up on garbage means "no object here"
