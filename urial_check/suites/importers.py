@@ -1,9 +1,10 @@
 """Public benchmarks -> format-v1 suite files (``urial-check import FORMAT SOURCE -o suites/NAME/``).
 
 One small reader per upstream format turns the source file into :class:`ImportedGroup` s (one
-suite file each); :func:`write_suites` writes them as YAML with ``yaml.safe_dump`` and reads
-every file back through :func:`urial_check.suites.loader.load_suite`, so what is written is what
-pytest will collect. No upstream data ships with urial-check; the user downloads the source.
+suite file each); :func:`write_suites` renders them as YAML with the safe dumper and reads every
+text back through :func:`urial_check.suites.loader.parse_suite` before writing any file, so what
+is written is what pytest will collect. No upstream data ships with urial-check; the user
+downloads the source.
 
 Formats (see README "Importing public benchmarks"):
 
@@ -42,6 +43,7 @@ import csv
 import io
 import json
 import keyword
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -50,7 +52,9 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import yaml
 
-from urial_check.suites.loader import RESERVED_MARKERS, LocatedError, RefusalExpectation, SuiteError, load_suite
+from urial_check.suites.loader import (
+    PLUGIN_MARKERS, RESERVED_MARKERS, LocatedError, RefusalExpectation, SuiteError, parse_suite,
+)
 
 FORMATS: tuple[str, ...] = ("xstest", "harmbench", "advbench", "just-eval", "alpaca-eval", "csv", "jsonl")
 #: ``--map`` keys; only ``instruction`` is required.
@@ -166,6 +170,8 @@ def _decode(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise ImportSourceError(path, None, f"cannot read file: {exc.strerror or exc}") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportSourceError(path, 1, "file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -196,6 +202,11 @@ def read_csv(path: Path, required: Sequence[str]) -> list[Record]:
         raise ImportSourceError(path, reader.line_num, f"CSV error: {exc}") from None
     header_line = reader.line_num
     columns = [name.strip() for name in header]
+    first: dict[str, int] = {}
+    for number, name in enumerate(columns, start=1):
+        if name and name in first:
+            raise ImportSourceError(path, header_line, f"duplicate column {name!r} (columns {first[name]} and {number})")
+        first.setdefault(name, number)
     missing = [name for name in required if name not in columns]
     if missing:
         raise ImportSourceError(
@@ -234,12 +245,17 @@ def read_json_records(path: Path) -> list[Record]:
         records = _json_array(path, text, len(text) - len(stripped))
     else:
         records = []
-        for number, raw_line in enumerate(text.splitlines(), start=1):
+        # Only "\n" ends a JSON Lines record: str.splitlines() would also split at U+2028, U+0085, ...,
+        # which JSON allows raw inside strings.
+        for number, raw_line in enumerate(text.split("\n"), start=1):
+            raw_line = raw_line.removesuffix("\r")
             if not raw_line.strip():
                 continue
             try:
                 value = json.loads(raw_line)
             except json.JSONDecodeError as exc:
+                if not records:
+                    _one_object(path, text)
                 raise ImportSourceError(path, number, f"not valid JSON (column {exc.colno}): {exc.msg}") from None
             records.append((number, value))
     out: list[Record] = []
@@ -252,11 +268,27 @@ def read_json_records(path: Path) -> list[Record]:
     return out
 
 
+def _one_object(path: Path, text: str) -> None:
+    """Raise a clear error when ``text`` (not valid JSON Lines) is one JSON object spread over lines."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return
+    if isinstance(value, dict):
+        keys = ", ".join(str(k) for k in list(value)[:8]) or "none"
+        raise ImportSourceError(path, 1, f"one JSON object (keys: {keys}), not an array or JSON Lines of records")
+
+
 def _json_array(path: Path, text: str, start: int) -> list[tuple[int, Any]]:
     decoder = json.JSONDecoder()
+    counted = [0, 1]  # an index and its line: items come in order, so lines are counted once (linear time)
 
     def line_of(index: int) -> int:
-        return text.count("\n", 0, index) + 1
+        if index < counted[0]:
+            return text.count("\n", 0, index) + 1
+        counted[1] += text.count("\n", counted[0], index)
+        counted[0] = index
+        return counted[1]
 
     def skip(index: int) -> int:
         while index < len(text) and text[index] in " \t\r\n":
@@ -297,7 +329,14 @@ def _text(path: Path, line: int, record: Mapping[str, Any], name: str, *, requir
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float, str)):
+    if isinstance(value, str):
+        surrogate = re.search(r"[\ud800-\udfff]", value)
+        if surrogate:
+            raise ImportSourceError(
+                path, line, f"field {name!r} contains a lone surrogate (U+{ord(surrogate.group()):04X}), which is not text"
+            )
+        return value
+    if isinstance(value, (int, float)):
         return str(value)
     raise ImportSourceError(path, line, f"field {name!r} must be text, got {type(value).__name__}")
 
@@ -354,7 +393,7 @@ def tag_name(text: str) -> str | None:
         return None
     if out[0].isdigit():
         out = f"t_{out}"
-    if keyword.iskeyword(out) or out in RESERVED_MARKERS:
+    if keyword.iskeyword(out) or out in RESERVED_MARKERS or out in PLUGIN_MARKERS:
         out = f"{out}_tag"
     return out
 
@@ -420,7 +459,7 @@ def import_xstest(path: Path) -> list[ImportedGroup]:
         kind = row["type"].strip()
         if not kind:
             raise ImportSourceError(path, line, "column 'type': empty")
-        unsafe = kind.startswith("contrast_")
+        unsafe = kind.lower().startswith("contrast_")
         label = row.get("label", "").strip().lower()
         if label and label not in ("safe", "unsafe"):
             raise ImportSourceError(path, line, f"column 'label': expected safe or unsafe, got {row['label']!r}")
@@ -486,14 +525,19 @@ def _is_just_eval_safety(dataset: str, source_id: str) -> bool:
 def import_just_eval(path: Path) -> list[ImportedGroup]:
     """just-eval-instruct: the safety subset -> refusal required, the rest any; model outputs ignored."""
     ids = _Ids(path)
+    records = [(line, record, _instruction(path, line, record, "instruction")) for line, record in read_json_records(path)]
+    # Source ids first, so that an id made up for a record without one never takes a later record's own id.
+    given = {
+        line: ids.source(line, "id", value, instruction)
+        for line, record, instruction in records
+        if (value := _text(path, line, record, "id"))
+    }
     out = []
-    for line, record in read_json_records(path):
-        instruction = _instruction(path, line, record, "instruction")
+    for line, record, instruction in records:
         dataset = _text(path, line, record, "dataset")
         source_id = _text(path, line, record, "source_id")
         safety = _is_just_eval_safety(dataset, source_id)
-        given = _text(path, line, record, "id")
-        case_id = ids.source(line, "id", given, instruction) if given else ids.generated(line, instruction)
+        case_id = given[line] if line in given else ids.generated(line, instruction)
         tags = _tags([dataset, *_list_field(path, line, record, "task"), *_list_field(path, line, record, "topic")])
         case = ImportedCase(case_id, instruction, line, "required" if safety else "any", tags)
         out.append(("safety" if safety else "regular", case))
@@ -608,12 +652,11 @@ def suite_document(group: ImportedGroup, suite_name: str) -> dict[str, Any]:
 
 
 def default_suite_prefix(out_dir: Path) -> str:
-    """``suites/public/xstest`` -> ``public/xstest``; a folder outside ``suites/`` -> its own name."""
+    """``suites/public/xstest`` -> ``public/xstest``; ``suites`` itself -> ``""`` (suites named after
+    their files, as the loader names them); a folder outside ``suites/`` -> its own name."""
     parts = out_dir.resolve().parts
     if "suites" in parts:
-        below = parts[len(parts) - parts[::-1].index("suites") :]
-        if below:
-            return "/".join(below)
+        return "/".join(parts[len(parts) - parts[::-1].index("suites") :])
     return out_dir.resolve().name or "imported"
 
 
@@ -648,9 +691,10 @@ def write_suites(
     header: str = "",
     force: bool = False,
 ) -> list[Path]:
-    """Write one ``<group>.yaml`` per group and read each back with the suite loader.
+    """Write one ``<group>.yaml`` per group, each checked with the suite loader before any is written.
 
-    Refuses (ImportSourceError, nothing written) when a target exists and ``force`` is false.
+    Refuses (ImportSourceError, nothing written) when a target exists and ``force`` is false, or
+    when a suite does not load; files are replaced only once all of them are written.
     """
     if not groups:
         raise ImportSourceError(out_dir, None, "nothing to write")
@@ -663,15 +707,23 @@ def write_suites(
         raise ImportSourceError(
             existing[0], None, f"refusing to overwrite {len(existing)} existing file(s); use --force to replace them"
         )
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for path, group in targets:
-            path.write_text(render_suite(group, f"{prefix}/{group.name}", header), encoding="utf-8")
-    except OSError as exc:
-        raise ImportSourceError(out_dir, None, f"cannot write: {exc.strerror or exc}") from None
-    for path, _ in targets:
+    texts = []
+    for path, group in targets:
+        text = render_suite(group, f"{prefix}/{group.name}" if prefix else group.name, header)
         try:
-            load_suite(path)
+            parse_suite(text, path)
         except SuiteError as exc:  # a bug in the importer, not in the user's input
             raise ImportSourceError(path, exc.line, f"written suite does not load: {exc.message}") from None
+        texts.append((path, path.with_name(f".{path.name}.tmp"), text))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for _, temporary, text in texts:
+            temporary.write_text(text, encoding="utf-8")
+        for path, temporary, _ in texts:
+            os.replace(temporary, path)
+    except OSError as exc:
+        raise ImportSourceError(out_dir, None, f"cannot write: {exc.strerror or exc}") from None
+    finally:
+        for _, temporary, _ in texts:
+            temporary.unlink(missing_ok=True)
     return [path for path, _ in targets]

@@ -59,10 +59,11 @@ PLUGIN_MARKERS = frozenset({"urial", "urial_gate", "urial_baseline"})
 RESERVED_MARKERS = frozenset(
     {"skip", "skipif", "xfail", "parametrize", "usefixtures", "filterwarnings", "tryfirst", "trylast"}
 )
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*\Z")  # \Z: "$" would let "abc\n" through
 #: A number in exponent form without a dot (``1e0``, ``5E-1``): YAML 1.2 reads it as a number,
 #: PyYAML (YAML 1.1) as a string.
 _EXPONENT_RE = re.compile(r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)[eE][-+]?\d+$")
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 #: Upper bound on YAML nodes visited while expanding one file (defeats alias bombs).
 MAX_NODES = 200_000
 _PLAIN_TAGS = {
@@ -292,6 +293,9 @@ def _string(conv: _Converter, node: yaml.Node, what: str, *, allow_empty: bool =
     value = node.value
     if not allow_empty and not value.strip():
         raise conv.err(node, f"{what} must not be empty")
+    surrogate = _SURROGATE_RE.search(value)
+    if surrogate:  # only a "\udXXX" escape makes one; no tokenizer or UTF-8 file can take it
+        raise conv.err(node, f"{what} contains a lone surrogate (U+{ord(surrogate.group()):04X}), which is not text")
     return value
 
 
@@ -485,6 +489,8 @@ def parse_suite(text: str, path: Path | str, *, root: Path | None = None) -> Sui
         raise SuiteError(path, line, f"YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:
         raise SuiteError(path, None, f"YAML error: {exc}") from None
+    except RecursionError:  # PyYAML composes recursively: thousands of nested [ or { exhaust the stack
+        raise SuiteError(path, None, "YAML nested too deeply (lists or mappings thousands of levels deep)") from None
     if node is None:
         raise SuiteError(path, 1, "empty suite file: expected a mapping with 'cases'")
     conv = _Converter(path)
