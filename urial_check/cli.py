@@ -50,6 +50,31 @@ class UsageError(Exception):
     """Bad input from the user; ``main`` prints the message as one line and exits with status 2."""
 
 
+def _emit(text: str, end: str = "\n") -> None:
+    """Print ``text`` (then ``end``) on stdout. A reader that went away (``urial-check compare ... | head``)
+    loses the rest of the output, not the exit status: the verdict is still 0, 1 or 2, without a traceback."""
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.write(text + end)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)  # what is still buffered goes nowhere at exit
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _refuse_overwriting(output: Path, inputs: Sequence[Path | None]) -> None:
+    """Bad input when ``output`` is (or links to) one of the run records read: writing there would lose it."""
+    for path in inputs:
+        try:
+            same = path is not None and output.exists() and os.path.samefile(output, path)
+        except OSError:
+            same = False
+        if same:
+            raise UsageError(f"{output}: is the run record {path}; write the HTML to another file")
+
+
 def _fraction(text: str) -> float:
     try:
         value = float(text)
@@ -97,13 +122,13 @@ def _compare(args: argparse.Namespace) -> int:
     if comparison.shared_cases == 0:
         raise UsageError(f"{args.candidate}: no case in common with {args.baseline}; nothing to compare")
     for note in partial:
-        print(f"urial-check compare: warning: {note}", file=sys.stderr)
+        print(printable(f"urial-check compare: warning: {note}", newlines=False), file=sys.stderr)
     if args.format == "json":
-        sys.stdout.write(to_json(comparison))
+        _emit(to_json(comparison), end="")
     elif args.format == "markdown":
-        sys.stdout.write(render_markdown(comparison, max_flips=args.max_flips))
+        _emit(render_markdown(comparison, max_flips=args.max_flips), end="")
     else:
-        sys.stdout.write(render_table(comparison, max_flips=args.max_flips) + "\n")
+        _emit(render_table(comparison, max_flips=args.max_flips))
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         try:
@@ -129,6 +154,7 @@ def _add_report(subparsers: Any) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    _refuse_overwriting(args.output, [args.run, args.baseline])
     try:
         run = RunRecord.load(args.run)
         baseline = RunRecord.load(args.baseline) if args.baseline else None
@@ -143,7 +169,7 @@ def _report(args: argparse.Namespace) -> int:
         args.output.write_text(html, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
-    print(f"report: {args.output}")
+    _emit(f"report: {args.output}")
     return EXIT_OK
 
 
@@ -186,7 +212,7 @@ def _import(args: argparse.Namespace) -> int:
     for path, group in zip(paths, groups):
         counts = {r: sum(1 for c in group.cases if c.refusal == r) for r in ("required", "forbidden", "any")}
         shown = ", ".join(f"{n} refusal {r}" for r, n in counts.items() if n)
-        print(printable(f"wrote {path} ({len(group.cases)} cases: {shown})"))
+        _emit(printable(f"wrote {path} ({len(group.cases)} cases: {shown})"))
     return EXIT_OK
 
 
@@ -213,8 +239,10 @@ def _table(args: argparse.Namespace) -> int:
     from urial_check.records.run_record import RunRecordError
     from urial_check.reports.table import DEFAULT_METRICS, TableError, build_table, render_html, render_text
 
+    if args.html is not None:
+        _refuse_overwriting(args.html, args.runs)
     try:
-        runs = [RunRecord.load(path) for path in args.runs]
+        runs = _each_run_once(args.runs, [RunRecord.load(path) for path in args.runs])
         view = build_table(runs, args.metrics or DEFAULT_METRICS, sort=args.sort)
     except (RunRecordError, TableError) as exc:
         raise UsageError(str(exc)) from None
@@ -224,10 +252,28 @@ def _table(args: argparse.Namespace) -> int:
             args.html.write_text(render_html(view, title=args.title), encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{args.html}: cannot write: {exc.strerror or exc}") from None
-    print(render_text(view))
+    _emit(render_text(view))
     if args.html is not None:
-        print(printable(f"html: {args.html}"))
+        _emit(printable(f"html: {args.html}"))
     return EXIT_OK
+
+
+def _each_run_once(paths: Sequence[Path], runs: Sequence[RunRecord]) -> list[RunRecord]:
+    """``runs`` with each run once, at the place of its last file. ``reports/*.json`` also takes
+    ``latest.json``, a copy of the newest run, listed first: kept, it would draw the newest run,
+    then the oldest, ..., then the newest again. Each run left out is named on stderr."""
+    last = {run.run_id: i for i, run in enumerate(runs)}
+    kept = []
+    for i, (path, run) in enumerate(zip(paths, runs)):
+        if last[run.run_id] == i:
+            kept.append(run)
+            continue
+        other = paths[last[run.run_id]]
+        if runs[last[run.run_id]] != run:
+            raise UsageError(f"{path} and {other} hold different runs with one run id ({run.run_id})")
+        why = "is given twice" if other == path else f"holds the same run as {other} ({run.run_id})"
+        print(printable(f"urial-check table: left out {path}: it {why}", newlines=False), file=sys.stderr)
+    return kept
 
 
 #: Subcommand registrations, in the order ``--help`` lists them.

@@ -291,6 +291,7 @@ def render_html_report(
     runs = _by_suite(run)
     base_runs = _by_suite(baseline)
     base_index = {c.key: c for cs in base_runs.values() for c in cs}
+    now_index = {c.key: c for cs in runs.values() for c in cs}
     compared = _comparison_view(comparison) if comparison is not None else None
     flips: dict[tuple[str, str], str] = {}
     if comparison is not None:
@@ -304,7 +305,7 @@ def render_html_report(
     if comparison is not None:
         for s in comparison.suites:
             for f in s.newly_failing + s.newly_passing:
-                now_case = next((c for c in runs.get(s.suite, ()) if c.id == f.case_id), None)
+                now_case = now_index.get((s.suite, f.case_id))
                 base_case = base_index.get((s.suite, f.case_id))
                 if now_case is not None and base_case is not None:
                     diffs[(s.suite, f.case_id)] = answer_diff(base_case.answer, now_case.answer)
@@ -312,7 +313,8 @@ def render_html_report(
     suites: list[dict[str, Any]] = []
     rate_rows: list[tuple[str, str, float, float | None, int]] = []
     shift_rows: list[tuple[str, Mapping[str, float]]] = []
-    for name in sorted(set(runs) | set(gates)):
+    compared_suites = {s.suite for s in comparison.suites} if comparison is not None else set()
+    for name in sorted(set(runs) | set(gates) | compared_suites):  # a suite only the baseline has: its removed cases
         now = summarize(name, runs.get(name, []))
         base = summarize(name, base_runs[name]) if name in base_runs else None
         s_cmp = comparison.suite(name) if comparison is not None else None

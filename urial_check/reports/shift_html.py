@@ -69,11 +69,13 @@ def _tokens_view(case: CaseShift) -> list[dict[str, Any]]:
 
 
 def _nice_max(value: float) -> float:
-    """A round axis maximum at or above ``value`` (1, 2 or 5 times a power of ten)."""
+    """A round axis maximum at or above ``value`` (1, 2 or 5 times a power of ten); ``value`` itself where
+    no round number is a finite float at or above it (near the largest float, or among subnormal ones)."""
     if not value > 0 or math.isinf(value):
         return 1.0
     power = 10.0 ** math.floor(math.log10(value))
-    return next(step * power for step in (1, 2, 5, 10) if step * power >= value * (1 - 1e-12))
+    nice = next((step * power for step in (1, 2, 5, 10) if step * power >= value * (1 - 1e-12)), value)
+    return nice if math.isfinite(nice) and nice > 0 else value
 
 
 def kl_chart(series: Mapping[str, Sequence[float]], width: int = CHART_WIDTH, height: int = CHART_HEIGHT) -> dict[str, Any]:
@@ -101,7 +103,7 @@ def kl_chart(series: Mapping[str, Sequence[float]], width: int = CHART_WIDTH, he
         lines.append({"name": name, "colour": SERIES_COLOURS[index % len(SERIES_COLOURS)], "points": points,
                       "single": len(values) == 1, "x": x_of(0), "y": y_of(values[0]) if values else 0.0,
                       "count": len(values)})
-    y_ticks = [{"y": y_of(y_max * i / 4), "label": f"{y_max * i / 4:.3g}"} for i in range(5)]
+    y_ticks = [{"y": y_of(y_max * (i / 4)), "label": f"{y_max * (i / 4):.3g}"} for i in range(5)]
     step = max(1, -(-longest // 8))
     x_ticks = [{"x": x_of(t), "label": str(t)} for t in range(0, longest, step)]
     return {"width": width, "height": height, "left": left, "top": top, "plot_w": plot_w, "plot_h": plot_h,

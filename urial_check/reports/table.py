@@ -14,6 +14,8 @@ figure in any run is left out.
 
 from __future__ import annotations
 
+import math
+import sys
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Mapping, Sequence
@@ -168,13 +170,14 @@ def build_table(runs: Sequence[RunRecord], metric_names: Sequence[str] = DEFAULT
 
 def render_text(view: CheckpointTable) -> str:
     """The table for a terminal: two-line headers (the suite over its first column, the metric), then a
-    note per starred run."""
-    headers = ["run", "started", "model", "status"] + [f"{s if i == 0 else ''}\n{m}" for s in view.suites
-                                                        for i, m in enumerate(view.metrics_of(s))]
+    note per starred run. Header text is escaped before the layout (the cells are, by ``text_table``), so a
+    suite name's control characters or line separators neither widen nor split its header."""
+    headers = ["run", "started", "model", "status"] + [f"{printable(s, newlines=False) if i == 0 else ''}\n{printable(m, newlines=False)}"
+                                                        for s in view.suites for i, m in enumerate(view.metrics_of(s))]
     body = [[r.run_id, r.started, r.model, r.marked_status] + [r.cell(s, m) for s, m in view.columns] for r in view.rows]
     align = ("left",) * 4 + ("right",) * len(view.columns)
     out = text_table(body, headers, tablefmt="simple", disable_numparse=True, colalign=align)
-    notes = [f"* {r.run_id}: {r.note}" for r in view.rows if r.note]
+    notes = [printable(f"* {r.run_id}: {r.note}", newlines=False) for r in view.rows if r.note]  # one line each
     return printable("\n".join([out, *notes]))
 
 
@@ -187,10 +190,10 @@ def _y_range(metric: str, values: Sequence[float]) -> tuple[float, float]:
         return 0.0, 1.0
     if kind == "score":
         return 1.0, 5.0
-    top = max(values, default=0.0)
+    top = max((v for v in values if math.isfinite(v)), default=0.0)  # a pooled figure may overflow to inf
     if kind == "count":
         return 0.0, float(max(4, int(top) + (-int(top) % 4)))
-    return 0.0, top * 1.1 if top > 0 else 1.0
+    return 0.0, min(top * 1.1, sys.float_info.max) if top > 0 else 1.0
 
 
 def line_chart(view: CheckpointTable, metric: str, *, width: int = 560, height: int = 250) -> dict[str, Any]:
