@@ -45,3 +45,15 @@ def test_temporary_names_do_not_grow_with_the_target_name(tmp_path: Path) -> Non
     write_json_atomic(target, [1])
     assert target.read_text(encoding="utf-8") == "[\n  1\n]\n"
     assert [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+def test_pruning_keeps_the_newer_of_two_runs_started_in_the_same_second(tmp_path: Path) -> None:
+    from urial_check.reports.summary import prune_run_records
+
+    # Same second, random suffixes: the name orders them at random; the newer must stay.
+    older, newer, current = (tmp_path / f"run-20261203T120000-{h}.json" for h in ("ffffff", "000000", "aaaaaa"))
+    for i, path in enumerate((older, newer, current)):
+        path.write_text("{}")
+        os.utime(path, ns=(1_000_000_000 * (i + 1),) * 2)
+    assert prune_run_records(tmp_path, 2, current=current) == [older]
+    assert newer.exists() and current.exists()

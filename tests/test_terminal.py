@@ -97,3 +97,10 @@ def test_a_pipe_in_a_suite_name_does_not_break_github_tables() -> None:
         bars = lambda line: len(re.findall(r"(?<!\\)\|", line))  # noqa: E731
         assert bars(row) == bars(header) == bars(rule), text
         assert "team\\|a" in row
+
+
+def test_table_headers_are_escaped_too() -> None:
+    from urial_check.reports.terminal import table
+
+    text = table([["x"]], ["suite\x1b[2J"], tablefmt="github")
+    assert "\x1b" not in text and "suite\\x1b[2J" in text

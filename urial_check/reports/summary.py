@@ -226,13 +226,22 @@ def new_run_id(started: float) -> str:
 _RUN_FILE = re.compile(r"^run-(\d{8}T\d{6}-[0-9a-f]{6})\.json$")
 
 
+def _run_age(path: Path) -> tuple[str, int]:
+    try:
+        written = path.stat().st_mtime_ns
+    except OSError:
+        written = 0
+    return path.name[4:19], written
+
+
 def prune_run_records(report_dir: Path, keep: int, *, current: Path) -> list[Path]:
     """Delete all but the ``keep`` newest ``run-<id>.json`` files (and their ``run-<id>/`` artifact
     folders) under ``report_dir``; ``current`` is always kept, ``keep`` 0 keeps everything.
     Only names this tool writes are touched. Returns what was removed."""
     if keep <= 0:
         return []
-    runs = sorted((p for p in report_dir.iterdir() if _RUN_FILE.match(p.name) and p != current), key=lambda p: p.name)
+    # The name holds the start second; runs started in the same second go by when they were written.
+    runs = sorted((p for p in report_dir.iterdir() if _RUN_FILE.match(p.name) and p != current), key=_run_age)
     removed = []
     for path in runs[: max(0, len(runs) - (keep - 1))]:
         folder = report_dir / path.stem

@@ -59,7 +59,8 @@ def table(rows: Iterable[Sequence[Any]], headers: Sequence[str], **options: Any)
 
     pipes = options.get("tablefmt") == "github"
     cells = [[_cell(c, pipes) if isinstance(c, str) else c for c in row] for row in rows]
-    return str(tabulate(cells, headers=list(headers), **options))
+    shown = [printable(h) if isinstance(h, str) else h for h in headers]  # line breaks kept: two-line headers
+    return str(tabulate(cells, headers=shown, **options))
 
 
 def _cell(text: str, pipes: bool) -> str:
