@@ -104,3 +104,11 @@ def test_table_headers_are_escaped_too() -> None:
 
     text = table([["x"]], ["suite\x1b[2J"], tablefmt="github")
     assert "\x1b" not in text and "suite\\x1b[2J" in text
+
+
+def test_wide_characters_keep_the_columns_aligned() -> None:
+    # tabulate measures display width only when wcwidth is installed (a dependency for this reason).
+    from wcwidth import wcswidth
+
+    text = summary_table(make_record([make_case("安全/武器", "x"), make_case("plain", "y")]).cases)
+    assert len({wcswidth(line) for line in text.splitlines()}) == 1, text
