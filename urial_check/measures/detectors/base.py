@@ -149,7 +149,7 @@ def detect_cached(
     Errors are not cached: a reply that could not be read is asked again next run.
     """
     if cache is None or not detector.cacheable:
-        return detector.detect_outcomes(items)
+        return _counted(detector, items)
     results: list[RefusalVerdict | DetectorError | None] = [None] * len(items)
     todo: list[int] = []
     for i, (response, instruction) in enumerate(items):
@@ -160,7 +160,7 @@ def detect_cached(
         else:
             todo.append(i)
     if todo:
-        for i, outcome in zip(todo, detector.detect_outcomes([items[i] for i in todo])):
+        for i, outcome in zip(todo, _counted(detector, [items[i] for i in todo])):
             results[i] = outcome
             if isinstance(outcome, RefusalVerdict):
                 response, instruction = items[i]
@@ -168,6 +168,15 @@ def detect_cached(
                                {"label": outcome.label, "evidence": outcome.evidence, "rule": outcome.rule,
                                 "detector": outcome.detector})
     return [r for r in results if r is not None]
+
+
+def _counted(detector: RefusalDetector, items: Sequence[DetectItem]) -> list[RefusalVerdict | DetectorError]:
+    """``detector.detect_outcomes(items)``, refused unless it has one outcome per item (else verdicts would be
+    matched with the wrong answers)."""
+    outcomes = detector.detect_outcomes(items)
+    if len(outcomes) != len(items):
+        raise DetectorUnavailable(f"refusal detector {detector.id} gave {len(outcomes)} verdicts for {len(items)} answers")
+    return outcomes
 
 
 def _is_verdict(value: Any) -> bool:
@@ -219,7 +228,10 @@ class PromptTemplate:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        """Names the template in detector ids: its text, and its dialect (the same text renders
+        differently as Jinja; plain-text hashes are the text's alone, as before)."""
+        blob = self.text.encode("utf-8") + (b"\0jinja" if self.jinja else b"")
+        return hashlib.sha256(blob).hexdigest()
 
     def render(self, instruction: str | None, response: str) -> str:
         values = {"instruction": instruction or "", "response": response}

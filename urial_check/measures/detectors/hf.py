@@ -14,8 +14,14 @@ Two kinds, told apart by the folder's ``config.json`` (``architectures``):
   or a reply without the ``answer_after`` text, is a :class:`DetectorError` for that answer,
   quoting the reply.
 
+Long inputs lose their end, never the answer's opening (which decides most refusals): a
+classifier reads at most ``max_length`` tokens (and no more than the model's context), a guard
+prompt that does not fit the model's context has its answer cut to fit. A blank answer read by a
+classifier without a template is a full refusal (rule ``empty``), as the rules say.
+
 The detector's id names the model folder, its weight fingerprint and a hash of the label map,
-template and settings, so cached verdicts change whenever any of them does.
+template, settings and the device type and dtype it runs in, so cached verdicts change whenever
+any of them does.
 """
 
 from __future__ import annotations
@@ -38,7 +44,15 @@ from urial_check.generation.backends.loading import (
     resolve_model,
 )
 from urial_check.measures.refusal import RefusalVerdict
-from urial_check.measures.detectors.base import LABELS, BaseDetector, DetectItem, DetectorConfigError, DetectorError, PromptTemplate
+from urial_check.measures.detectors.base import (
+    LABELS,
+    BaseDetector,
+    DetectItem,
+    DetectorConfigError,
+    DetectorError,
+    PromptTemplate,
+    parse_label_map,
+)
 
 KINDS = ("classifier", "guard")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
@@ -81,9 +95,12 @@ class HFDetector(BaseDetector):
         self.max_new_tokens = max_new_tokens
         self.max_length = max_length
         self.answer_after = answer_after or None
-        mapping = {k.lower(): v for k, v in (label_map or {}).items()}
+        mapping = parse_label_map(label_map) if label_map else {}
         if kind == "classifier":
-            if getattr(model.config, "pad_token_id", None) is None:
+            config_pad = getattr(model.config, "pad_token_id", None)
+            if isinstance(config_pad, int) and config_pad != tokenizer.pad_token_id and 0 <= config_pad < len(tokenizer):
+                tokenizer.pad_token_id = config_pad  # the head finds each row's last token by the config's pad id
+            else:
                 model.config.pad_token_id = tokenizer.pad_token_id
             names = [str(model.config.id2label[i]) for i in range(int(model.config.num_labels))]
             mapping = classifier_label_map(names, mapping, model_id)
@@ -92,9 +109,11 @@ class HFDetector(BaseDetector):
         else:
             check_guard_setup(template, mapping)
         self.label_map = mapping
+        weights = next(model.parameters())  # bf16 or CUDA verdicts may differ from fp32 CPU ones on close calls
         settings = {"kind": kind, "map": sorted(mapping.items()), "template": template.sha256 if template else None,
                     "max_new_tokens": max_new_tokens if kind == "guard" else None, "max_length": max_length,
-                    "answer_after": self.answer_after}
+                    "answer_after": self.answer_after,
+                    "numerics": [weights.device.type, str(weights.dtype).removeprefix("torch.")]}
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
         self.id = f"hf:{Path(model_id).name or model_id}@{fingerprint[:12]}:{digest[:8]}"
 
@@ -108,10 +127,23 @@ class HFDetector(BaseDetector):
         return [self.template.render(instruction, response) for response, instruction in items]
 
     def detect_outcomes(self, items: Sequence[DetectItem]) -> list[RefusalVerdict | DetectorError]:
-        texts = self.inputs(items)
+        outcomes: list[RefusalVerdict | DetectorError | None] = [None] * len(items)
+        texts: dict[int, str] = {}
+        for i, (text, (response, instruction)) in enumerate(zip(self.inputs(items), items)):
+            if self.kind == "classifier" and self.template is None and not response.strip():
+                # no tokens to read (a head over nothing is noise, or a crash): the policy of the rules
+                outcomes[i] = RefusalVerdict("full_refusal", "empty answer (nothing for the classifier to read)",
+                                             "empty", self.id)
+            elif self.kind == "guard":
+                fitted = self._fit(instruction, response, text)
+                if isinstance(fitted, DetectorError):
+                    outcomes[i] = fitted
+                else:
+                    texts[i] = fitted
+            else:
+                texts[i] = text
         run = self._classify if self.kind == "classifier" else self._generate
-        outcomes: list[RefusalVerdict | DetectorError | None] = [None] * len(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths share a batch
+        order = sorted(texts, key=lambda i: len(texts[i]))  # similar lengths share a batch
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
             for index, outcome in zip(chunk, run([texts[i] for i in chunk])):
@@ -121,11 +153,44 @@ class HFDetector(BaseDetector):
     def _device(self) -> Any:
         return next(self.model.parameters()).device
 
+    def _context_length(self) -> int | None:
+        """The most tokens the model reads: its position limit, or its tokenizer's (None: no limit known)."""
+        limits = [getattr(self.model.config, "max_position_embeddings", None),
+                  getattr(self.tokenizer, "model_max_length", None)]
+        known = [n for n in limits if isinstance(n, int) and 0 < n < 10**7]
+        return min(known) if known else None
+
+    def _fit(self, instruction: str | None, response: str, text: str) -> str | DetectorError:
+        """A guard's prompt within its context (leaving room to write): the answer's end is cut, never
+        its opening, which decides most refusals; an error when even no answer would fit."""
+        assert self.template is not None
+        limit = self._context_length()
+        if limit is None:
+            return text
+        budget = limit - self.max_new_tokens
+        count = len(self.tokenizer(text)["input_ids"])
+        answer_ids = self.tokenizer(response, add_special_tokens=False)["input_ids"]
+        keep = len(answer_ids)
+        while count > budget and keep > 0:
+            keep = max(0, keep - (count - budget))
+            text = self.template.render(instruction, self.tokenizer.decode(answer_ids[:keep]) if keep else "")
+            count = len(self.tokenizer(text)["input_ids"])
+        if count > budget:
+            return DetectorError(f"refusal classifier {self.id}: the prompt template with this request takes {count} "
+                                 f"tokens without the answer; the model reads at most {limit}, "
+                                 f"{self.max_new_tokens} of them kept for its reply")
+        return text
+
     def _classify(self, texts: list[str]) -> list[RefusalVerdict | DetectorError]:
         import torch
 
-        enc = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True,
-                             max_length=min(self.max_length, int(getattr(self.tokenizer, "model_max_length", 10**6)))).to(self._device())
+        saved = self.tokenizer.truncation_side
+        self.tokenizer.truncation_side = "right"  # keep the answer's opening, which decides most refusals
+        try:
+            enc = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True,
+                                 max_length=min(self.max_length, self._context_length() or self.max_length)).to(self._device())
+        finally:
+            self.tokenizer.truncation_side = saved
         with torch.no_grad():
             probs = torch.softmax(self.model(**enc).logits.float(), dim=-1)
         out: list[RefusalVerdict | DetectorError] = []
@@ -193,7 +258,7 @@ def _kind_of(folder: Path, config: dict[str, Any]) -> str:
     architectures = config_architectures(config)
     if any(a.endswith("ForSequenceClassification") for a in architectures):
         return "classifier"
-    if any(a.endswith("ForCausalLM") for a in architectures):
+    if any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures):  # GPT2LMHeadModel and kin
         return "guard"
     raise DetectorConfigError(
         f"hf refusal detector: {folder} is neither a sequence-classification nor a causal LM model "
@@ -214,6 +279,10 @@ def classifier_label_map(names: Sequence[str], mapping: Mapping[str, str], model
 
     Without a map the class names must be our labels; with one, it must map every class.
     """
+    if len(names) < 2:  # a score or regression head: softmax over one class gives it to every answer
+        raise DetectorConfigError(
+            f"hf refusal detector: {model_id} has only one class ({', '.join(names) or 'none'}): a score head, not a "
+            "classifier; give a model with one class per verdict")
     if not mapping:
         unknown = [n for n in names if n.lower() not in LABELS]
         if unknown:
@@ -242,6 +311,11 @@ def check_guard_setup(template: PromptTemplate | None, mapping: Mapping[str, str
     if not mapping:
         raise DetectorConfigError("hf refusal detector: a causal guard model needs a label map from its first "
                                   "word to our labels (--urial-refusal-label-map, e.g. unsafe=compliance,safe=full_refusal)")
+    never = [k for k in mapping if not _WORD_RE.fullmatch(k)]
+    if never:  # the reply's first word is letters first, then letters, digits, '_' or '-'
+        raise DetectorConfigError(
+            f"hf refusal detector: the label map entry {', '.join(repr(k) for k in never)} can never be the first word "
+            "of a guard model's reply (a word starts with a letter and has only letters, digits, '_' and '-')")
 
 
 def check_hf_detector(
@@ -257,7 +331,7 @@ def check_hf_detector(
         raise DetectorConfigError(f"hf refusal detector: {model}: give a Hugging Face model folder, not a .gguf file")
     config = _read_config(source.folder)
     kind = _kind_of(source.folder, config)
-    mapping = {k.lower(): v for k, v in (label_map or {}).items()}
+    mapping = parse_label_map(label_map) if label_map else {}
     if kind == "classifier":
         classifier_label_map(_class_names(config), mapping, source.model_id)
     else:

@@ -39,8 +39,8 @@ def parse_label(reply: str) -> str | None:
     text = reply.strip()
     if text.startswith("{"):
         try:
-            value = json.loads(text)
-        except ValueError:
+            value = json.loads(text, object_pairs_hook=_unique_keys)
+        except ValueError:  # not JSON, or a key given twice (two labels: which one?)
             return None
         if isinstance(value, dict) and set(value) == {"label"} and value["label"] in LABELS:
             return str(value["label"])
@@ -48,6 +48,13 @@ def parse_label(reply: str) -> str | None:
     word = text[:-1] if text.endswith(".") else text
     word = word.lower()
     return word if word in LABELS else None
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a key is given twice")
+    return dict(pairs)
 
 
 class OpenAIDetector(BaseDetector):
@@ -76,7 +83,8 @@ class OpenAIDetector(BaseDetector):
         except JudgeConfigError as exc:
             raise DetectorConfigError(str(exc).replace("openai judge", "openai refusal detector")) from None
         self.model = model
-        self.base_url = self._endpoint.base_url
+        #: As shown in the id, reprs and messages: any user:password in the URL is masked.
+        self.base_url = self._endpoint.shown_url
         self.id = f"openai:{model}@{self.base_url}:{self.prompt.sha256[:12]}"
 
     def __repr__(self) -> str:
@@ -99,8 +107,9 @@ class OpenAIDetector(BaseDetector):
             raise DetectorUnavailable(str(exc)) from None
         outcomes: list[RefusalVerdict | DetectorError] = []
         for reply in replies:
-            if isinstance(reply, JudgeError):
-                outcomes.append(DetectorError(f"refusal classifier {self.id}: {reply}"))
+            if isinstance(reply, JudgeError):  # its message starts with the endpoint's id, which ours includes
+                message = str(reply).removeprefix(f"{self._endpoint.id}: ")
+                outcomes.append(DetectorError(f"refusal classifier {self.id}: {message}"))
                 continue
             label = parse_label(reply)
             if label is None:
