@@ -102,6 +102,8 @@ class SuiteFile(pytest.File):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, self.CollectError):
             return str(excinfo.value.args[0])
+        if isinstance(excinfo.value, SuiteWarning):  # -W error / filterwarnings = error
+            return str(excinfo.value)
         return super().repr_failure(excinfo)
 
 
@@ -196,7 +198,7 @@ def _suite_outcomes(urial_session: UrialSession, suite: Suite, request: pytest.F
     with its own record. Cases nobody selected are not generated behind the selection's back: they
     would be judged without a test or a record of their own.
     """
-    cases = [c for c in urial_session.planned if c.path == suite.path]
+    cases = [c for c in urial_session.planned if c.suite == suite.name]
     if not cases:
         pytest.skip(f"no case of suite {suite.name!r} was selected: it is computed over the selected cases (select some too)")
     try:

@@ -162,11 +162,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--urial-keep-runs", type=int, default=None, metavar="N",
                     help="keep the N newest run records in the report folder, delete older ones (default 20; 0 keeps all)")
     parser.addini("urial_model", "default for --urial-model", default=None)
-    parser.addini("urial_report_dir", "default for --urial-report-dir", default="reports")
-    parser.addini("urial_keep_runs", "default for --urial-keep-runs", default="20")
-    parser.addini("urial_cache", "default for --urial-cache", default="rw")
-    parser.addini("urial_rehash", "default for --urial-rehash", type="bool", default=False)
-    parser.addini("urial_versus_aligned", "default for --urial-versus-aligned", type="bool", default=False)
+    parser.addini("urial_report_dir", "default for --urial-report-dir", default=_INI_DEFAULTS["report_dir"])
+    parser.addini("urial_keep_runs", "default for --urial-keep-runs", default=_INI_DEFAULTS["keep_runs"])
+    parser.addini("urial_cache", "default for --urial-cache", default=_INI_DEFAULTS["cache"])
+    parser.addini("urial_rehash", "default for --urial-rehash", type="bool", default=_INI_DEFAULTS["rehash"])
+    parser.addini("urial_versus_aligned", "default for --urial-versus-aligned", type="bool", default=_INI_DEFAULTS["versus_aligned"])
     parser.addini("urial_endpoint", "default for --urial-endpoint (one URL per line)", type="linelist", default=[])
     parser.addini("urial_endpoint_model", "default for --urial-endpoint-model", default=None)
     parser.addini("urial_endpoint_revision", "default for --urial-endpoint-revision", default=None)
@@ -176,12 +176,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("urial_aligned_endpoint_model", "default for --urial-aligned-endpoint-model", default=None)
     parser.addini("urial_aligned_endpoint_revision", "default for --urial-aligned-endpoint-revision", default=None)
     parser.addini("urial_aligned_endpoint_key_env", "default for --urial-aligned-endpoint-key-env", default=None)
-    parser.addini("urial_judge", "default for --urial-judge", default="heuristic")
-    parser.addini("urial_judge_prompt", "default for --urial-judge-prompt", default="default")
+    parser.addini("urial_judge", "default for --urial-judge", default=_INI_DEFAULTS["judge"])
+    parser.addini("urial_judge_prompt", "default for --urial-judge-prompt", default=_INI_DEFAULTS["judge_prompt"])
     parser.addini("urial_judge_model", "default for --urial-judge-model", default=None)
     parser.addini("urial_judge_url", "default for --urial-judge-url", default=None)
-    parser.addini("urial_judge_key_env", "default for --urial-judge-key-env", default="OPENAI_API_KEY")
-    parser.addini("urial_refusal_detector", "default for --urial-refusal-detector", default="rules")
+    parser.addini("urial_judge_key_env", "default for --urial-judge-key-env", default=_INI_DEFAULTS["judge_key_env"])
+    parser.addini("urial_refusal_detector", "default for --urial-refusal-detector", default=_INI_DEFAULTS["refusal_detector"])
     parser.addini("urial_refusal_model", "default for --urial-refusal-model", default=None)
     parser.addini("urial_refusal_url", "default for --urial-refusal-url", default=None)
     parser.addini("urial_refusal_label_map", "default for --urial-refusal-label-map", default=None)
@@ -195,8 +195,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{CASE_MARKER}: a urial-check suite case")
     config.addinivalue_line("markers", f"{GATE_MARKER}: a urial-check suite gate")
     config.addinivalue_line("markers", f"{BASELINE_MARKER}: a urial-check baseline comparison")
+    # -x, --maxfail and --sw stop early: generate a window of cases at a time, not the whole selection.
+    stop_early = (config.getoption("exitfirst", False) or (config.getoption("maxfail", 0) or 0) > 0
+                  or config.getoption("stepwise", False) or config.getoption("stepwise_skip", False))
     # Options are validated now, once: bad ones are usage errors before collection or any model load.
-    stop_early = config.getoption("exitfirst", False) or (config.getoption("maxfail", 0) or 0) > 0
+    from_ini: list[str] = []
     try:
         raw, from_ini = _raw_options(config)
         run_config = RunConfig.from_options(
@@ -207,9 +210,10 @@ def pytest_configure(config: pytest.Config) -> None:
             progress=config.getoption("verbose", 0) >= 0,
             # an openai refusal detector's endpoint is asked once, by the process that runs or
             # controls the run: not for --collect-only, not again in each xdist worker
-            probe=not config.option.collectonly and not hasattr(config, "workerinput"),
+            probe=not _runs_nothing(config) and not hasattr(config, "workerinput"),
         )
         baseline = open_baseline(run_config)
+        config.getini("urial_suite_globs")  # a bad value is one usage error now, not one per collected file
     except ConfigError as exc:
         raise pytest.UsageError(_naming_ini_keys(str(exc), from_ini, config)) from None
     config.stash[STATE] = RunState(run_config, baseline=baseline)
@@ -231,14 +235,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = session.config.stash[STATE]
-    state.planned = [item.case for item in session.items if isinstance(item, CaseItem)]
-    if state.planned and not session.config.option.collectonly and not hasattr(session.config, "workerinput"):
+    # A case collected twice (--keep-duplicates, a linked folder) is planned and recorded once.
+    cases = {(item.case.suite, item.case.id): item.case for item in session.items if isinstance(item, CaseItem)}
+    state.planned = list(cases.values())
+    if state.planned and not _runs_nothing(session.config) and not hasattr(session.config, "workerinput"):
         _probe_judge(session.config)  # a bad judge endpoint is a usage error before the model loads
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
-    if config.pluginmanager.hasplugin("dsession") and not config.option.collectonly:
+    if config.pluginmanager.hasplugin("dsession") and not _runs_nothing(config):
         _probe_judge(config)  # xdist's controller collects nothing: probe before any worker starts
 
 
@@ -327,12 +333,19 @@ class RunRecorder:
             self.ran = True
         data = getattr(report, "urial_record", None)
         if data is not None and report.when == "call":
+            # An item run twice (--keep-duplicates) gives the same record: it is recorded once.
             if data.get("kind") == "gate":
-                self.gates.append(GateResult.from_json(data))
+                gate = GateResult.from_json(data)
+                if all(g.suite != gate.suite for g in self.gates):
+                    self.gates.append(gate)
             elif data.get("kind") == "baseline":
-                self.baseline_verdicts.append(BaselineVerdict.from_json(data))
+                verdict = BaselineVerdict.from_json(data)
+                if all(v.suite != verdict.suite for v in self.baseline_verdicts):
+                    self.baseline_verdicts.append(verdict)
             else:
-                self.records.append(CaseRecord.from_json(data))
+                record = CaseRecord.from_json(data)
+                if all(r.key != record.key for r in self.records):
+                    self.records.append(record)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -363,8 +376,8 @@ class RunRecorder:
                     workeroutput: dict[str, Any] = getattr(self.config, "workeroutput")
                     workeroutput[_LEFT_OUT_KEY] = {k: sorted(v) for k, v in left_out.items()}
             return
-        if self.config.option.collectonly:
-            return  # nothing was meant to run
+        if _runs_nothing(self.config):
+            return  # nothing was meant to run (--collect-only, --setup-plan, --setup-only)
         state = self.config.stash[STATE]
         selection, left_out = self._selection(state)
         if not (self.ran or self.records or self.gates):
@@ -535,13 +548,26 @@ class RunRecorder:
                 terminalreporter.write_line(line)
 
 
-#: Options that have an ini key ``urial_<name>``: the option wins, else the ini value.
+#: Options that have an ini key ``urial_<name>``: the command line wins, else the ini value.
 _INI_OPTIONS = frozenset({
     "model", "report_dir", "keep_runs", "cache", "rehash", "judge", "judge_model", "judge_url", "judge_key_env",
     "judge_prompt", "endpoint", "endpoint_model", "endpoint_revision", "endpoint_key_env", "endpoint_kind",
     "refusal_detector", "refusal_model", "refusal_url", "refusal_label_map", "refusal_template", "refusal_answer_after",
     "versus_aligned", "aligned_endpoint", "aligned_endpoint_model", "aligned_endpoint_revision", "aligned_endpoint_key_env",
 })
+
+
+#: The ini keys' defaults where they are not empty (an ini value equal to its default is not named
+#: as coming from the ini file in error messages).
+_INI_DEFAULTS: dict[str, Any] = {
+    "report_dir": "reports", "keep_runs": "20", "cache": "rw", "rehash": False, "versus_aligned": False,
+    "judge": "heuristic", "judge_prompt": "default", "judge_key_env": "OPENAI_API_KEY", "refusal_detector": "rules",
+}
+
+#: Ini keys that may name a file or folder: a relative one is taken from the ini file's folder (as
+#: pytest's own ``paths`` ini values are) when it exists there; else it stays as written (a hub id,
+#: a served model's name).
+_INI_PATHS = frozenset({"model", "judge_model", "refusal_model", "refusal_template"})
 
 
 def _raw_options(config: pytest.Config) -> tuple[dict[str, Any], list[str]]:
@@ -552,11 +578,32 @@ def _raw_options(config: pytest.Config) -> tuple[dict[str, Any], list[str]]:
     for name in OPTION_NAMES:
         value = config.getoption(f"urial_{name}")
         if name in _INI_OPTIONS and (value is None if name == "keep_runs" else not value):
-            value = config.getini(f"urial_{name}")  # --urial-keep-runs 0 is a value, not 'not given'
-            if value not in (None, "", []):
+            value = _ini_value(config, name)  # --urial-keep-runs 0 is a value, not 'not given'
+            if value not in (None, "", []) and value != _INI_DEFAULTS.get(name):
                 from_ini.append(name)
         raw[name] = value
     return raw, from_ini
+
+
+def _ini_value(config: pytest.Config, name: str) -> Any:
+    """The ini key ``urial_<name>``: a bad type is a ConfigError naming the key; a relative path
+    from the ini file's folder (see ``_INI_PATHS``)."""
+    key = f"urial_{name}"
+    try:
+        value = config.getini(key)
+    except pytest.UsageError as exc:
+        text = str(exc)
+        raise ConfigError(text if key in text else f"{key}: {text}") from None
+    if name in _INI_PATHS and isinstance(value, str) and value and config.inipath is not None:
+        beside = config.inipath.parent / value
+        if not Path(value).is_absolute() and beside.exists():
+            return str(beside)
+    return value
+
+
+def _runs_nothing(config: pytest.Config) -> bool:
+    """``--collect-only``, ``--setup-plan`` or ``--setup-only``: no test is called, nothing is recorded."""
+    return bool(config.option.collectonly or config.getoption("setuponly", False))
 
 
 def _naming_ini_keys(message: str, from_ini: list[str], config: pytest.Config) -> str:
