@@ -117,3 +117,31 @@ def test_a_fixture_that_returns_no_generator_is_one_line(pytester: pytest.Pytest
 def test_ask_works_on_any_generator() -> None:
     answer = Urial(scripted_session(ScriptedGenerator({"Pick a lock?": "I can't help with that."}))).ask("Pick a lock?")
     assert answer.verdict.label == "full_refusal"
+
+
+def test_a_backend_that_crashes_stops_the_run_once(pytester: pytest.Pytester) -> None:
+    # A user's backend raising its own exception mid-batch: the run stops at the first failed case
+    # (the error is the backend's, so it keeps its traceback) instead of every later case calling the
+    # crashing backend again.
+    pytester.makeini("[pytest]\n")
+    cases = "\n".join(f"  - id: c{i}\n    instruction: \"Name thing {i}.\"" for i in range(4))
+    (pytester.mkdir("suites") / "seam.yaml").write_text(f"suite: crash\ncases:\n{cases}\n")
+    pytester.makeconftest(
+        "import pytest\n\n"
+        "class Crashing:\n"
+        "    model_id = fingerprint = 'crashing'\n"
+        "    calls = 0\n"
+        "    def generate(self, requests, on_result=None, progress=None):\n"
+        "        Crashing.calls += 1\n"
+        "        print(f'generate call {Crashing.calls}')\n"
+        "        raise RuntimeError('the GPU fell off')\n"
+        "    def close(self):\n"
+        "        pass\n\n"
+        "@pytest.fixture(scope='session')\n"
+        "def urial_generator():\n"
+        "    return Crashing()\n"
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "suites", "-s")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*RuntimeError: the GPU fell off*", "*urial-check: stopped at an unexpected error: RuntimeError: the GPU fell off*"])
+    result.stdout.no_fnmatch_line("*generate call 2*")

@@ -258,6 +258,10 @@ def _runner(case: Case) -> Callable[..., None]:
         except (BackendError, PromptError, MeasurementError) as err:
             request.session.shouldstop = printable(f"urial-check: {err}", newlines=False)
             raise
+        except Exception as err:  # a user's backend or measurer crashed: each later case would call it again
+            request.session.shouldstop = printable(f"urial-check: stopped at an unexpected error: {type(err).__name__}: {err}",
+                                                   newlines=False)
+            raise
         record = _case_record(urial_session, outcome)
         request.node.urial_record = record
         # JUnit XML properties (added to user_properties directly: the record_property fixture
