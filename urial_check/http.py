@@ -19,6 +19,8 @@ Four guarantees, each in one place:
 
 from __future__ import annotations
 
+import email.utils
+import math
 import re
 import threading
 import time
@@ -91,15 +93,41 @@ def send(client: httpx2.Client, method: str, url: str, *, deadline_s: float, **k
     """``client.request(...)`` that is over, whole response read, within ``deadline_s`` seconds.
 
     ``client`` must come from :func:`deadline_client`. Past the deadline an
-    ``httpx2.TimeoutException`` is raised, as for any other timeout.
+    ``httpx2.TimeoutException`` is raised, as for any other timeout. An error's message never
+    holds the value of a secret header (``Authorization``, ``api-key``, ...): HTTP libraries quote
+    an illegal header value in full (an API key read with its trailing newline).
     """
     if not deadline_s > 0:
         raise ValueError(f"deadline must be > 0 s, got {deadline_s}")
     token = _DEADLINE.set(time.monotonic() + deadline_s)
     try:
         return client.request(method, url, timeout=httpx2.Timeout(deadline_s), **kwargs)
+    except httpx2.HTTPError as exc:
+        message = str(exc)
+        clean = redact(message, _secret_forms(client.headers, kwargs.get("headers")))
+        if clean == message:
+            raise
+        exc.args = (clean,)
+        raise exc from None  # the chained library errors quote the value too
     finally:
         _DEADLINE.reset(token)
+
+
+_SECRET_HEADER_RE = re.compile(r"(?i)auth|key|token|secret|cookie|password")
+
+
+def _secret_forms(*header_sets: Any) -> list[str]:
+    """The values of secret-looking headers as an error message may quote them (as sent, stripped,
+    without ``Bearer``, or escaped as in ``repr`` of their bytes), longest first."""
+    forms: set[str] = set()
+    for headers in header_sets:
+        for name, value in (httpx2.Headers(headers).multi_items() if headers else ()):
+            if not _SECRET_HEADER_RE.search(name):
+                continue
+            for text in (value, value.strip(), value.strip().removeprefix("Bearer ").strip()):
+                escaped = repr(text.encode("utf-8", "backslashreplace"))[2:-1]
+                forms.update(f for f in (text, escaped) + tuple(escaped.split("\\")) if len(f) >= 4)
+    return sorted(forms, key=len, reverse=True)
 
 
 def deadline_client(
@@ -115,23 +143,50 @@ def deadline_client(
 
 
 class RetryBudget:
-    """Seconds a client may spend on retries over a whole run; thread-safe, shared by its requests."""
+    """Seconds a client may spend on retries over a whole run; thread-safe, shared by its requests.
+
+    :class:`BudgetSpent` reserves a retry's wait when it lets the retry go ahead, and the thread's
+    next :meth:`charge` (the callers charge the wait before sleeping) turns the reservation into
+    spending: threads that decide at once cannot together spend more than the budget.
+    """
 
     def __init__(self, seconds: float) -> None:
         if not seconds >= 0:
             raise ValueError(f"retry budget must be >= 0 s, got {seconds}")
         self.seconds = float(seconds)
         self._spent = 0.0
+        self._reserved = 0.0
         self._lock = threading.Lock()
+        self._pending = threading.local()
+
+    def _release(self) -> float:
+        """Drop this thread's reservation (lock held); return it."""
+        pending = float(getattr(self._pending, "seconds", 0.0))
+        self._pending.seconds = 0.0
+        self._reserved = max(0.0, self._reserved - pending)
+        return pending
+
+    def reserve(self, seconds: float) -> bool:
+        """Hold ``seconds`` of the budget for this thread's next wait; False (nothing held) when
+        no more than that is left. A reservation the thread never charged is dropped here."""
+        with self._lock:
+            self._release()
+            seconds = max(0.0, seconds)
+            if self.seconds - self._spent - self._reserved <= seconds:
+                return False
+            self._reserved += seconds
+            self._pending.seconds = seconds
+            return True
 
     def charge(self, seconds: float) -> None:
         with self._lock:
+            self._release()
             self._spent += max(0.0, seconds)
 
     @property
     def remaining(self) -> float:
         with self._lock:
-            return max(0.0, self.seconds - self._spent)
+            return max(0.0, self.seconds - self._spent - self._reserved)
 
     @property
     def exhausted(self) -> bool:
@@ -287,17 +342,48 @@ class BudgetSpent(tenacity.stop.stop_base):
         self.budget = budget
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
-        # tenacity has computed the wait (capped by what is left) before asking.
-        return self.budget.remaining <= retry_state.upcoming_sleep
+        # tenacity has computed the wait (capped by what is left) before asking; going ahead holds
+        # the wait, so another thread deciding meanwhile sees it spent.
+        return not self.budget.reserve(retry_state.upcoming_sleep)
+
+
+#: The longest ``Retry-After`` taken literally (callers cap it further with their own back-off limit).
+MAX_RETRY_AFTER_S = 86_400.0
 
 
 def retry_after(response: httpx2.Response) -> float | None:
-    """The seconds a ``Retry-After`` header asks for (None without a usable one)."""
+    """The seconds a ``Retry-After`` header asks for (None without a usable one).
+
+    Seconds (``120``) or an HTTP-date, counted from the reply's ``Date`` when it has one (the
+    server's clock) else from now; a date in the past or a negative number is 0, and anything
+    longer than :data:`MAX_RETRY_AFTER_S` is that.
+    """
     value = response.headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
+    if value is None:
         return None
+    seconds: float | None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = _seconds_until(value, response.headers.get("date"))
+    if seconds is None or math.isnan(seconds):
+        return None
+    return min(MAX_RETRY_AFTER_S, max(0.0, seconds))
+
+
+def _seconds_until(http_date: str, server_now: str | None) -> float | None:
+    """Seconds from ``server_now`` (an HTTP-date; else the local clock) to ``http_date``; None if unreadable."""
+    def when(text: str) -> float | None:
+        try:
+            return email.utils.parsedate_to_datetime(text.strip()).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+
+    target = when(http_date)
+    if target is None:
+        return None
+    now = when(server_now) if server_now else None
+    return target - (time.time() if now is None else now)
 
 
 def snippet(text: str, limit: int = 200) -> str:

@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from urial_check.measures.token_shift import CaseShift
 from urial_check.records.metrics import SuiteSummary, VersusSummary, suite_summaries, versus_summaries
-from urial_check.records.run_record import RUN_RECORD_SCHEMA, RUN_RECORD_VERSION, load_run_record, validate_run_record
+from urial_check.records.run_record import (
+    RUN_RECORD_SCHEMA,
+    RUN_RECORD_VERSION,
+    RunRecordError,
+    load_run_record,
+    validate_run_record,
+)
 from urial_check.version import __version__
 
 if TYPE_CHECKING:
@@ -747,10 +753,20 @@ class RunRecord:
         The stored ``suites`` and ``judge_errors`` are not read: they are recomputed from the cases.
         """
         validate_run_record(data, source=source)
-        return cls._read(data)
+        return cls._read(data, source)
 
     @classmethod
-    def _read(cls, data: Mapping[str, Any]) -> RunRecord:
+    def _read(cls, data: Mapping[str, Any], source: str) -> RunRecord:
+        """Type validated data; what the schema leaves open and still cannot be read (say a wire-only
+        ``token_shift_detail`` in a file) is one :class:`RunRecordError` line naming ``source``."""
+        try:
+            return cls._typed(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+            raise RunRecordError(f"{source}: invalid run record: cannot read it ({detail})") from None
+
+    @classmethod
+    def _typed(cls, data: Mapping[str, Any]) -> RunRecord:
         selection = data.get("selection")
         return cls(
             run_id=str(data["run_id"]), started=str(data["started"]), finished=str(data["finished"]),
@@ -769,4 +785,4 @@ class RunRecord:
     @classmethod
     def load(cls, path: str | Path) -> RunRecord:
         """Read, validate and type a run record file (``RunRecordError``, one line naming the file)."""
-        return cls._read(load_run_record(path))
+        return cls._read(load_run_record(path), str(path))

@@ -192,6 +192,62 @@ _VERSUS_ROW: dict[str, Any] = {
     },
 }
 
+_MODEL: dict[str, Any] = {
+    "type": "object",
+    "required": ["id"],
+    "properties": {
+        "id": {"type": "string", "minLength": 1},
+        "fingerprint": {"type": ["string", "null"]},
+        "device": {"type": ["string", "null"]},
+        "dtype": {"type": ["string", "null"]},
+        "load_seconds": {"type": ["number", "null"], "minimum": 0},
+    },
+}
+
+_PROMPT_REF: dict[str, Any] = {
+    "type": "object",
+    "required": ["source", "sha256"],
+    "properties": {"source": _TEXT, "sha256": _TEXT},
+}
+
+_REPEATS: dict[str, Any] = {
+    "type": "object",
+    "description": "A repeated case's runs: how many passed, the pass_if rule and each run's answer.",
+    "required": ["runs", "passed"],
+    "properties": {
+        "runs": _COUNT,
+        "passed": _COUNT,
+        "pass_if": {"type": ["string", "null"]},
+        "answers": {
+            "type": "array",
+            "items": {"type": "object", "required": ["answer", "refusal", "passed"],
+                      "properties": {"answer": _TEXT, "refusal": _TEXT, "passed": {"type": "boolean"},
+                                     "seed": {"type": ["integer", "null"]}, "judge": _JUDGE, "judge_error": _TEXT}},
+        },
+    },
+}
+
+_GATE: dict[str, Any] = {
+    "type": "object",
+    "description": "A suite gate's verdict: each metric against its threshold.",
+    "required": ["suite"],
+    "properties": {
+        "kind": {"const": "gate"},
+        "suite": _TEXT,
+        "cases": _COUNT,
+        "suite_cases": {"type": ["integer", "null"], "minimum": 0},
+        "passed": {"type": "boolean"},
+        "rows": {
+            "type": "array",
+            "items": {"type": "object", "required": ["metric", "threshold", "passed"],
+                      "properties": {"metric": _TEXT, "value": {"type": ["number", "null"]}, "threshold": _TEXT,
+                                     "passed": {"type": "boolean"}, "n": _COUNT}},
+        },
+        "model": _MODEL,
+        "prompt": _PROMPT_REF,
+    },
+}
+
 _CASE: dict[str, Any] = {
     "type": "object",
     "description": "One case of one suite: the question, the answer and everything measured about it.",
@@ -223,6 +279,10 @@ _CASE: dict[str, Any] = {
         "judge_error": _TEXT,
         "token_shift": {"type": "object", "additionalProperties": _SHIFT},
         "aligned": _ALIGNED,
+        "repeats": _REPEATS,
+        "token_shift_file": {**_TEXT, "description": "Where the per-position shift detail was written (relative to the report folder)."},
+        "model": _MODEL,
+        "prompt": _PROMPT_REF,
         "error": {"type": "string", "minLength": 1,
                   "description": "Why the case got no answer (its own generation failed); it is then failed."},
     },
@@ -239,6 +299,7 @@ _SELECTION: dict[str, Any] = {
         "deselected": {"type": ["integer", "null"], "minimum": 0},
         "finished": _COUNT,
         "complete": {"type": "boolean", "description": "Every case of every collected suite file ran and finished."},
+        "merged": {"type": "object", "description": "A baseline merged from a subset run: run_id, from_run, kept, previous_run_id."},
     },
 }
 
@@ -262,18 +323,19 @@ def _schema(version: int) -> dict[str, Any]:
     """The JSON Schema of one record version (version 2 adds ``status`` and ``selection``)."""
     required = ["schema", "schema_version", "run_id", "started", "finished", "urial_check_version",
                 "model", "prompts", "decoding_overrides", "suites", "cases"]
-    extra: dict[str, Any] = {}
+    # Version 2 requires status and selection; a version-1 file that has these (or the later
+    # optional fields) is held to the same shapes, since they are read all the same.
     if version >= 2:
         required += ["status", "selection"]
-        extra = {
-            "status": {"enum": list(RUN_STATUSES)},
-            "status_reason": {"type": ["string", "null"], "description": "Why an interrupted run stopped."},
-            "selection": _SELECTION,
-            "collection_errors": {"type": "array", "items": _TEXT,
-                                  "description": "Suite files that failed to collect (--continue-on-collection-errors)."},
-            "baseline_verdicts": {"type": "array", "items": _BASELINE_VERDICT,
-                                  "description": "Each suite's comparison with the stored baseline ([baseline] items)."},
-        }
+    extra: dict[str, Any] = {
+        "status": {"enum": list(RUN_STATUSES)},
+        "status_reason": {"type": ["string", "null"], "description": "Why an interrupted run stopped."},
+        "selection": _SELECTION,
+        "collection_errors": {"type": "array", "items": _TEXT,
+                              "description": "Suite files that failed to collect (--continue-on-collection-errors)."},
+        "baseline_verdicts": {"type": "array", "items": _BASELINE_VERDICT,
+                              "description": "Each suite's comparison with the stored baseline ([baseline] items)."},
+    }
     return {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": f"urn:urial-check:run-record:{version}",
@@ -290,16 +352,7 @@ def _schema(version: int) -> dict[str, Any]:
         "finished": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"},
         "urial_check_version": _TEXT,
         "python": _TEXT,
-        "model": {
-            "type": "object",
-            "required": ["id", "fingerprint"],
-            "properties": {
-                "id": {"type": "string", "minLength": 1},
-                "fingerprint": {"type": ["string", "null"]},
-                "device": {"type": ["string", "null"]},
-                "dtype": {"type": ["string", "null"]},
-            },
-        },
+        "model": {**_MODEL, "required": ["id", "fingerprint"]},
         "prompts": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
         "decoding_overrides": {"type": "object"},
         "refusal_detector": {"type": ["string", "null"], "description": "Id of the run's refusal detector."},
@@ -312,6 +365,7 @@ def _schema(version: int) -> dict[str, Any]:
             "items": {"type": "object", "required": ["suite", "cases", "rows"],
                       "properties": {"suite": _TEXT, "cases": _COUNT, "rows": {"type": "array", "items": _VERSUS_ROW}}},
         },
+        "gates": {"type": "array", "items": _GATE},
         "cases": {"type": "array", "items": _CASE},
     },
     }

@@ -20,7 +20,12 @@ from typing import Any, Callable, Literal
 Op = Literal[">=", ">", "<=", "<", "==", "!="]
 OPERATORS: tuple[Op, ...] = (">=", ">", "<=", "<", "==", "!=")
 _TOLERANCE = 1e-9
-_THRESHOLD_RE = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*$", re.ASCII)
+# Any whitespace (a no-break space pasted from a document is still a space); ASCII digits only.
+_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+_THRESHOLD_RE = re.compile(rf"^\s*(>=|<=|==|!=|>|<)\s*({_NUMBER})\s*$")
+_EXPONENT_RE = re.compile(rf"^{_NUMBER}[eE][+-]?[0-9]+$")
+#: Dashes that typeset text uses for a minus sign (U+2212 minus, U+2013 en dash, U+2012 figure dash, U+FE63, U+FF0D).
+_MINUS_SIGNS = "\u2212\u2013\u2012\ufe63\uff0d"
 _SWAPPED = {"=>": ">=", "=<": "<=", "=": "==", "<>": "!=", "≥": ">=", "≤": "<="}
 
 
@@ -104,6 +109,11 @@ def _explain(text: str) -> str:
     if op not in OPERATORS:
         hint = f" (did you mean '{_SWAPPED[op]}'?)" if op in _SWAPPED else ""
         return f"threshold {text!r}: unknown operator {op!r}{hint}; use one of {' '.join(OPERATORS)}"
+    if _EXPONENT_RE.match(rest) and math.isfinite(float(rest)):
+        return f"threshold {text!r}: {rest!r} is not a number in plain decimals; write '{op} {_decimal(float(rest))}'"
+    if rest[0] in _MINUS_SIGNS and re.fullmatch(_NUMBER, "-" + rest[1:]):
+        return (f"threshold {text!r}: {rest[0]!r} (U+{ord(rest[0]):04X}) is not a minus sign; "
+                f"write '{op} -{rest[1:]}'")
     return f"threshold {text!r}: {rest!r} is not a number; write a comparison like '{op} 4'"
 
 
