@@ -379,3 +379,9 @@ def test_page_notes_why_an_interrupted_or_subset_record_is_partial() -> None:
     subset = with_status(make_record(benign_cases(0)), "complete", None, Selection(None, "slow", 12, 3, 12, False))
     assert "covers a subset (-m 'slow': 12 of 15 cases)" in " ".join(Dom(render_html_report(subset)).text)
     assert not Dom(render_html_report(make_record(benign_cases(0)))).find("p", "note", id="coverage")
+
+
+def test_a_lone_surrogate_in_an_answer_still_writes_the_page(tmp_path: Path) -> None:
+    run = make_record([make_case("s", "c1", answer="ok \ud800 end")], run_id="r1")
+    page = write_html_report(tmp_path / "report.html", run)
+    assert "ok ? end" in page.read_text(encoding="utf-8")

@@ -57,3 +57,14 @@ def test_pruning_keeps_the_newer_of_two_runs_started_in_the_same_second(tmp_path
         os.utime(path, ns=(1_000_000_000 * (i + 1),) * 2)
     assert prune_run_records(tmp_path, 2, current=current) == [older]
     assert newer.exists() and current.exists()
+
+
+def test_a_lone_surrogate_in_an_answer_does_not_lose_the_record(tmp_path: Path) -> None:
+    # An endpoint reply with the JSON escape "\ud800" gives such a string; the record must still be written.
+    import json
+
+    from urial_check.reports.summary import write_json_atomic
+
+    path = tmp_path / "run.json"
+    write_json_atomic(path, {"answer": "ok \ud800 end", "other": "héllo"})
+    assert json.loads(path.read_text(encoding="utf-8")) == {"answer": "ok \ud800 end", "other": "héllo"}

@@ -166,7 +166,7 @@ def _report(args: argparse.Namespace) -> int:
     html = render_html_report(run, baseline=baseline, comparison=comparison, title=args.title)
     try:
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(html, encoding="utf-8")
+        args.output.write_text(html, encoding="utf-8", errors="replace")
     except OSError as exc:
         raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
     _emit(f"report: {args.output}")
@@ -249,7 +249,7 @@ def _table(args: argparse.Namespace) -> int:
     if args.html is not None:
         try:
             args.html.parent.mkdir(parents=True, exist_ok=True)
-            args.html.write_text(render_html(view, title=args.title), encoding="utf-8")
+            args.html.write_text(render_html(view, title=args.title), encoding="utf-8", errors="replace")
         except OSError as exc:
             raise UsageError(f"{args.html}: cannot write: {exc.strerror or exc}") from None
     _emit(render_text(view))

@@ -356,7 +356,7 @@ def render_html_report(
 def write_html_report(path: Path, run: RunRecord, **options: Any) -> Path:
     """Render and write the report; returns ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html_report(run, **options), encoding="utf-8")
+    path.write_text(render_html_report(run, **options), encoding="utf-8", errors="replace")  # a lone surrogate: "?"
     return path
 
 

@@ -117,7 +117,7 @@ def write_shift_artifacts(records: Sequence[CaseRecord], run_dir: Path, title: s
         out.append(record.without_detail(f"{run_dir.name}/token_shift/{path.name}"))
     page = run_dir / "token_shift.html"
     page.parent.mkdir(parents=True, exist_ok=True)
-    page.write_text(render_shift_html(entries, title=title), encoding="utf-8")
+    page.write_text(render_shift_html(entries, title=title), encoding="utf-8", errors="replace")
     return out, page
 
 
@@ -272,11 +272,15 @@ def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON to ``path`` through a temporary file in the same folder (mode as the umask allows)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".urial-{uuid.uuid4().hex[:12]}.tmp"
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (a reply's "\ud800" escape): escaped, it round-trips
+        text = json.dumps(data, indent=2, ensure_ascii=True)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, ensure_ascii=False)
-            handle.write("\n")
+            handle.write(text + "\n")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
