@@ -357,7 +357,7 @@ class RunRecorder:
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         if self.xdist_case_ids is None:
-            self.xdist_case_ids = [i for i in ids if is_case_nodeid(i, self.config)]
+            self.xdist_case_ids = list(dict.fromkeys(i for i in ids if is_case_nodeid(i, self.config)))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
