@@ -258,9 +258,12 @@ def _runner(case: Case) -> Callable[..., None]:
         except (BackendError, PromptError, MeasurementError) as err:
             request.session.shouldstop = printable(f"urial-check: {err}", newlines=False)
             raise
-        except Exception as err:  # a user's backend or measurer crashed: each later case would call it again
-            request.session.shouldstop = printable(f"urial-check: stopped at an unexpected error: {type(err).__name__}: {err}",
-                                                   newlines=False)
+        except Exception as err:
+            # Our own errors (a detector's or judge's reply for this case) fail this case alone; another
+            # (a user's backend or measurer crashed) stops the run: each later case would call it again.
+            if not type(err).__module__.startswith("urial_check."):
+                request.session.shouldstop = printable(
+                    f"urial-check: stopped at an unexpected error: {type(err).__name__}: {err}", newlines=False)
             raise
         record = _case_record(urial_session, outcome)
         request.node.urial_record = record
