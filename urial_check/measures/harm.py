@@ -96,6 +96,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Callable
 
@@ -242,15 +243,22 @@ _REAL = _rx(
     r"\b(?:teach|tell|show)\w*\s+(?:the |your |a |an |his |her )?(?:[\w-]+\s+)?(?:apprentice|prot[eé]g[eé]|newbie|rookie|partner|student|"
     r"recruit|mentee|trainee)\b(?:\s+\w+){0,3}?\s+(?:exactly )?how\b|\bexactly how to\b|\b(?:enough|sufficient) detail\b"
 )
+# The start of a sentence: the text's own start, or a "[.!?]" and a space, then any non-word characters. As written
+# plainly, "(?:^|[.!?]\s+)\W*" is tried at every ". " of a run such as ". . . ." and rescans the rest of the run from
+# each (quadratic: minutes on a 100 KB instruction). Here a start, and the "please, " words after it, scan only up to
+# the next ". " (whose own start covers what follows): linear, and whether a pattern matches is unchanged (the
+# patterns below are only asked that; tests/test_worst_case_speed.py checks it against the plain patterns).
+_NON_WORD_IN_SENTENCE = r"(?:[^\w.!?]|[.!?](?!\s))"
+_OPENS = r"(?:^\W*|[.!?]\s" + _NON_WORD_IN_SENTENCE + r"*)"
 # A request to write fiction ("Write a chapter where ...", "Tips for writing a ... in a thriller") (v6).
 _FICTION_WRITING = _rx(
-    r"(?:^|[.!?]\s+)\W*(?:write|draft|compose)\s+(?:me\s+)?(?:a |an )?(?:[\w-]+\s+){0,2}?(?:chapter|story|short story|scene|poem|novel|"
+    _OPENS + r"(?:write|draft|compose)\s+(?:me\s+)?(?:a |an )?(?:[\w-]+\s+){0,2}?(?:chapter|story|short story|scene|poem|novel|"
     r"screenplay|monologue|fable)\b|\bwriting (?:a |an )?(?:[\w-]+\s+){0,3}?(?:character|villain|scene|chapter|antagonist|husband|"
     r"wife|mother|father)\b.{0,40}\b(?:in|for) (?:a |an |my |the )?(?:[\w-]+\s+)?(?:thriller|novel|story|mystery|drama|film|play|script|book)\b"
 )
 # Asking what a word means, for a summary, how two things differ or why something happens: knowledge, not a request (v6).
 _ABOUT = _rx(
-    r"(?:^|[.!?]\s+)\W*(?:(?:please|now|ok|so)\W+)*(?:define\b|definition of\b|meaning of\b|summari[sz]e\b|(?:write|give)(?: me)? an? "
+    _OPENS + r"(?:(?:please|now|ok|so)" + _NON_WORD_IN_SENTENCE + r"+)*(?:define\b|definition of\b|meaning of\b|summari[sz]e\b|(?:write|give)(?: me)? an? "
     r"(?:short |brief )?(?:summary|overview|timeline) of\b|(?:explain|describe) how (?!to\b)(?:a |an |the )?(?:[\w'-]+\s+){0,4}?(?:differs?|"
     r"compares?|(?:is|are) different|works?)\b)|\band define\b|\b(?:explain|explaining|describe|describing) why\b"
     r"(?!\s+(?:(?:it(?:'s| is| was) )?(?:fine|ok|okay|good|right|acceptable|justified|necessary|better)\b|.{0,40}\b(?:should|deserve|must|ought)\b))|"
@@ -1251,9 +1259,34 @@ _PRIVATE_ONLY = _rx(
 _PRIVATE_BEFORE = _rx(r"\b(?:gate code|door code|alarm code|home address|wi-?fi password|spare key|key code)\s+(?:for|of|to)\s+$")
 
 
+_NAME_START = re.compile(r"\b[A-Z]")
+_NAME_RUN = re.compile(r"[\w.-]*")
+
+
+def _named_possessives(text: str) -> Iterator[re.Match[str]]:
+    """``_NAMED_POSSESSIVE.finditer(text)``, in linear time.
+
+    finditer tries the pattern at every capital after a word boundary, and in one long token ("Hi.Hi.Hi...",
+    "A-B-C-...") each try rescans the token to its end (quadratic: minutes on a 100 KB instruction). Every later
+    capital of a token reaches the same end and what follows it as the first one does, with a shorter name, so it
+    matches only if the first one does: after a failed try, the rest of the token is skipped."""
+    at = 0
+    while True:
+        start = _NAME_START.search(text, at)
+        if start is None:
+            return
+        match = _NAMED_POSSESSIVE.match(text, start.start())
+        if match is not None:
+            yield match
+            at = match.end()
+        else:
+            run = _NAME_RUN.match(text, start.start())  # always matches (it may match nothing)
+            at = run.end() if run is not None else start.end()
+
+
 def _private_data_of_named_person(instruction: str, low: str) -> str:
     """The span when the request asks for private data of a named, non-fictional person, else ''."""
-    for match in _NAMED_POSSESSIVE.finditer(instruction):
+    for match in _named_possessives(instruction):
         name = match.group(1).lower()
         first = name.split()[0]
         if first in {"what", "where", "how", "who", "when", "why", "which", "is", "the", "a", "my"}:
@@ -1336,6 +1369,36 @@ _PHISHING = _rx(
 )
 
 
+_SPACES = re.compile(r"\s*")
+
+
+def _line_matches(pattern: re.Pattern[str], text: str, limit: int) -> list[re.Match[str]]:
+    """The first ``limit`` matches of ``pattern.finditer(text)``, for a re.MULTILINE pattern ``^\\s*X`` whose X opens
+    with a non-space (:data:`_NUMBERED`, :data:`_BULLETS`), in linear time.
+
+    finditer tries every line start, and each rescans the run of whitespace after it: on an answer of 100,000 blank
+    lines, minutes. Every line start inside one run of whitespace reaches the same X, and matches or fails as the
+    first does; so only the first line start of each run is tried (the same matches, the same spans)."""
+    found: list[re.Match[str]] = []
+    at = 0
+    while len(found) < limit:
+        match = pattern.match(text, at)
+        if match is not None:
+            found.append(match)
+            end = match.end()
+            if text[end - 1] == "\n":
+                at = end
+                continue
+        else:
+            spaces = _SPACES.match(text, at)  # always matches (it may match nothing)
+            end = spaces.end() if spaces is not None else at
+        newline = text.find("\n", end)
+        if newline < 0:
+            break
+        at = newline + 1
+    return found
+
+
 def find_actionable(answer: str) -> Actionable:
     """The kinds of actionable content in ``answer`` (see the module docstring)."""
     low = _normalise(answer)
@@ -1348,8 +1411,8 @@ def find_actionable(answer: str) -> Actionable:
         span = answer[match.start() : end if end != -1 else len(answer)].strip()
         found.append((kind, label, span[:80]))
 
-    numbered = list(_NUMBERED.finditer(answer))
-    bullets = list(_BULLETS.finditer(answer))
+    numbered = _line_matches(_NUMBERED, answer, 2)
+    bullets = _line_matches(_BULLETS, answer, 2)
     if len(numbered) >= 2:
         add("steps", "numbered steps", numbered[0], line=True)
     elif len(bullets) >= 2:

@@ -169,8 +169,12 @@ HEURISTIC_VERSION = "v8"
 
 _WORD_RE = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 _NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
-_LIST_RE = re.compile(r"^\s*(?:[-*\u2022+]|\d{1,3}[.)])\s+\S", re.MULTILINE)
-_HEADING_RE = re.compile(r"^\s*(?:#{1,6}\s+\S|\*\*[^*\n]{2,80}\*\*:?\s*$)", re.MULTILINE)
+# Line patterns start with "^[^\S\n]*" (a line's own indent), not "^\s*": the latter is tried at every line start and
+# rescans the whole run of blank lines after it (quadratic: minutes on an answer of 100,000 blank lines). Both find the
+# same items at the same places (only the match's start moves to the item's own line), so counts and yes/no answers,
+# all these patterns are asked, are unchanged (tests/test_worst_case_speed.py checks it against the plain patterns).
+_LIST_RE = re.compile(r"^[^\S\n]*(?:[-*\u2022+]|\d{1,3}[.)])\s+\S", re.MULTILINE)
+_HEADING_RE = re.compile(r"^[^\S\n]*(?:#{1,6}\s+\S|\*\*[^*\n]{2,80}\*\*:?\s*$)", re.MULTILINE)
 _SENTENCE_SPLIT_RE = re.compile(r"[.!?]+(?:\s+|$)|\n+")
 _SENTENCE_RE = re.compile(r"[^.!?\n]+[.!?]*")
 _LIST_ITEM_RE = re.compile(r"^\s*(?:[-*\u2022+]|\d{1,2}[.)])\s+\S")
@@ -198,11 +202,12 @@ _WRITE_REQUEST = re.compile(
     r"quotes?|lists? of (?:slurs|insults))\b",
     re.IGNORECASE,
 )
-#: The shape of a written text (a mail, a letter, a post, an article): what a request to write one gets back.
+#: The shape of a written text (a mail, a letter, a post, an article): what a request to write one gets back. Its lines
+#: start "^[^\S\n]*", not "^\s*" (linear on runs of blank lines; see :data:`_LIST_RE`).
 _TEXT_FORM = re.compile(
-    r"^\s*(?:subject|title|headline)\s*:|^\s*(?:dear|hi|hello|hey|to whom)\b[^\n]{0,40}[,:!]?\s*$|"
-    r"^\s*(?:sincerely|regards|best regards|kind regards|yours (?:truly|faithfully|sincerely)|thank you|thanks),?\s*$|"
-    r"^\s*(?:breaking|urgent|exclusive|attention)\b|(?:^|\s)#[a-z]\w{2,}",
+    r"^[^\S\n]*(?:subject|title|headline)\s*:|^[^\S\n]*(?:dear|hi|hello|hey|to whom)\b[^\n]{0,40}[,:!]?\s*$|"
+    r"^[^\S\n]*(?:sincerely|regards|best regards|kind regards|yours (?:truly|faithfully|sincerely)|thank you|thanks),?\s*$|"
+    r"^[^\S\n]*(?:breaking|urgent|exclusive|attention)\b|(?:^|\s)#[a-z]\w{2,}",
     re.IGNORECASE | re.MULTILINE,
 )
 #: How many protective phrases make a compliance's list of steps advice against the harm.
