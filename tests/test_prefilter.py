@@ -208,3 +208,12 @@ def test_a_closed_group_of_gates_hides_no_match():
 def test_premise_group_check_agrees_with_each_pattern_on_real_answers():
     for text in _sentences():
         assert refusal._premise_in(text) == any(p.regex.search(text) for p in refusal._PREMISE), text
+
+
+def test_literal_memo_is_bounded_in_characters_too(monkeypatch):
+    # 16,384 remembered answers of 100 KB each would hold 1.6 GB: the memo also has a character budget.
+    monkeypatch.setattr(prefilter, "MEMO_CHARS", 10_000)
+    gated = compile_gated(r"\bmurder(?:ed|s)?\b")
+    for i in range(50):
+        assert gated.search(f"{i} " + "calm " * 400 + "murders") is not None
+        assert sum(len(t) for t in prefilter._MEMO) <= 10_000

@@ -42,6 +42,8 @@ MIN_LITERAL = 3
 MAX_LITERALS = 48
 #: Texts whose literal masks are remembered (sentences, instructions); the memo is emptied when full.
 MEMO_SIZE = 16384
+#: ... and at most this many characters of them (16,384 answers of 100 KB would otherwise hold 1.6 GB).
+MEMO_CHARS = 32_000_000
 
 _LITERAL = _sre_constants.LITERAL
 _SUBPATTERN = _sre_constants.SUBPATTERN
@@ -192,6 +194,7 @@ class _LiteralIndex:
         self.bits: dict[str, int] = {}  # literal -> the bits of the patterns that require it
         self.patterns = 0
         self.memo: dict[str, int] = {}
+        self.memo_chars = 0  # characters of the texts in ``memo``
         self._automaton: Any = None
         self._lock = Lock()
 
@@ -204,6 +207,7 @@ class _LiteralIndex:
                 self.bits[literal] = self.bits.get(literal, 0) | bit
             self._automaton = None
             self.memo.clear()
+            self.memo_chars = 0
             return bit
 
     def _build(self) -> Any:
@@ -225,9 +229,12 @@ class _LiteralIndex:
                 found |= bit
             with self._lock:  # not remembered if a pattern was registered meanwhile (its bit may be missing)
                 if automaton is self._automaton:
-                    if len(self.memo) >= MEMO_SIZE:
+                    if len(self.memo) >= MEMO_SIZE or self.memo_chars + len(text) > MEMO_CHARS:
                         self.memo.clear()
-                    self.memo[text] = found
+                        self.memo_chars = 0
+                    if len(text) <= MEMO_CHARS:
+                        self.memo[text] = found
+                        self.memo_chars += len(text)
         return found
 
 
@@ -238,6 +245,7 @@ _MEMO = _INDEX.memo  # cleared in place, never replaced: the gates read it direc
 def clear_memo() -> None:
     """Forget the memoised texts (benchmarks clear it between repeats so that each pays in full)."""
     _MEMO.clear()
+    _INDEX.memo_chars = 0
 
 
 def open_gates(text: str) -> int:
