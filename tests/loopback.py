@@ -197,3 +197,34 @@ class VllmFake:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(2)
+
+
+class RawReplyServer:
+    """A loopback server that reads a request and answers ``payload`` verbatim, then closes."""
+
+    def __init__(self, payload: bytes, path: str = "/v1/x") -> None:
+        self.payload = payload
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}{path}"
+        self.requests: list[bytes] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                try:
+                    self.requests.append(conn.recv(65536))
+                    conn.sendall(self.payload)
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.sock.close()

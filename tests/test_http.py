@@ -9,7 +9,7 @@ from typing import Iterator
 import httpx2
 import pytest
 
-from loopback import Drip
+from loopback import Drip, RawReplyServer
 from urial_check.http import AFTER_CONNECT_ERRORS, REDACTED, RetryBudget, deadline_client, redact, send, transport_reason
 
 
@@ -94,42 +94,13 @@ def test_environment_proxy_carries_the_requests(monkeypatch: pytest.MonkeyPatch)
         server.close()
 
 
-class _Dropper:
-    """A loopback server that reads each request, then closes (``cut``: after half a reply)."""
-
-    def __init__(self, cut: bool) -> None:
-        import threading
-
-        self.cut = cut
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1/chat/completions"
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)
-                if self.cut:
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{\"choi")
-                conn.shutdown(socket.SHUT_RDWR)
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 @pytest.mark.parametrize(("cut", "reason"), [
     (False, "the server closed the connection without answering (RemoteProtocolError: "),
     (True, "the reply was cut off: the connection closed before the whole body arrived (RemoteProtocolError: "),
 ])
 def test_a_dropped_connection_is_an_after_connect_error_said_as_what_happened(cut: bool, reason: str) -> None:
-    server = _Dropper(cut)
+    # A server that reads the request, then closes (``cut``: after half a reply).
+    server = RawReplyServer(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{\"choi" if cut else b"", "/v1/chat/completions")
     try:
         with deadline_client() as client, pytest.raises(httpx2.TransportError) as caught:
             send(client, "POST", server.url, json={"x": 1}, deadline_s=5.0)

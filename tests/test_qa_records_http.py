@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email.utils
-import socket
 import threading
 import time
 from typing import Iterator
@@ -12,46 +11,16 @@ import httpx2
 import pytest
 import tenacity
 
+from loopback import RawReplyServer
 from urial_check.http import AFTER_CONNECT_ERRORS, BudgetSpent, RetryBudget, deadline_client, retry_after, send, transport_reason
 
 
-class _Raw:
-    """A loopback server that reads a request and answers ``payload`` verbatim, then closes."""
-
-    def __init__(self, payload: bytes) -> None:
-        self.payload = payload
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1/x"
-        self.requests: list[bytes] = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                try:
-                    self.requests.append(conn.recv(65536))
-                    conn.sendall(self.payload)
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 @pytest.fixture
-def raw() -> Iterator[type[_Raw]]:
-    servers: list[_Raw] = []
+def raw() -> Iterator[type[RawReplyServer]]:
+    servers: list[RawReplyServer] = []
 
-    def make(payload: bytes) -> _Raw:
-        server = _Raw(payload)
+    def make(payload: bytes) -> RawReplyServer:
+        server = RawReplyServer(payload)
         servers.append(server)
         return server
 
@@ -98,7 +67,7 @@ def test_a_huge_retry_after_is_a_finite_number(value: str) -> None:
 # --------------------------------------------------------------------------- hostile replies
 
 
-def test_a_chunked_body_cut_short_is_said_as_cut_off(raw: type[_Raw]) -> None:
+def test_a_chunked_body_cut_short_is_said_as_cut_off(raw: type[RawReplyServer]) -> None:
     server = raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc")
     with deadline_client() as client, pytest.raises(httpx2.TransportError) as caught:
         send(client, "GET", server.url, deadline_s=3.0)
@@ -106,14 +75,14 @@ def test_a_chunked_body_cut_short_is_said_as_cut_off(raw: type[_Raw]) -> None:
     assert transport_reason(caught.value).startswith("the reply was cut off")
 
 
-def test_a_bad_chunk_header_is_not_valid_http(raw: type[_Raw]) -> None:
+def test_a_bad_chunk_header_is_not_valid_http(raw: type[RawReplyServer]) -> None:
     server = raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n")
     with deadline_client() as client, pytest.raises(httpx2.TransportError) as caught:
         send(client, "GET", server.url, deadline_s=3.0)
     assert transport_reason(caught.value).startswith("the server's reply is not valid HTTP")
 
 
-def test_redirects_are_not_followed(raw: type[_Raw]) -> None:
+def test_redirects_are_not_followed(raw: type[RawReplyServer]) -> None:
     server = raw(b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:9/steal\r\nContent-Length: 0\r\n\r\n")
     with deadline_client(headers={"Authorization": "Bearer sk-abcdef0123456789"}) as client:
         response = send(client, "POST", server.url, json={"x": 1}, deadline_s=3.0)
@@ -125,7 +94,7 @@ def test_redirects_are_not_followed(raw: type[_Raw]) -> None:
 
 @pytest.mark.parametrize("header", ["Authorization", "api-key", "X-Api-Key"])
 @pytest.mark.parametrize("secret", ["sk-live0123456789\n", "sk-live0123456789\r\nX-Evil: 1", "sk-live01234\x00567890"])
-def test_no_secret_header_value_appears_in_an_exception(raw: type[_Raw], header: str, secret: str) -> None:
+def test_no_secret_header_value_appears_in_an_exception(raw: type[RawReplyServer], header: str, secret: str) -> None:
     server = raw(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
     value = f"Bearer {secret}" if header == "Authorization" else secret
     with deadline_client(headers={header: value}) as client, pytest.raises(httpx2.HTTPError) as caught:
