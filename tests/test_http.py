@@ -118,3 +118,16 @@ def test_a_refused_connection_is_cannot_connect() -> None:
         send(client, "GET", f"http://127.0.0.1:{port}/v1/models", deadline_s=2.0)
     assert not isinstance(caught.value, AFTER_CONNECT_ERRORS)
     assert transport_reason(caught.value).startswith("cannot connect (ConnectError: ")
+
+
+def test_attempts_hold_their_deadline_from_the_budget() -> None:
+    # Retried attempts running at once each hold what they may spend, so together they cannot
+    # outlast the run's budget (each used to take min(timeout, remaining) and charge afterwards).
+    budget = RetryBudget(10.0)
+    assert budget.hold(8.0) == 8.0
+    assert budget.hold(8.0) == 2.0  # only what the first left
+    assert budget.hold(1.0) == 0.0 and budget.exhausted
+    budget.settle(8.0, 3.0)  # the first attempt took 3 s of its 8
+    assert budget.remaining == pytest.approx(5.0)
+    budget.settle(2.0, 2.0)
+    assert budget.remaining == pytest.approx(5.0)

@@ -183,6 +183,20 @@ class RetryBudget:
             self._release()
             self._spent += max(0.0, seconds)
 
+    def hold(self, most: float) -> float:
+        """Set aside up to ``most`` seconds for one attempt (what is left, if less; 0 when nothing is):
+        attempts running at once cannot together outlast the budget. :meth:`settle` ends the hold."""
+        with self._lock:
+            held = max(0.0, min(most, self.seconds - self._spent - self._reserved))
+            self._reserved += held
+            return held
+
+    def settle(self, held: float, used: float) -> None:
+        """End a :meth:`hold` of ``held`` seconds of which the attempt ``used`` some."""
+        with self._lock:
+            self._reserved = max(0.0, self._reserved - held)
+            self._spent += max(0.0, used)
+
     @property
     def remaining(self) -> float:
         with self._lock:

@@ -498,10 +498,15 @@ class EndpointBackend:
         self._raise_fatal()
         deadline = self.timeout_s
         if retried:
-            deadline = min(self.timeout_s, self.retry_budget.remaining)
+            deadline = self.retry_budget.hold(self.timeout_s)  # held: concurrent retries cannot overspend it
             if deadline <= 0:  # others spent the budget since this request's last attempt
                 raise httpx2.TimeoutException("the run's retry budget is used up")
-        replica = self._acquire()
+        try:
+            replica = self._acquire()
+        except BaseException:
+            if retried:
+                self.retry_budget.settle(deadline, 0.0)  # the hold ends with the attempt that never started
+            raise
         attempt_started = time.monotonic()
         self._count(attempts=1, retries=int(retried))
         target = f"{_server_root(replica.url)}{path[1:]}" if path.startswith("//") else f"{replica.url}{path}"
@@ -513,7 +518,7 @@ class EndpointBackend:
         finally:
             self._release(replica)
             if retried:
-                self.retry_budget.charge(time.monotonic() - attempt_started)
+                self.retry_budget.settle(deadline, time.monotonic() - attempt_started)
         status = response.status_code
         if status in _RETRY_STATUS:
             raise _RetryableStatus(status, replica.url, retry_after(response))

@@ -276,14 +276,14 @@ class OpenAIJudge(ChatJudge):
         """One request; a retried one is charged to the run's retry budget and cannot outlast it."""
         if not retried:
             return self._post(body, self.timeout_s)
-        deadline = min(self.timeout_s, self.retry_budget.remaining)
+        deadline = self.retry_budget.hold(self.timeout_s)  # held: concurrent retries cannot overspend it
         if deadline <= 0:  # another request spent the budget since this one's last attempt
             raise httpx2.TimeoutException("the run's retry budget is used up")
         started = time.monotonic()
         try:
             return self._post(body, deadline)
         finally:
-            self.retry_budget.charge(time.monotonic() - started)
+            self.retry_budget.settle(deadline, time.monotonic() - started)
 
     def _attempts(self, attempts: int) -> str:
         text = f"{attempts} attempt{'s' if attempts != 1 else ''}"
