@@ -307,6 +307,8 @@ class RunRecorder:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.records: list[CaseRecord] = []
+        #: The keys of ``records`` (an item run twice, --keep-duplicates, is recorded once).
+        self._recorded: set[tuple[str, str]] = set()
         self.gates: list[GateResult] = []
         self.baseline_verdicts: list[BaselineVerdict] = []
         self.written: Path | None = None
@@ -344,7 +346,8 @@ class RunRecorder:
                     self.baseline_verdicts.append(verdict)
             else:
                 record = CaseRecord.from_json(data)
-                if all(r.key != record.key for r in self.records):
+                if record.key not in self._recorded:  # a set: runs of thousands of cases stay linear
+                    self._recorded.add(record.key)
                     self.records.append(record)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
