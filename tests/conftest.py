@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import numpy.fft  # noqa: F401  # loaded before any in-process pytester run, whose module snapshot then keeps it: its C extension cannot load twice
 import pytest
 
 from tiny_model import build_tiny_llama, save_default_tokenizer
