@@ -79,6 +79,11 @@ def read_model_config(folder: Path) -> dict[str, Any]:
     return config
 
 
+#: config.json ``architectures`` suffixes of text generators that ``AutoModelForCausalLM`` loads
+#: (``LlamaForCausalLM``, ``GPT2LMHeadModel``).
+CAUSAL_LM_SUFFIXES = ("ForCausalLM", "LMHeadModel")
+
+
 def config_architectures(config: dict[str, Any]) -> list[str]:
     """The model classes a config.json names (``architectures``, a list or a single name)."""
     architectures = config.get("architectures") or []

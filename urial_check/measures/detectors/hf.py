@@ -35,6 +35,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from urial_check.generation.backends.base import BackendError
 from urial_check.generation.backends.loading import (
+    CAUSAL_LM_SUFFIXES,
     ModelSource,
     config_architectures,
     fingerprint,
@@ -258,7 +259,7 @@ def _kind_of(folder: Path, config: dict[str, Any]) -> str:
     architectures = config_architectures(config)
     if any(a.endswith("ForSequenceClassification") for a in architectures):
         return "classifier"
-    if any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures):  # GPT2LMHeadModel and kin
+    if any(a.endswith(CAUSAL_LM_SUFFIXES) for a in architectures):
         return "guard"
     raise DetectorConfigError(
         f"hf refusal detector: {folder} is neither a sequence-classification nor a causal LM model "

@@ -12,13 +12,18 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from urial_check.generation.backends.base import BackendError
-from urial_check.generation.backends.loading import config_architectures, read_model_config, resolve_model
+from urial_check.generation.backends.loading import (
+    CAUSAL_LM_SUFFIXES,
+    config_architectures,
+    read_model_config,
+    resolve_model,
+)
 from urial_check.measures.judges.base import JudgeConfigError, JudgeError
 from urial_check.measures.judges.chat import ChatJudge, Conversation, PromptSet
 from urial_check.measures.judges.just_eval import prompt_set
 
 #: config.json ``architectures`` suffixes of models that generate text (what ``AutoModelForCausalLM`` loads).
-CAUSAL_ARCHITECTURES = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")
+CAUSAL_ARCHITECTURES = (*CAUSAL_LM_SUFFIXES, "ForConditionalGeneration")
 
 
 def check_judge_model(model: str) -> None:
