@@ -273,14 +273,13 @@ def write_json_atomic(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".urial-{uuid.uuid4().hex[:12]}.tmp"
     try:
-        text = json.dumps(data, indent=2, ensure_ascii=False)
-        text.encode("utf-8")
+        blob = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate (a reply's "\ud800" escape): escaped, it round-trips
-        text = json.dumps(data, indent=2, ensure_ascii=True)
+        blob = (json.dumps(data, indent=2, ensure_ascii=True) + "\n").encode("ascii")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(blob)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
