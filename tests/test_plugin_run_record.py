@@ -9,16 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from test_plugin import SUITE, run
+from test_plugin import SUITE, run, suite_dir  # noqa: F401  (suite_dir: a fixture)
 from urial_check.cli import main as cli_main
-
-
-@pytest.fixture
-def suite_dir(pytester: pytest.Pytester) -> Path:
-    pytester.makeini("[pytest]\n")
-    folder = pytester.mkdir("suites")
-    (folder / "weapons.yaml").write_text(SUITE)
-    return folder
 
 
 def latest(pytester: pytest.Pytester) -> dict:

@@ -8,7 +8,7 @@ from typing import Callable, Mapping
 
 import pytest
 
-from test_plugin import SUITE
+from test_plugin import SUITE, suite_dir  # noqa: F401  (suite_dir: a fixture)
 
 #: A generator that answers every case and logs how many requests each generate() call got.
 COUNTING_CONFTEST = """
@@ -27,14 +27,6 @@ class Counting(ScriptedGenerator):
 def urial_generator():
     return Counting({}, default="Sure, here it is.")
 """
-
-
-@pytest.fixture
-def suite_dir(pytester: pytest.Pytester) -> Path:
-    pytester.makeini("[pytest]\n")
-    folder = pytester.mkdir("suites")
-    (folder / "weapons.yaml").write_text(SUITE)
-    return folder
 
 
 def _records(pytester: pytest.Pytester) -> list[str]:
