@@ -9,7 +9,9 @@ an old verdict.
 
 A classifier's reply that is not one of our three labels is a :class:`DetectorError` for that
 answer (reported with the reply, never guessed); an endpoint or model that cannot be used at all
-is a :class:`DetectorUnavailable` for the session.
+is a :class:`DetectorUnavailable` for the session. When that happens part-way through a batch, the
+verdicts that arrived before are kept: :func:`detect_cached` writes each to the cache as it arrives
+(from detectors that hand them over one by one, :class:`StreamingDetector`), and the error carries them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence, get_args, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence, get_args, runtime_checkable
 
 from urial_check.measures.refusal import RefusalLabel, RefusalVerdict
 
@@ -40,7 +42,19 @@ class DetectorError(Exception):
 
 
 class DetectorUnavailable(DetectorError):
-    """The detector cannot be used at all this session (endpoint unreachable, model unloadable)."""
+    """The detector cannot be used at all this session (endpoint unreachable, model unloadable).
+
+    ``verdicts``: the verdicts it gave before it became unavailable part-way through a batch, by the
+    item's index in that batch (good verdicts, to keep; the items without one were not answered).
+    """
+
+    def __init__(self, message: str, verdicts: Mapping[int, RefusalVerdict] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.verdicts = dict(verdicts or {})
+
+    def __reduce__(self) -> tuple[type[DetectorUnavailable], tuple[str, dict[int, RefusalVerdict]]]:
+        return (type(self), (self.message, self.verdicts))
 
 
 class DetectorConfigError(DetectorError):
@@ -70,6 +84,20 @@ class RefusalDetector(Protocol):
 
     def close(self) -> None:
         """Release connections or models."""
+        ...
+
+
+#: Called with (the item's index, its verdict) as each verdict arrives.
+VerdictCallback = Callable[[int, RefusalVerdict], None]
+
+
+@runtime_checkable
+class StreamingDetector(Protocol):
+    """Optional: a detector whose verdicts arrive one by one (a remote classifier) hands each over as it
+    arrives, so an outage later in the batch loses none of them (:func:`detect_cached` caches each at once)."""
+
+    def detect_streaming(self, items: Sequence[DetectItem], on_verdict: VerdictCallback) -> list[RefusalVerdict | DetectorError]:
+        """``detect_outcomes``, calling ``on_verdict(index, verdict)`` in the calling thread as each verdict arrives."""
         ...
 
 
@@ -146,7 +174,9 @@ def detect_cached(
 ) -> list[RefusalVerdict | DetectorError]:
     """``detector.detect_outcomes`` with the result cache in front (for cacheable detectors).
 
-    Errors are not cached: a reply that could not be read is asked again next run.
+    Errors are not cached: a reply that could not be read is asked again next run. Verdicts are cached as
+    they arrive (a :class:`StreamingDetector`'s one by one); when the detector becomes unavailable part-way,
+    the :class:`DetectorUnavailable` raised carries every verdict known for ``items``, cached ones included.
     """
     if cache is None or not detector.cacheable:
         return _counted(detector, items)
@@ -160,20 +190,38 @@ def detect_cached(
         else:
             todo.append(i)
     if todo:
-        for i, outcome in zip(todo, _counted(detector, [items[i] for i in todo])):
-            results[i] = outcome
+
+        def keep(j: int, outcome: RefusalVerdict | DetectorError) -> None:
+            results[todo[j]] = outcome
             if isinstance(outcome, RefusalVerdict):
-                response, instruction = items[i]
+                response, instruction = items[todo[j]]
                 cache.put_json(VERDICT_CACHE_NAMESPACE, verdict_key(detector.id, response, instruction),
                                {"label": outcome.label, "evidence": outcome.evidence, "rule": outcome.rule,
                                 "detector": outcome.detector})
+
+        try:
+            outcomes = _counted(detector, [items[i] for i in todo], keep)
+        except DetectorUnavailable as exc:
+            for j, verdict in exc.verdicts.items():
+                if results[todo[j]] is None:  # not handed over as it arrived
+                    keep(j, verdict)
+            known = {i: r for i, r in enumerate(results) if isinstance(r, RefusalVerdict)}
+            raise DetectorUnavailable(str(exc), known) from None
+        for j, outcome in enumerate(outcomes):
+            if results[todo[j]] is None:
+                keep(j, outcome)
     return [r for r in results if r is not None]
 
 
-def _counted(detector: RefusalDetector, items: Sequence[DetectItem]) -> list[RefusalVerdict | DetectorError]:
-    """``detector.detect_outcomes(items)``, refused unless it has one outcome per item (else verdicts would be
-    matched with the wrong answers)."""
-    outcomes = detector.detect_outcomes(items)
+def _counted(
+    detector: RefusalDetector, items: Sequence[DetectItem], on_verdict: VerdictCallback | None = None
+) -> list[RefusalVerdict | DetectorError]:
+    """``detector.detect_outcomes(items)`` (streamed to ``on_verdict`` where the detector can), refused unless it
+    has one outcome per item (else verdicts would be matched with the wrong answers)."""
+    if on_verdict is not None and isinstance(detector, StreamingDetector):
+        outcomes = detector.detect_streaming(items, on_verdict)
+    else:
+        outcomes = detector.detect_outcomes(items)
     if len(outcomes) != len(items):
         raise DetectorUnavailable(f"refusal detector {detector.id} gave {len(outcomes)} verdicts for {len(items)} answers")
     return outcomes

@@ -10,19 +10,32 @@ quoting the reply; nothing is guessed.
 The HTTP side (one pooled client, bounded concurrency, retries with backoff on 429/5xx and
 timeouts, the API key kept out of ids, records and messages, a session-wide latch when the
 endpoint is down) is the ``openai`` judge's :class:`~urial_check.measures.judges.openai.OpenAIJudge`,
-used here only for its ``complete_many``.
+used here for its requests, one per answer on the detector's own bounded pool, so that each verdict
+is handed over as it arrives (:meth:`OpenAIDetector.detect_streaming`) and an endpoint lost part-way
+through a batch loses none of the verdicts received.
 """
 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from importlib import resources
 from typing import Sequence
 
 from urial_check.measures.judges.base import JudgeConfigError, JudgeError, JudgeUnavailable
+from urial_check.measures.judges.chat import Conversation
 from urial_check.measures.judges.openai import DEFAULT_API_KEY_ENV, DEFAULT_BASE_URL, OpenAIJudge
 from urial_check.measures.refusal import RefusalVerdict
-from urial_check.measures.detectors.base import LABELS, BaseDetector, DetectItem, DetectorConfigError, DetectorError, DetectorUnavailable, PromptTemplate
+from urial_check.measures.detectors.base import (
+    LABELS,
+    BaseDetector,
+    DetectItem,
+    DetectorConfigError,
+    DetectorError,
+    DetectorUnavailable,
+    PromptTemplate,
+    VerdictCallback,
+)
 
 PROMPT_RESOURCE = "refusal_classifier.txt"
 #: Tokens allowed for the reply: one label, with room for a model that adds a newline.
@@ -99,26 +112,53 @@ class OpenAIDetector(BaseDetector):
             raise DetectorUnavailable(str(exc)) from None
 
     def detect_outcomes(self, items: Sequence[DetectItem]) -> list[RefusalVerdict | DetectorError]:
-        conversations = [[{"role": "user", "content": self.prompt.render(instruction, response)}]
-                         for response, instruction in items]
-        try:
-            replies = self._endpoint.complete_many(conversations)
-        except JudgeUnavailable as exc:
-            raise DetectorUnavailable(str(exc)) from None
-        outcomes: list[RefusalVerdict | DetectorError] = []
-        for reply in replies:
-            if isinstance(reply, JudgeError):  # its message starts with the endpoint's id, which ours includes
-                message = str(reply).removeprefix(f"{self._endpoint.id}: ")
-                outcomes.append(DetectorError(f"refusal classifier {self.id}: {message}"))
-                continue
-            label = parse_label(reply)
-            if label is None:
-                flat = " ".join(reply.split())
-                outcomes.append(DetectorError(
-                    f"refusal classifier {self.id}: reply is not one of {', '.join(LABELS)}: {flat[:120]!r}"))
-            else:
-                outcomes.append(self.verdict(label, reply))
-        return outcomes
+        return self.detect_streaming(items, lambda index, verdict: None)
+
+    def detect_streaming(self, items: Sequence[DetectItem], on_verdict: VerdictCallback) -> list[RefusalVerdict | DetectorError]:
+        """Outcomes in order, each verdict handed to ``on_verdict(index, verdict)`` in this thread as it arrives.
+
+        When the endpoint is lost part-way, the requests in flight finish, the others are not sent, and
+        the :class:`DetectorUnavailable` raised carries the verdicts received (``verdicts``).
+        """
+        if not items:
+            return []
+        outcomes: dict[int, RefusalVerdict | DetectorError] = {}
+        lost: JudgeUnavailable | None = None
+        # One request per answer, as the judge's complete_many sends them, but each reply taken as it arrives:
+        # complete_many drops every reply of its batch once the endpoint is latched down, even those in hand.
+        with ThreadPoolExecutor(max_workers=min(self._endpoint.concurrency, len(items))) as pool:
+            futures = {pool.submit(self._endpoint.complete_one, self._conversation(item)): i
+                       for i, item in enumerate(items)}
+            for future in as_completed(futures):
+                try:
+                    reply: str | JudgeError = future.result()
+                except JudgeUnavailable as exc:  # latched: the requests not yet sent fail at once
+                    lost = lost or exc
+                    continue
+                except JudgeError as exc:  # this answer's alone
+                    reply = exc
+                index = futures[future]
+                outcomes[index] = outcome = self._outcome(reply)
+                if isinstance(outcome, RefusalVerdict):
+                    on_verdict(index, outcome)
+        if lost is not None:
+            verdicts = {i: o for i, o in outcomes.items() if isinstance(o, RefusalVerdict)}
+            raise DetectorUnavailable(str(lost), verdicts) from None
+        return [outcomes[i] for i in range(len(items))]
+
+    def _conversation(self, item: DetectItem) -> Conversation:
+        response, instruction = item
+        return [{"role": "user", "content": self.prompt.render(instruction, response)}]
+
+    def _outcome(self, reply: str | JudgeError) -> RefusalVerdict | DetectorError:
+        if isinstance(reply, JudgeError):  # its message starts with the endpoint's id, which ours includes
+            message = str(reply).removeprefix(f"{self._endpoint.id}: ")
+            return DetectorError(f"refusal classifier {self.id}: {message}")
+        label = parse_label(reply)
+        if label is None:
+            flat = " ".join(reply.split())
+            return DetectorError(f"refusal classifier {self.id}: reply is not one of {', '.join(LABELS)}: {flat[:120]!r}")
+        return self.verdict(label, reply)
 
     def close(self) -> None:
         self._endpoint.close()

@@ -228,7 +228,7 @@ class OpenAIJudge(ChatJudge):
             return []
         self._fail_fast()
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(conversations))) as pool:
-            futures = [pool.submit(self._complete_one, conv) for conv in conversations]
+            futures = [pool.submit(self.complete_one, conv) for conv in conversations]
             outcomes: list[str | JudgeError] = []
             for future in futures:
                 try:
@@ -240,7 +240,9 @@ class OpenAIJudge(ChatJudge):
         self._fail_fast()
         return outcomes
 
-    def _complete_one(self, conversation: Conversation) -> str:
+    def complete_one(self, conversation: Conversation) -> str:
+        """One chat completion, with the retries, budget and down-latch of :meth:`complete_many` (raises
+        JudgeError for this conversation, JudgeUnavailable when the endpoint is down)."""
         self._fail_fast()
         body = {"model": self.model, "messages": conversation, "temperature": 0, "max_tokens": self.max_tokens}
         retrying = tenacity.Retrying(
