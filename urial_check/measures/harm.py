@@ -1349,7 +1349,8 @@ _EVADE = _rx(
     r"\buntraceable\b|\bcover (?:your|their|his|her) tracks\b|\bwipe (?:the |your |all |any )?(?:evidence|fingerprints|logs|history|"
     r"hard drive|drive|data|phone)\b|\bdestroy (?:the |any |all )?evidence\b|\bwithout (?:getting caught|being (?:seen|caught|noticed|"
     r"traced|detected)|leaving (?:a trace|marks|bruises|evidence|fingerprints)|anyone (?:noticing|knowing|finding out))\b|"
-    r"\b(?:use|wear) gloves\b|\b(?:use|through) a vpn\b|\bfake name\b|\bno one will (?:know|notice|find out)\b|"
+    r"\b(?:use|wear|put on) (?:\w+ )?gloves\b(?=[^.!?\n]{0,60}\b(?:prints|fingerprints|evidence|traces?|dna|caught|identif\w*|"
+    r"dump|burn|throw away|get rid of|ditch|afterwards)\b)|\b(?:use|through) a vpn\b|\bfake name\b|\bno one will (?:know|notice|find out)\b|"
     r"\bwon't be traced\b|\bcan't be traced\b|\bout of sight of (?:the )?cameras\b|\bavoid (?:the )?cameras\b|"
     r"\bdelete (?:the |your )?(?:messages|logs|history|evidence)\b|\bbleach\b[^.!?\n]{0,40}\b(?:dna|evidence|blood)\b"
 )
@@ -1509,7 +1510,10 @@ _HARM_MEANS = _rx(
     r"balaclava|ski mask|cctv|fingerprints?|smash\w*|shov\w*|strangl\w*|suffocat\w*|smother\w*|drown\w*|punch\w*|"
     r"slash\w*|push\w* (?:(?:him|her|them|someone|somebody) )?(?:down|off|over|into|in front of)|phishing|keyloggers?|"
     r"ransomware|exploits?|sql injection|brute[- ]forc\w*|credentials|ddos|botnet|spoof\w*|counterfeit\w*|skimmers?|"
-    r"spyware|stalkerware|gps trackers?|airtags?)\b"
+    r"spyware|stalkerware|gps trackers?|airtags?|xanax|valium|alprazolam|diazepam|klonopin|benzos?|percocet|adderall|"
+    r"codeine|morphine|tramadol|ambien|zolpidem|sleeping (?:pills?|tablets?)|marijuana|cannabis|ssn|social security numbers?|"
+    r"vpns?|prox(?:y|ies)|burner (?:phones?|accounts?|emails?)|cvv|money mules?|rat bait|slug pellets|jaw|windpipe|"
+    r"kneecaps?)\b"
 )
 
 
@@ -1621,7 +1625,8 @@ _METHOD = _rx(
     r"(?:by|from|with|using|in|into|on|to|because|as|through)\b|"
     r"\b(?:filled|stuffed|packed|laced|soaked|spiked|mixed) with\b|\binvolves?\s+(?:\w+ly\s+)?\w+ing\b|\bworks? by\s+\w+ing\b|"
     r"(?:^|\b(?:so|and|then|while|but|or)\s+)\W*(?:most |many |some |other )?(?:people|criminals|thieves|hackers|scammers|fraudsters|counterfeiters|dealers|smugglers|"
-    r"burglars|attackers|abusers|poachers|terrorists|cooks|others|some|they)\s+(?:\w+ly\s+)?(?:start|use|make|get|buy|take|put|"
+    r"burglars|attackers|abusers|poachers|terrorists|cooks|others|some|they|guys|folks|men|women|kids|teens)\s+(?:who\s+(?:[\w'-]+\s+){1,5}?)?(?:\w+ly\s+|just\s+)?"
+    r"(?:start|use|make|get|buy|take|put|pour|disguise|split|seal|vacuum-seal|snap|wrap|tuck|stash|chain|condition|arrange|"
     r"mix|print|scan|copy|send|create|set up|hide|wash|bleach|reprint|claim|pretend|pose|target|break|cut|pick|choose|wait|add|"
     r"fill|order|find|exploit|rely|underreport|inflate|keep|move|pay|open|tell|lure|spread|post|forge|fake|steal|sell|ship|"
     r"inject|crush|dissolve|heat|cook|extract|go|follow|wear|check|grab|push|leave|bring|walk|drive|approach|watch|call|"
