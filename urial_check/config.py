@@ -240,19 +240,38 @@ class RunConfig:
                    shift=shift, baseline=baseline, reports=reports, endpoint=endpoint)
 
 
+def config_warnings(config: RunConfig) -> tuple[Warning, ...]:
+    """What a run with this config should be warned about, known before anything loads:
+    :func:`build_session` warns them; the plugin issues them once when pytest starts (so that
+    ``-W error`` makes each one a usage error, not an error in every case)."""
+    found: list[Warning] = []
+    endpoint = config.endpoint
+    if endpoint is not None and endpoint.revision is None:
+        found.append(EndpointRevisionWarning(
+            f"--urial-endpoint without --urial-endpoint-revision: cached answers of {endpoint.model} cannot tell "
+            "checkpoints served under that name apart; they are reused only from the same URLs. Give the "
+            "checkpoint's step or hash, or use --urial-cache off when the served weights change"))
+    return tuple(found)
+
+
 def build_session(
     config: RunConfig,
     *,
     progress_guard: Callable[[], ContextManager[Any]] = contextlib.nullcontext,
     generator: object = None,
+    warn: bool = True,
 ) -> UrialSession:
     """The run's session: cache, backend (loaded on first use), judge, refusal detector, measurers.
 
     ``progress_guard`` is entered around progress output (the plugin lifts pytest's capture there).
     ``generator``: what answers the cases instead of the configured model (any
     :class:`~urial_check.generation.backends.base.Generator`: a served model, a scripted stub);
-    None means the config's model.
+    None means the config's model. ``warn``: warn :func:`config_warnings` (False: the caller
+    already did, as the plugin does when pytest starts).
     """
+    if warn:
+        for warning in config_warnings(config):
+            warnings.warn(warning, stacklevel=2)
     directory = config.cache.directory or default_cache_dir()
     if config.cache.clear:
         with ResultCache(directory, "rw") as clearing:
@@ -304,12 +323,6 @@ def _default_generator(config: RunConfig, model: ModelSettings,
     if endpoint is None:
         return lambda: TransformersBackend(model, fingerprint_memo=memo, source=config.model_source)
     from urial_check.generation.backends.endpoint import EndpointBackend  # httpx2 loads only for an endpoint
-
-    if endpoint.revision is None:
-        warnings.warn(EndpointRevisionWarning(
-            f"--urial-endpoint without --urial-endpoint-revision: cached answers of {endpoint.model} cannot tell "
-            "checkpoints served under that name apart; they are reused only from the same URLs. Give the "
-            "checkpoint's step or hash, or use --urial-cache off when the served weights change"), stacklevel=2)
 
     return lambda: EndpointBackend(endpoint.urls, endpoint.model, api_key_env=endpoint.key_env,
                                    revision=endpoint.revision, server_kind=endpoint.kind,
@@ -664,5 +677,5 @@ def _baseline_config(raw: _Options, invocation_dir: Path) -> BaselineConfig | No
 
 __all__ = [
     "BaselineConfig", "CacheConfig", "ConfigError", "EndpointConfig", "OPTION_NAMES", "ReportConfig", "RunConfig", "ShiftConfig",
-    "build_session", "open_baseline",
+    "build_session", "config_warnings", "open_baseline",
 ]

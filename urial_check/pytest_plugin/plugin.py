@@ -5,10 +5,12 @@ Each hook is a few lines that call the plain-Python core (``suite``, ``session``
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import dataclasses
 import re
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Generator, Iterator
@@ -16,7 +18,7 @@ from typing import Any, Callable, Generator, Iterator
 import pytest
 
 from urial_check.ask import Urial
-from urial_check.config import OPTION_NAMES, ConfigError, RunConfig, build_session, open_baseline
+from urial_check.config import OPTION_NAMES, ConfigError, RunConfig, build_session, config_warnings, open_baseline
 from urial_check.generation.backends.base import Generator as AnswerGenerator
 from urial_check.generation.backends.base import ReportsUsage
 from urial_check.reports.terminal import printable
@@ -97,8 +99,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="load the base and aligned models one after the other (when both do not fit in memory)")
     group.addoption("--urial-chat-template", default=None, metavar="FILE",
                     help="Jinja chat template for the aligned model (default: its tokenizer's)")
-    group.addoption("--urial-versus-aligned", action="store_true", default=False,
-                    help="also check the aligned model's answers (from --urial-aligned-model) and show URIAL vs aligned side by side")
+    group.addoption("--urial-versus-aligned", action=argparse.BooleanOptionalAction, default=None,
+                    help="also check the aligned model's answers (from --urial-aligned-model) and show URIAL vs aligned "
+                         "side by side (--no-urial-versus-aligned: off, whatever urial_versus_aligned says)")
     group.addoption("--urial-aligned-endpoint", default=None, metavar="URL",
                     help="the aligned model on a vLLM server (base URL, e.g. http://127.0.0.1:8001/v1) for the token "
                          "shift of a served base model (--urial-endpoint); KL is then approximate")
@@ -148,8 +151,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="cache folder (default $URIAL_CHECK_CACHE_DIR, else ~/.cache/urial-check)")
     group.addoption("--urial-cache-clear", action="store_true", default=False,
                     help="empty the result cache before the run")
-    group.addoption("--urial-rehash", action="store_true", default=False,
-                    help="hash the model files again instead of trusting the remembered fingerprints")
+    group.addoption("--urial-rehash", action=argparse.BooleanOptionalAction, default=None,
+                    help="hash the model files again instead of trusting the remembered fingerprints "
+                         "(--no-urial-rehash: trust them, whatever urial_rehash says)")
     group.addoption("--urial-baseline", default=None, metavar="PATH",
                     help="gate this run against a stored run record: one [baseline] item per suite (created if missing)")
     group.addoption("--urial-update-baseline", action="store_true", default=False,
@@ -216,6 +220,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.getini("urial_suite_globs")  # a bad value is one usage error now, not one per collected file
     except ConfigError as exc:
         raise pytest.UsageError(_naming_ini_keys(str(exc), from_ini, config)) from None
+    if not _runs_nothing(config) and not hasattr(config, "workerinput"):  # xdist: the controller warns
+        _warn_once(config, run_config)
     config.stash[STATE] = RunState(run_config, baseline=baseline)
     config.pluginmanager.register(RunRecorder(config), "urial-check-recorder")
 
@@ -262,7 +268,8 @@ def urial_generator() -> AnswerGenerator | None:
 def urial_session(request: pytest.FixtureRequest, urial_generator: AnswerGenerator | None) -> Iterator[UrialSession]:
     """The run's :class:`UrialSession`: model (loaded lazily, once), prompts and answers."""
     state = request.config.stash[STATE]
-    session = build_session(state.run_config, progress_guard=_uncaptured(request.config), generator=urial_generator)
+    session = build_session(state.run_config, progress_guard=_uncaptured(request.config), generator=urial_generator,
+                            warn=False)  # warned once, when pytest started (_warn_once)
     session.plan(state.planned)
     state.session = session
     try:
@@ -560,6 +567,10 @@ _INI_OPTIONS = frozenset({
 })
 
 
+#: Options whose falsy command-line value is a value given (0 runs kept; a ``--no-urial-...`` switch
+#: turning a boolean ini key off): only None means 'not given'.
+_GIVEN_WHEN_FALSY = frozenset({"keep_runs", "rehash", "versus_aligned"})
+
 #: The ini keys' defaults where they are not empty (an ini value equal to its default is not named
 #: as coming from the ini file in error messages).
 _INI_DEFAULTS: dict[str, Any] = {
@@ -580,8 +591,9 @@ def _raw_options(config: pytest.Config) -> tuple[dict[str, Any], list[str]]:
     from_ini: list[str] = []
     for name in OPTION_NAMES:
         value = config.getoption(f"urial_{name}")
-        if name in _INI_OPTIONS and (value is None if name == "keep_runs" else not value):
-            value = _ini_value(config, name)  # --urial-keep-runs 0 is a value, not 'not given'
+        # --urial-keep-runs 0 and --no-urial-rehash are values, not 'not given'
+        if name in _INI_OPTIONS and (value is None if name in _GIVEN_WHEN_FALSY else not value):
+            value = _ini_value(config, name)
             if value not in (None, "", []) and value != _INI_DEFAULTS.get(name):
                 from_ini.append(name)
         raw[name] = value
@@ -602,6 +614,19 @@ def _ini_value(config: pytest.Config, name: str) -> Any:
         if not Path(value).is_absolute() and beside.exists():
             return str(beside)
     return value
+
+
+def _warn_once(config: pytest.Config, run_config: RunConfig) -> None:
+    """The config's warnings, issued once as pytest starts (``-W`` and ``filterwarnings`` apply, the
+    warnings summary shows them); one turned into an error is one usage error, not an error per case."""
+    for warning in config_warnings(run_config):
+        if config.pluginmanager.is_blocked("warnings"):  # -p no:warnings: Python's own handling
+            warnings.warn(warning, stacklevel=2)
+            continue
+        try:
+            config.issue_config_time_warning(warning, stacklevel=2)
+        except Warning as exc:
+            raise pytest.UsageError(f"{exc} ({type(exc).__name__}, an error under -W error or filterwarnings)") from None
 
 
 def _runs_nothing(config: pytest.Config) -> bool:
