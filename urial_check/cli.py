@@ -35,7 +35,8 @@ from urial_check.records.run_record import RunRecordError
 from urial_check.reports.html import render_html_report
 from urial_check.reports.terminal import printable
 from urial_check.suites.importers import (
-    DEFAULT_HARMFUL_VALUES, DEFAULT_SAFE_VALUES, FORMATS, ColumnMap, ImportSourceError, LabelValues, import_source, write_suites,
+    DEFAULT_HARMFUL_VALUES, DEFAULT_SAFE_VALUES, FORMATS, ColumnMap, ImportSourceError, LabelValues, import_source, stale_suites,
+    write_suites,
 )
 from urial_check.version import __version__
 
@@ -206,6 +207,7 @@ def _import(args: argparse.Namespace) -> int:
             f"Imported by `urial-check import {args.format}` from {args.source.name}.\n"
             "The upstream data keeps its own licence (see README, Importing public benchmarks)."
         )
+        stale = stale_suites(groups, args.output, header)  # an earlier import's files this one does not write
         paths = write_suites(groups, args.output, prefix=args.name, header=header, force=args.force)
     except (ImportSourceError, ValueError) as exc:
         raise UsageError(str(exc)) from None
@@ -213,6 +215,8 @@ def _import(args: argparse.Namespace) -> int:
         counts = {r: sum(1 for c in group.cases if c.refusal == r) for r in ("required", "forbidden", "any")}
         shown = ", ".join(f"{n} refusal {r}" for r, n in counts.items() if n)
         _emit(printable(f"wrote {path} ({len(group.cases)} cases: {shown})"))
+    for path in stale:
+        _emit(printable(f"removed {path} (an earlier import of {args.source.name}; this one no longer writes it)"))
     return EXIT_OK
 
 

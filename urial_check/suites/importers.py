@@ -3,7 +3,8 @@
 One small reader per upstream format turns the source file into :class:`ImportedGroup` s (one
 suite file each); :func:`write_suites` renders them as YAML with the safe dumper and reads every
 text back through :func:`urial_check.suites.loader.parse_suite` before writing any file, so what
-is written is what pytest will collect. No upstream data ships with urial-check; the user
+is written is what pytest will collect; a forced re-import removes the files an earlier import of
+the same source wrote and this one does not (:func:`stale_suites`). No upstream data ships with urial-check; the user
 downloads the source.
 
 Formats (see README "Importing public benchmarks"):
@@ -39,6 +40,7 @@ Bad input raises :class:`ImportSourceError`: one line with the file, the line an
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -683,6 +685,31 @@ def render_suite(group: ImportedGroup, suite_name: str, header: str) -> str:
     return comment + body
 
 
+def stale_suites(groups: Sequence[ImportedGroup], out_dir: Path, header: str) -> list[Path]:
+    """The suite files an earlier import of the same source wrote in ``out_dir`` that this one does
+    not write (a group the source no longer has, another grouping): the ``.yaml`` files directly in
+    the folder whose first line is ``header``'s first line as :func:`render_suite` writes it (``#
+    Imported by `urial-check import FORMAT` from NAME.``). Without a header none: a file is only
+    recognised by that line, so a user's own file, or another source's import, is never one."""
+    first = header.partition("\n")[0]
+    if not first.strip() or not out_dir.is_dir():
+        return []
+    marker = f"# {first}\n".encode("utf-8")
+    written = {f"{group.name}.yaml" for group in groups}
+    found = []
+    for path in sorted(out_dir.glob("*.yaml")):
+        if path.name in written or path.is_symlink() or not path.is_file():
+            continue
+        try:
+            with path.open("rb") as handle:
+                line = handle.readline(len(marker) + 1)
+        except OSError:
+            continue
+        if line == marker:
+            found.append(path)
+    return found
+
+
 def write_suites(
     groups: Sequence[ImportedGroup],
     out_dir: Path,
@@ -693,8 +720,10 @@ def write_suites(
 ) -> list[Path]:
     """Write one ``<group>.yaml`` per group, each checked with the suite loader before any is written.
 
-    Refuses (ImportSourceError, nothing written) when a target exists and ``force`` is false, or
-    when a suite does not load; files are replaced only once all of them are written.
+    Refuses (ImportSourceError, nothing written) when a target exists and ``force`` is false, when an
+    earlier import of the same source left files this one would not rewrite (:func:`stale_suites`)
+    and ``force`` is false, or when a suite does not load. Files are replaced only once all of them
+    are written; with ``force`` the earlier import's files this one does not write are then removed.
     """
     if not groups:
         raise ImportSourceError(out_dir, None, "nothing to write")
@@ -707,6 +736,12 @@ def write_suites(
         raise ImportSourceError(
             existing[0], None, f"refusing to overwrite {len(existing)} existing file(s); use --force to replace them"
         )
+    stale = stale_suites(groups, out_dir, header)
+    if stale and not force:
+        raise ImportSourceError(
+            stale[0], None, f"an earlier import of this source wrote {len(stale)} suite file(s) here that this one "
+            "would not rewrite; use --force to replace that import (they are removed)"
+        )
     texts = []
     for path, group in targets:
         text = render_suite(group, f"{prefix}/{group.name}" if prefix else group.name, header)
@@ -715,15 +750,25 @@ def write_suites(
         except SuiteError as exc:  # a bug in the importer, not in the user's input
             raise ImportSourceError(path, exc.line, f"written suite does not load: {exc.message}") from None
         texts.append((path, path.with_name(f".{path.name}.tmp"), text))
+    aside = [(path, path.with_name(f".{path.name}.stale")) for path in stale]
+    moved: list[tuple[Path, Path]] = []
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         for _, temporary, text in texts:
             temporary.write_text(text, encoding="utf-8")
+        for path, hidden in aside:  # moved aside first: put back if the import fails
+            os.replace(path, hidden)
+            moved.append((path, hidden))
         for path, temporary, _ in texts:
             os.replace(temporary, path)
     except OSError as exc:
+        for path, hidden in moved:
+            with contextlib.suppress(OSError):
+                os.replace(hidden, path)
         raise ImportSourceError(out_dir, None, f"cannot write: {exc.strerror or exc}") from None
     finally:
         for _, temporary, _ in texts:
             temporary.unlink(missing_ok=True)
+    for _, hidden in moved:
+        hidden.unlink(missing_ok=True)
     return [path for path, _ in targets]
