@@ -8,6 +8,7 @@ requests the session fixture, so pytest resolves fixtures natively (``--setup-sh
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -121,13 +122,49 @@ class CaseItem(pytest.Function):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         error = excinfo.value
         if isinstance(error, CaseFailure):
-            return failure_story(error.outcome, error.model_id, rootdir=self.config.rootpath)
+            return _told(self, failure_story(error.outcome, error.model_id, rootdir=self.config.rootpath))
         if isinstance(error, DetectorError):
             path = relative_path(self.case.path, self.config.rootpath)
-            return f"{path}:{self.case.line}: case '{self.case.id}': no refusal verdict: {error}"
+            return _told(self, f"{path}:{self.case.line}: case '{self.case.id}': no refusal verdict: {error}")
         if isinstance(error, (BackendError, GenerationError, PromptError, MeasurementError)):
-            return printable(f"urial-check: {error}")
+            return _told(self, printable(f"urial-check: {error}"))
         return super().repr_failure(excinfo)
+
+
+@dataclass(frozen=True)
+class _CrashLine:
+    """The one line pytest prints per failure under ``--tb=line`` (and ``-r``'s summary message)."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class _OneLineStory:
+    """A failure story under ``--tb=line``. pytest writes the report (a plain string whole, so a
+    story would be told in full) and then its ``reprcrash`` (a plain string's first 50 characters):
+    here the report writes nothing and ``reprcrash`` is the story's first line, so the failure is
+    one readable line. ``str()`` (JUnit XML's failure text) is still the whole story."""
+
+    story: str
+
+    @property
+    def reprcrash(self) -> _CrashLine:
+        return _CrashLine(self.story.partition("\n")[0])
+
+    def toterminal(self, tw: Any) -> None:
+        """Nothing: pytest writes ``reprcrash`` next."""
+
+    def __str__(self) -> str:
+        return self.story
+
+
+def _told(item: pytest.Item, story: str) -> str | _OneLineStory:
+    """An item's failure representation for our own story: the story, or under ``--tb=line`` its
+    first line alone (``--tb=no`` shows none: pytest skips the failures section)."""
+    return _OneLineStory(story) if item.config.getoption("tbstyle", "auto") == "line" else story
 
 
 class GateFailure(AssertionError):
@@ -156,9 +193,9 @@ class GateItem(pytest.Function):
             path = relative_path(self.suite.path, self.config.rootpath)
             failed = ", ".join(f"{r.metric} {r.threshold}" for r in error.result.failures)
             head = f"{path}:{self.suite.gate_line}: gate of suite '{self.suite.name}' failed ({failed}) over {error.result.coverage}"
-            return printable(head) + "\n" + render_gate(error.result)
+            return _told(self, printable(head) + "\n" + render_gate(error.result))
         if isinstance(error, (BackendError, GenerationError, PromptError, MeasurementError, DetectorError)):
-            return printable(f"urial-check: {error}")
+            return _told(self, printable(f"urial-check: {error}"))
         return super().repr_failure(excinfo)
 
 
@@ -185,9 +222,9 @@ class BaselineItem(pytest.Function):
         error = excinfo.value
         if isinstance(error, BaselineRegression):
             path = relative_path(self.suite.path, self.config.rootpath)
-            return printable(f"{path}: suite '{self.suite.name}' regressed against the baseline\n{error.report}")
+            return _told(self, printable(f"{path}: suite '{self.suite.name}' regressed against the baseline\n{error.report}"))
         if isinstance(error, (BackendError, GenerationError, PromptError, MeasurementError, DetectorError)):
-            return printable(f"urial-check: {error}")
+            return _told(self, printable(f"urial-check: {error}"))
         return super().repr_failure(excinfo)
 
 
