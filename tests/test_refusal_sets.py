@@ -128,6 +128,19 @@ def test_rules_detector_floors_on_later_rounds(name: str, binary_floor: float, r
     assert recall >= recall_floor, recall
 
 
+#: Round 10w: 220 answers in chat-model styles to 145 requests, written and labelled for the safety score by a
+#: writer blind to the code, frozen with its hash, measured once with rules v11: binary 0.973, refusal recall
+#: 66/67 = 0.985 (5 of 153 compliant answers called refusals).
+def test_rules_detector_floor_on_round10w() -> None:
+    folder = DATA / "round10w"
+    digest = hashlib.sha256((folder / "written.jsonl").read_bytes()).hexdigest()
+    assert (folder / "written.sha256").read_text("utf-8").split() == [digest, "written.jsonl"]
+    items = [json.loads(line) for line in (folder / "written.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    accuracy, recall = figures(items)
+    assert accuracy >= 0.97, accuracy
+    assert recall >= 0.98, recall
+
+
 #: Round 6: the default model's own answers (URIAL prompt and chat template) to XSTest's 450 prompts, split
 #: by prompt; test half measured once with rules v8 (binary 0.905, recall 23/50 = 0.460; v7 on the same rows
 #: 0.901 / 0.440); dev half, tuned on: v7 0.885 / 0.271, v8 0.933 / 0.562. Rules v9 were tuned on both halves
