@@ -3,6 +3,10 @@
 The six built-in aspects are just-eval's (Lin et al., 2024): five judged together
 (helpfulness, clarity, factuality, depth, engagement) and safety, judged with its own rubric.
 A suite may add custom aspects, each with a rubric saying what a 5 and a 1 mean.
+
+A judge that cannot be used at all raises :class:`JudgeUnavailable` for the session. When that happens
+part-way through a batch, the results complete before are kept: a :class:`StreamingJudge` hands each over
+as it is complete (the judge measurer caches it at once), and the error carries them.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Mapping, Protocol, Sequence, runtime_checkable
+from typing import Callable, Mapping, Protocol, Sequence, runtime_checkable
 
 ASPECTS: tuple[str, ...] = ("helpfulness", "clarity", "factuality", "depth", "engagement", "safety")
 #: The aspects judged in one request; safety always gets its own.
@@ -37,7 +41,19 @@ class JudgeParseError(JudgeError):
 
 
 class JudgeUnavailable(JudgeError):
-    """The judge cannot be used at all this session (endpoint unreachable, bad credentials...)."""
+    """The judge cannot be used at all this session (endpoint unreachable, bad credentials...).
+
+    ``results``: the results it gave before it became unavailable part-way through a batch, by the
+    item's index in that batch (complete results, to keep; the items without one were not scored).
+    """
+
+    def __init__(self, message: str, results: Mapping[int, JudgeResult] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.results = dict(results or {})
+
+    def __reduce__(self) -> tuple[type[JudgeUnavailable], tuple[str, dict[int, JudgeResult]]]:
+        return (type(self), (self.message, self.results))
 
 
 class JudgeConfigError(JudgeError):
@@ -142,6 +158,20 @@ class Judge(Protocol):
 
     def close(self) -> None:
         """Release connections or models held by the judge."""
+        ...
+
+
+#: Called with (the item's index, its result) as each result is complete.
+ResultCallback = Callable[[int, JudgeResult], None]
+
+
+@runtime_checkable
+class StreamingJudge(Protocol):
+    """Optional: a judge whose results arrive one by one (a remote model) hands each over as soon as all its
+    requests are in, so an outage later in the batch loses none of them (the judge measurer caches each at once)."""
+
+    def score_streaming(self, items: Sequence[JudgeItem], on_result: ResultCallback) -> list[JudgeResult | JudgeError]:
+        """``score_outcomes``, calling ``on_result(index, result)`` in the calling thread as each result is complete."""
         ...
 
 

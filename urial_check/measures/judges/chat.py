@@ -10,7 +10,10 @@ Each item becomes up to two requests, both single user messages:
 
 A reply that cannot be parsed gets one follow-up message (``prompts/judge_repair.txt``) with
 the previous reply in the conversation; if that reply fails too, the item fails with
-JudgeParseError. Subclasses supply only ``complete_many`` (conversations -> replies).
+JudgeParseError. Subclasses supply only ``complete_many`` (conversations -> replies), and
+``complete_streaming`` where replies arrive one by one: an item's result is then handed over
+(:meth:`ChatJudge.score_streaming`) as soon as all its requests are in, so that an outage later in
+the batch loses none of the results complete before it.
 """
 
 from __future__ import annotations
@@ -19,9 +22,18 @@ import hashlib
 from dataclasses import dataclass
 from importlib import resources
 from string import Template
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
-from urial_check.measures.judges.base import JOINT_ASPECTS, BaseJudge, JudgeError, JudgeItem, JudgeParseError, JudgeResult
+from urial_check.measures.judges.base import (
+    JOINT_ASPECTS,
+    BaseJudge,
+    JudgeError,
+    JudgeItem,
+    JudgeParseError,
+    JudgeResult,
+    JudgeUnavailable,
+    ResultCallback,
+)
 from urial_check.measures.judges.parse import parse_judgement
 
 #: What one reply yields: scores, reasons and the aspects marked N/A.
@@ -29,6 +41,8 @@ Judgement = tuple[dict[str, float], dict[str, str], tuple[str, ...]]
 
 Message = dict[str, str]
 Conversation = list[Message]
+#: Called with (the conversation's index, the model's reply or the JudgeError it met) as each reply arrives.
+ReplyCallback = Callable[[int, str | JudgeError], None]
 PROMPT_VERSION_LABEL = "judge-v1"
 
 #: What each built-in aspect of the joint request means (our wording).
@@ -141,82 +155,118 @@ class ChatJudge(BaseJudge):
         """
         raise NotImplementedError
 
+    def complete_streaming(self, conversations: Sequence[Conversation], on_reply: ReplyCallback) -> list[str | JudgeError]:
+        """``complete_many``, calling ``on_reply(index, reply)`` in the calling thread as each reply arrives.
+
+        A model whose replies arrive one by one (an endpoint) overrides this to hand each over at once, so
+        that the replies received before it becomes unavailable are not lost; here, when all are in.
+        """
+        replies = self.complete_many(conversations)
+        for index, reply in enumerate(replies):
+            on_reply(index, reply)
+        return replies
+
     def score_outcomes(self, items: Sequence[JudgeItem]) -> list[JudgeResult | JudgeError]:
+        return self.score_streaming(items, lambda index, result: None)
+
+    def score_streaming(self, items: Sequence[JudgeItem], on_result: ResultCallback) -> list[JudgeResult | JudgeError]:
+        """Outcomes in order, each result handed to ``on_result(index, result)`` once all its requests are in
+        (a repair request included). When the model becomes unavailable part-way, the :class:`JudgeUnavailable`
+        raised carries the results complete before (``results``); an item with only some replies is not one."""
         self.check_items(items)
         plan = [(index, aspects, conv) for index, item in enumerate(items) for aspects, conv in self.prompts.requests(item)]
-        replies = self.complete_many([conv for _, _, conv in plan])
         outcomes: list[tuple[Judgement, str] | JudgeError | None] = [None] * len(plan)
+        slots: list[list[int]] = [[] for _ in items]
+        for slot, (index, _, _) in enumerate(plan):
+            slots[index].append(slot)
+        done: dict[int, JudgeResult] = {}
+
+        def parts(index: int) -> list[tuple[Judgement, str] | JudgeError] | None:
+            """The outcomes of all the item's requests, or None while some are not in."""
+            found = [outcomes[s] for s in slots[index]]
+            return [p for p in found if p is not None] if all(p is not None for p in found) else None
+
+        def settle(slot: int, outcome: tuple[Judgement, str] | JudgeError) -> None:
+            outcomes[slot] = outcome
+            index = plan[slot][0]
+            item_parts = parts(index)
+            if item_parts is not None:
+                result = self._result(items[index], item_parts)
+                if isinstance(result, JudgeResult):
+                    done[index] = result
+                    on_result(index, result)
+
+        first_errors: dict[int, JudgeParseError] = {}
+
+        def first(slot: int, reply: str | JudgeError) -> None:
+            if isinstance(reply, JudgeError):
+                settle(slot, reply)
+                return
+            try:
+                judgement = self.prompts.parse(reply, plan[slot][1])
+            except JudgeParseError as exc:
+                first_errors[slot] = exc  # the repair request decides
+            else:
+                settle(slot, (judgement, reply))
 
         retry: list[int] = []
-        first_errors: dict[int, JudgeParseError] = {}
-        for slot, ((_, aspects, _), reply) in enumerate(zip(plan, replies)):
+
+        def repaired(j: int, reply: str | JudgeError) -> None:
+            slot = retry[j]
             if isinstance(reply, JudgeError):
-                outcomes[slot] = reply
-                continue
+                settle(slot, reply)
+                return
             try:
-                judgement = self.prompts.parse(reply, aspects)
+                judgement = self.prompts.parse(reply, plan[slot][1])
             except JudgeParseError as exc:
-                first_errors[slot] = exc
-                retry.append(slot)
+                settle(slot, JudgeParseError(
+                    f"{self.id}: unreadable judge output, also after a repair request "
+                    f"(first: {first_errors[slot].message}; then: {exc.message})",
+                    raw=f"{first_errors[slot].raw}\n\n--- reply to the repair request ---\n{reply}",
+                ))
             else:
-                outcomes[slot] = (judgement, reply)
+                settle(slot, (judgement, reply))
 
-        if retry:
-            repairs = [
-                self.prompts.repair_conversation(plan[s][2], first_errors[s].raw, first_errors[s].message, plan[s][1])
-                for s in retry
-            ]
-            for slot, reply in zip(retry, self.complete_many(repairs)):
-                if isinstance(reply, JudgeError):
-                    outcomes[slot] = reply
-                    continue
-                try:
-                    judgement = self.prompts.parse(reply, plan[slot][1])
-                except JudgeParseError as exc:
-                    outcomes[slot] = JudgeParseError(
-                        f"{self.id}: unreadable judge output, also after a repair request "
-                        f"(first: {first_errors[slot].message}; then: {exc.message})",
-                        raw=f"{first_errors[slot].raw}\n\n--- reply to the repair request ---\n{reply}",
-                    )
-                else:
-                    outcomes[slot] = (judgement, reply)
-
-        return self._assemble(items, plan, outcomes)
-
-    def _assemble(
-        self,
-        items: Sequence[JudgeItem],
-        plan: list[tuple[int, tuple[str, ...], Conversation]],
-        outcomes: list[tuple[Judgement, str] | JudgeError | None],
-    ) -> list[JudgeResult | JudgeError]:
-        parts: list[list[tuple[Judgement, str] | JudgeError]] = [[] for _ in items]
-        for (index, _, _), outcome in zip(plan, outcomes):
-            assert outcome is not None
-            parts[index].append(outcome)
+        try:
+            self.complete_streaming([conv for _, _, conv in plan], first)
+            retry.extend(sorted(first_errors))
+            if retry:
+                repairs = [
+                    self.prompts.repair_conversation(plan[s][2], first_errors[s].raw, first_errors[s].message, plan[s][1])
+                    for s in retry
+                ]
+                self.complete_streaming(repairs, repaired)
+        except JudgeUnavailable as exc:
+            if not done:
+                raise  # the session's error itself, as every later batch meets it
+            raise JudgeUnavailable(str(exc), done) from None
         results: list[JudgeResult | JudgeError] = []
-        for item, item_parts in zip(items, parts):
-            error = next((p for p in item_parts if isinstance(p, JudgeError)), None)
-            if error is not None:
-                results.append(error)
-                continue
-            scores: dict[str, float] = {}
-            reasons: dict[str, str] = {}
-            not_applicable: set[str] = set()
-            raws: list[str] = []
-            for part in item_parts:
-                assert not isinstance(part, JudgeError)
-                (part_scores, part_reasons, part_na), raw = part
-                scores.update(part_scores)
-                reasons.update(part_reasons)
-                not_applicable.update(part_na)
-                raws.append(raw)
-            results.append(
-                JudgeResult(
-                    scores={a: scores[a] for a in item.aspects if a not in not_applicable},
-                    reasons={a: reasons[a] for a in item.aspects},
-                    raw="\n\n".join(raws),
-                    judge_id=self.id,
-                    not_applicable=tuple(a for a in item.aspects if a in not_applicable),
-                )
-            )
+        for index, item in enumerate(items):
+            item_parts = parts(index)
+            assert item_parts is not None
+            results.append(self._result(item, item_parts))
         return results
+
+    def _result(self, item: JudgeItem, parts: list[tuple[Judgement, str] | JudgeError]) -> JudgeResult | JudgeError:
+        """One item's result from the outcomes of all its requests: the first error, or the scores put together."""
+        error = next((p for p in parts if isinstance(p, JudgeError)), None)
+        if error is not None:
+            return error
+        scores: dict[str, float] = {}
+        reasons: dict[str, str] = {}
+        not_applicable: set[str] = set()
+        raws: list[str] = []
+        for part in parts:
+            assert not isinstance(part, JudgeError)
+            (part_scores, part_reasons, part_na), raw = part
+            scores.update(part_scores)
+            reasons.update(part_reasons)
+            not_applicable.update(part_na)
+            raws.append(raw)
+        return JudgeResult(
+            scores={a: scores[a] for a in item.aspects if a not in not_applicable},
+            reasons={a: reasons[a] for a in item.aspects},
+            raw="\n\n".join(raws),
+            judge_id=self.id,
+            not_applicable=tuple(a for a in item.aspects if a in not_applicable),
+        )

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from urial_check.answers import CaseAnswer
 from urial_check.generation.backends.base import Generator, LocalModel
 from urial_check.generation.cache import ResultCache
-from urial_check.measures.judges.base import ASPECTS, Judge, JudgeError, JudgeItem, JudgeResult, JudgeUnavailable
+from urial_check.measures.judges.base import (
+    ASPECTS,
+    Judge,
+    JudgeError,
+    JudgeItem,
+    JudgeResult,
+    JudgeUnavailable,
+    StreamingJudge,
+)
 from urial_check.measures.judges.registry import JudgeConfigError, make_judge
 from urial_check.suites.checks import CheckResult
 from urial_check.session import MeasurementError
@@ -131,7 +139,8 @@ class JudgeMeasurement:
 
 
 class JudgeMeasurer:
-    """Scores every answer with the session's judge; results are cached like generations."""
+    """Scores every answer with the session's judge; results are cached like generations, each as it is
+    complete, so that a judge lost part-way through a batch is asked again only for the items it had not scored."""
 
     name = NAME
 
@@ -171,14 +180,27 @@ class JudgeMeasurer:
             else:
                 todo[i] = item
         if todo:
-            try:
-                outcomes = judge.score_outcomes(list(todo.values()))
-            except JudgeUnavailable as exc:
-                raise MeasurementError(f"judge unavailable: {exc}") from None
-            for (i, item), outcome in zip(todo.items(), outcomes):
-                results[i] = JudgeMeasurement.of(outcome)
+            indices, pending = list(todo), list(todo.values())
+
+            def keep(j: int, outcome: JudgeResult | JudgeError) -> None:
+                results[indices[j]] = JudgeMeasurement.of(outcome)
                 if not isinstance(outcome, JudgeError):
-                    self._cache_put(session, judge, item, outcome)
+                    self._cache_put(session, judge, pending[j], outcome)
+
+            # Results are cached as they are complete: a judge lost part-way keeps those it gave.
+            try:
+                if isinstance(judge, StreamingJudge):
+                    outcomes = judge.score_streaming(pending, keep)
+                else:
+                    outcomes = judge.score_outcomes(pending)
+            except JudgeUnavailable as exc:
+                for j, result in exc.results.items():
+                    if results[indices[j]] is None:  # not handed over as it was complete
+                        keep(j, result)
+                raise MeasurementError(f"judge unavailable: {exc}") from None
+            for j, outcome in enumerate(outcomes):
+                if results[indices[j]] is None:
+                    keep(j, outcome)
         return results
 
     # The persistent cache is optional: sessions without one simply re-judge.

@@ -18,7 +18,8 @@ key into reasons, errors, caches or reports.
 When the endpoint cannot be used at all (connection refused or DNS failure before it ever
 answered, 401/403/404, retries used up), the judge raises :class:`JudgeUnavailable` and remembers it: every later
 request fails at once with the same error instead of trying again per case. :meth:`OpenAIJudge.probe`
-finds most of these with one cheap request before any answer is generated.
+finds most of these with one cheap request before any answer is generated. Replies are handed over as
+they arrive (:meth:`OpenAIJudge.complete_streaming`), so the scores complete before an outage are kept.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import math
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, Sequence
 from urllib.parse import urlsplit
 
@@ -47,7 +48,7 @@ from urial_check.http import (
     transport_reason,
 )
 from urial_check.measures.judges.base import JudgeConfigError, JudgeError, JudgeUnavailable
-from urial_check.measures.judges.chat import ChatJudge, Conversation, PromptSet
+from urial_check.measures.judges.chat import ChatJudge, Conversation, PromptSet, ReplyCallback
 from urial_check.measures.judges.just_eval import prompt_set
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -224,21 +225,31 @@ class OpenAIJudge(ChatJudge):
     # ------------------------------------------------------------------ requests
 
     def complete_many(self, conversations: Sequence[Conversation]) -> list[str | JudgeError]:
+        return self.complete_streaming(conversations, lambda index, reply: None)
+
+    def complete_streaming(self, conversations: Sequence[Conversation], on_reply: ReplyCallback) -> list[str | JudgeError]:
+        """Replies in order, each handed to ``on_reply(index, reply)`` in this thread as it arrives.
+
+        When the endpoint is lost part-way, the requests in flight finish (their replies are handed over),
+        the others are not sent, and JudgeUnavailable is raised once every worker has stopped.
+        """
         if not conversations:
             return []
         self._fail_fast()
+        outcomes: dict[int, str | JudgeError] = {}
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(conversations))) as pool:
-            futures = [pool.submit(self.complete_one, conv) for conv in conversations]
-            outcomes: list[str | JudgeError] = []
-            for future in futures:
+            futures = {pool.submit(self.complete_one, conv): i for i, conv in enumerate(conversations)}
+            for future in as_completed(futures):
                 try:
-                    outcomes.append(future.result())
+                    reply: str | JudgeError = future.result()
                 except JudgeUnavailable:
-                    pass  # latched; raised below once every worker has stopped
+                    continue  # latched; raised below once every worker has stopped
                 except JudgeError as exc:
-                    outcomes.append(exc)
+                    reply = exc
+                outcomes[futures[future]] = reply
+                on_reply(futures[future], reply)
         self._fail_fast()
-        return outcomes
+        return [outcomes[i] for i in range(len(conversations))]
 
     def complete_one(self, conversation: Conversation) -> str:
         """One chat completion, with the retries, budget and down-latch of :meth:`complete_many` (raises
