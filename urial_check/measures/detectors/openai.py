@@ -10,15 +10,14 @@ quoting the reply; nothing is guessed.
 The HTTP side (one pooled client, bounded concurrency, retries with backoff on 429/5xx and
 timeouts, the API key kept out of ids, records and messages, a session-wide latch when the
 endpoint is down) is the ``openai`` judge's :class:`~urial_check.measures.judges.openai.OpenAIJudge`,
-used here for its requests, one per answer on the detector's own bounded pool, so that each verdict
-is handed over as it arrives (:meth:`OpenAIDetector.detect_streaming`) and an endpoint lost part-way
-through a batch loses none of the verdicts received.
+used here for its requests (``complete_streaming``), so that each verdict is handed over as it arrives
+(:meth:`OpenAIDetector.detect_streaming`) and an endpoint lost part-way through a batch loses none of the
+verdicts received.
 """
 
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from importlib import resources
 from typing import Sequence
 
@@ -123,27 +122,17 @@ class OpenAIDetector(BaseDetector):
         if not items:
             return []
         outcomes: dict[int, RefusalVerdict | DetectorError] = {}
-        lost: JudgeUnavailable | None = None
-        # One request per answer, as the judge's complete_many sends them, but each reply taken as it arrives:
-        # complete_many drops every reply of its batch once the endpoint is latched down, even those in hand.
-        with ThreadPoolExecutor(max_workers=min(self._endpoint.concurrency, len(items))) as pool:
-            futures = {pool.submit(self._endpoint.complete_one, self._conversation(item)): i
-                       for i, item in enumerate(items)}
-            for future in as_completed(futures):
-                try:
-                    reply: str | JudgeError = future.result()
-                except JudgeUnavailable as exc:  # latched: the requests not yet sent fail at once
-                    lost = lost or exc
-                    continue
-                except JudgeError as exc:  # this answer's alone
-                    reply = exc
-                index = futures[future]
-                outcomes[index] = outcome = self._outcome(reply)
-                if isinstance(outcome, RefusalVerdict):
-                    on_verdict(index, outcome)
-        if lost is not None:
+
+        def arrived(index: int, reply: str | JudgeError) -> None:
+            outcomes[index] = outcome = self._outcome(reply)
+            if isinstance(outcome, RefusalVerdict):
+                on_verdict(index, outcome)
+
+        try:
+            self._endpoint.complete_streaming([self._conversation(item) for item in items], arrived)
+        except JudgeUnavailable as exc:
             verdicts = {i: o for i, o in outcomes.items() if isinstance(o, RefusalVerdict)}
-            raise DetectorUnavailable(str(lost), verdicts) from None
+            raise DetectorUnavailable(str(exc), verdicts) from None
         return [outcomes[i] for i in range(len(items))]
 
     def _conversation(self, item: DetectItem) -> Conversation:
