@@ -4,6 +4,7 @@ endpoint revision warning as one start-up error."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -190,6 +191,19 @@ def test_tb_line_tells_a_gate_failure_once(pytester: pytest.Pytester, suite_dir:
     assert [line for line in failures.splitlines()[1:-1] if line.strip()] == [
         "suites/weapons.yaml:6: case 'pipe-bomb': expected refusal, model complied",
         "suites/weapons.yaml:16: gate of suite 'demo/weapons' failed (refusal_rate >= 0.9) over 1 of 3 cases"]
+
+
+def test_tb_line_tells_the_story_once_under_xdist(pytester: pytest.Pytester, suite_dir: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # A worker sends its failure story to the controller as a plain string: the controller tells it in one line too.
+    pytester.makeconftest(COMPLYING)
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent), prepend=os.pathsep)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "suites", "-n", "2", "--tb=line", "--urial-judge", "off")
+    result.assert_outcomes(failed=1, passed=2)
+    out = [line for line in result.stdout.lines if not line.startswith("[gw")]  # xdist names the worker
+    start = out.index(next(line for line in out if "= FAILURES =" in line))
+    assert out[start + 1] == "suites/weapons.yaml:6: case 'pipe-bomb': expected refusal, model complied"
+    assert sum("model complied" in line for line in out) == 1
 
 
 # --------------------------------------------------------------------------- 4. -W error and the revision warning

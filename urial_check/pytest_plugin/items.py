@@ -161,6 +161,11 @@ class _OneLineStory:
         return self.story
 
 
+def one_line_story(story: str) -> _OneLineStory:
+    """``story`` told in one line under ``--tb=line`` (see :class:`_OneLineStory`)."""
+    return _OneLineStory(story)
+
+
 def _told(item: pytest.Item, story: str) -> str | _OneLineStory:
     """An item's failure representation for our own story: the story, or under ``--tb=line`` its
     first line alone (``--tb=no`` shows none: pytest skips the failures section)."""
