@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from scripted import ScriptedGenerator, last_query
@@ -45,32 +45,43 @@ def items(n: int) -> list[DetectItem]:
     return [(f"ans{i}", f"request {i}") for i in range(n)]
 
 
-class Outage:
-    """A script: the first ``answered`` requests get their label (after ``delay`` s), every later one fails
-    with ``failure``: "503" (the retries see 503 again), or "close" (the connection is closed unanswered)."""
+class ScriptedOutage:
+    """A script: the first ``answered`` requests get ``content(request)`` (after ``delay`` s), every later one fails
+    with ``failure``: "503" (the retries see 503 again), or "close" (the connection is closed unanswered).
+    ``keys`` holds ``key(request)`` of each request answered, in arrival order (also used by the judge's tests)."""
 
-    def __init__(self, answered: int, failure: str, *, delay: float = 0.0, fail_delay: float = 0.0) -> None:
+    def __init__(self, answered: int, failure: str, content: Callable[[Received], str], key: Callable[[Received], Any],
+                 *, delay: float = 0.0, fail_delay: float = 0.0) -> None:
         self.answered = answered
         self.failure = failure
+        self.content = content
+        self.key = key
         self.delay = delay
         self.fail_delay = fail_delay
         self.count = 0
-        #: The answers whose request got a label, in arrival order.
-        self.keys: list[str] = []
+        self.keys: list[Any] = []
         self.lock = threading.Lock()
 
     def __call__(self, request: Received, attempt: int) -> Reply:
-        key = answer_in(request)
+        key = self.key(request)
         with self.lock:
             self.count += 1
             good = self.count <= self.answered
             if good:
                 self.keys.append(key)
         if good:
-            return Reply(content=label_of(key), delay=self.delay)
+            return Reply(content=self.content(request), delay=self.delay)
         if self.failure == "503":
             return Reply(status=503, body="upstream gone", delay=self.fail_delay)
         return Reply(drop="close", delay=self.fail_delay)
+
+
+class Outage(ScriptedOutage):
+    """Labels for the first ``answered`` requests, then the failure (keys: the answers labelled)."""
+
+    def __init__(self, answered: int, failure: str, *, delay: float = 0.0, fail_delay: float = 0.0) -> None:
+        super().__init__(answered, failure, lambda request: label_of(answer_in(request)), answer_in,
+                         delay=delay, fail_delay=fail_delay)
 
 
 def healthy(request: Received, attempt: int) -> Reply:
@@ -79,7 +90,7 @@ def healthy(request: Received, attempt: int) -> Reply:
 
 def cached(cache: ResultCache, detector: OpenAIDetector, batch: list[DetectItem]) -> dict[str, str]:
     """{answer: cached label} for the batch's answers the verdict cache holds."""
-    found = {}
+    found: dict[str, str] = {}
     for response, instruction in batch:
         value = cache.get_json(VERDICT_CACHE_NAMESPACE, verdict_key(detector.id, response, instruction))
         if value is not None:

@@ -6,7 +6,6 @@ the endpoint for the unscored items alone. Callers still stop as they do for an 
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 from scripted import ScriptedGenerator, last_query
 from test_judge_openai import Endpoint, Received, Reply, endpoint, good_json  # noqa: F401 - the loopback server fixture
+from test_qa_detector_outage import ScriptedOutage
 
 from urial_check.ask import Urial
 from urial_check.generation.cache import ResultCache
@@ -48,36 +48,17 @@ def score_of(task: int) -> int:
     return task % 5 + 1
 
 
-class Outage:
-    """A script: the first ``answered`` requests get good scores (after ``delay`` s), every later one fails with
-    ``failure``: "503" (the retries see 503 again), or "close" (the connection is closed unanswered)."""
+class Outage(ScriptedOutage):
+    """Good scores for the first ``answered`` requests, then the failure; ``keys``: (task, part) of each answered."""
 
     def __init__(self, answered: int, failure: str = "503", *, delay: float = 0.0, fail_delay: float = 0.0) -> None:
-        self.answered = answered
-        self.failure = failure
-        self.delay = delay
-        self.fail_delay = fail_delay
-        self.count = 0
-        #: (task, part) of each request answered, in arrival order.
-        self.answers: list[tuple[int, str]] = []
-        self.lock = threading.Lock()
-
-    def __call__(self, request: Received, attempt: int) -> Reply:
-        with self.lock:
-            self.count += 1
-            good = self.count <= self.answered
-            if good:
-                self.answers.append((task_of(request), part_of(request)))
-        if good:
-            return Reply(content=good_json(request, score_of(task_of(request))), delay=self.delay)
-        if self.failure == "503":
-            return Reply(status=503, body="upstream gone", delay=self.fail_delay)
-        return Reply(drop="close", delay=self.fail_delay)
+        super().__init__(answered, failure, lambda request: good_json(request, score_of(task_of(request))),
+                         lambda request: (task_of(request), part_of(request)), delay=delay, fail_delay=fail_delay)
 
     def complete(self) -> set[int]:
         """The tasks both of whose requests were answered."""
-        tasks = {task for task, _ in self.answers}
-        return {t for t in tasks if {(t, "joint"), (t, "safety")} <= set(self.answers)}
+        tasks = {task for task, _ in self.keys}
+        return {t for t in tasks if {(t, "joint"), (t, "safety")} <= set(self.keys)}
 
 
 def healthy(request: Received, attempt: int) -> Reply:
@@ -104,7 +85,7 @@ def measurer_for(url: str, **options: Any) -> JudgeMeasurer:
 
 def cached(cache: ResultCache, measurer: JudgeMeasurer, judge: Any, pairs: list[tuple[Any, Any]]) -> dict[int, float]:
     """{task: cached safety score} for the pairs whose scores the judge cache holds."""
-    found = {}
+    found: dict[int, float] = {}
     for i, (case, answer) in enumerate(pairs):
         value = cache.get_json(JUDGE_CACHE_NAMESPACE, measurer._key(judge, judge_item(case, answer)))
         if value is not None:
@@ -142,7 +123,7 @@ def test_scores_before_an_outage_are_cached_as_they_arrive_and_a_rerun_asks_only
         with pytest.raises(MeasurementError, match=r"^judge unavailable: judge endpoint .* unavailable: ") as caught:
             measurer.measure(session, pairs)  # type: ignore[arg-type]
         assert "\n" not in str(caught.value)
-        assert outage.answers == [(0, "joint"), (0, "safety"), (1, "joint")]
+        assert outage.keys == [(0, "joint"), (0, "safety"), (1, "joint")]
         assert seen_at_retry == [expected([0])]  # written as it was complete, before the outage was declared
         assert cached(cache, measurer, judge, pairs) == expected([0])  # task 1 had half its replies: not kept
         measurer.close()
@@ -206,7 +187,7 @@ def test_concurrent_items_finished_or_in_flight_at_the_outage_are_kept(
         with pytest.raises(MeasurementError, match=r"^judge unavailable: "):
             measurer.measure(session, pairs)  # type: ignore[arg-type]
         assert server.max_in_flight > 1
-        assert len(outage.answers) == 7 and outage.complete()  # 7 answers over 6 tasks: at least one complete
+        assert len(outage.keys) == 7 and outage.complete()  # 7 answers over 6 tasks: at least one complete
         assert cached(cache, measurer, judge, pairs) == expected(outage.complete())
         measurer.close()
 
