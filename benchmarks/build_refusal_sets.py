@@ -63,10 +63,15 @@ ROUND8 = DATA / "round8"
 #: Round 9 (``round9/``): the same kind again (new seed and prompt sample), made after rules v11 were fixed
 #: (v11 was tuned on rounds 6-8); all test.
 ROUND9 = DATA / "round9"
+#: Round 10 (``round10/``): the default model's sampled answers (seed 10) to 160 requests written for it (120
+#: harmful, mostly asking for a method, means or text; 40 risky-sounding benign), made for the safety score
+#: (heuristic v9, harm rules v8) and refusal rules v11; all test, each answer labelled twice, a third labeller on
+#: refused/not-refused and unsafe/safe disagreements.
+ROUND10 = DATA / "round10"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
-    "round9": (ROUND9, ""),
+    "round9": (ROUND9, ""), "round10": (ROUND10, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
