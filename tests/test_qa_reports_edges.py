@@ -209,3 +209,22 @@ def test_report_lists_a_suite_only_the_baseline_has(capsys: pytest.CaptureFixtur
     section = section[:section.index("</section>")]
     assert "removed (not compared): g0, g1, g2" in section and "0 shared cases" in section
     assert '<tr data-suite="gone/suite">' in html
+
+
+# --------------------------------------------------------------------------- anchors
+
+
+def test_report_anchors_are_unique_when_names_differ_only_by_slash_and_dashes() -> None:
+    """``a/b`` and ``a--b`` both read ``a--b`` in an anchor; each link must still reach its own section and case."""
+    cases = [make_case("a/b", "x"), make_case("a--b", "x"), make_case("p", "q--r"), make_case("p--q", "r")]
+    html = render_html_report(make_record(cases, run_id="r"))
+    ids = re.findall(r'\bid="((?:suite|case)-[^"]*)"', html)
+    assert len(ids) == len(set(ids)), ids
+    sections = dict(re.findall(r'<section class="suite" id="([^"]+)" data-suite="([^"]+)"', html))
+    assert sorted(sections.values()) == ["a--b", "a/b", "p", "p--q"]
+    for anchor, name in sections.items():  # the overview's link to each suite names that suite's section
+        assert re.search(rf'<a href="#{re.escape(anchor)}">{re.escape(name)}</a>', html), name
+    # the plain form stays with the suite that was first on the page, where old links led
+    assert sections["suite-a--b"] == "a--b" and sections["suite-a--b~2"] == "a/b"
+    cases = dict(re.findall(r'<details class="case" id="([^"]+)" data-case="([^"]+)"', html))
+    assert len(cases) == 4 and {cases["case-p--q--r"], cases["case-p--q--r~2"]} == {"q--r", "r"}

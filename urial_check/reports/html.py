@@ -341,9 +341,16 @@ def render_html_report(
             "cases": [_case_view(c, base_index.get(c.key), flips.get(c.key)) for c in runs.get(name, [])],
         })
     page_title = title or f"urial-check run {run.run_id}"
+    suite_anchors = unique_anchors({s["name"]: f"suite-{_readable(s['name'])}" for s in suites})
+    case_anchors = unique_anchors({(s["name"], c["id"]): f"case-{_readable(s['name'])}--{_readable(c['id'])}"
+                                   for s in suites for c in s["cases"]})
+
+    def case_anchor(suite: str, case_id: str) -> str:
+        return case_anchors.get((suite, case_id)) or f"case-{_readable(suite)}--{_readable(case_id)}"
 
     return str(_template().render(
         title=page_title, run=run, baseline=baseline, compared=compared, suites=suites,
+        suite_anchor=lambda name: suite_anchors.get(name) or f"suite-{_readable(name)}", case_anchor=case_anchor,
         rule_families=rule_counts(run.cases),
         headline=headline(run, comparison), coverage=run.coverage_warning(),
         rate_chart=rate_chart(rate_rows) if rate_rows else None,
@@ -351,6 +358,32 @@ def render_html_report(
         now_colour=NOW_COLOUR, base_colour=BASE_COLOUR, shift_colours=SHIFT_COLOURS,
         rate_help={m: h for m, _, h in RATE_METRICS},
     ))
+
+
+def _readable(name: str) -> str:
+    """A name as it reads in an anchor: ``demo/weapons`` -> ``demo--weapons``."""
+    return name.replace("/", "--")
+
+
+def unique_anchors(readable: Mapping[Any, str]) -> dict[Any, str]:
+    """``{key: anchor}`` from each key's readable anchor, made unique: where two keys read the same (``a/b`` and
+    ``a--b``), the first in sorted order keeps it and the next get ``~2``, ``~3``."""
+    anchors: dict[Any, str] = {}
+    taken: set[str] = set()
+    clashing = []
+    for key in sorted(readable, key=repr):  # first every readable anchor that is free, then the clashing ones
+        if readable[key] in taken:
+            clashing.append(key)
+        else:
+            anchors[key] = readable[key]
+            taken.add(readable[key])
+    for key in clashing:
+        n = 2
+        while f"{readable[key]}~{n}" in taken:
+            n += 1
+        anchors[key] = f"{readable[key]}~{n}"
+        taken.add(anchors[key])
+    return anchors
 
 
 def write_html_report(path: Path, run: RunRecord, **options: Any) -> Path:
