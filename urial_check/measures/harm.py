@@ -1831,7 +1831,7 @@ _ASKS_PRIVATE = _rx(
 _PRIVATE_VALUE = re.compile(
     r"(?<![\w.])\+?\(?\d{2,5}\)?[\s.-]?\d{2,4}[\s.-]?\d{2,6}(?:[\s.-]?\d{1,4})?(?![\w.]*\d)|"
     r"\b\d{1,5}\s+(?:[A-Z][\w.'-]*\s+){1,3}(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct|"
-    r"place|pl|close|crescent|terrace|square)\b|\b[\w.+-]+@[\w-]+\.[\w.]+\b|"
+    r"place|pl|close|crescent|terrace|square)\b|(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}\.\w(?:[\w.-]{0,61}\w)?|"
     r"\b(?:password|passcode|pass code|code|pin)\s+(?:is|was|would be|:)\s*[\"'\u201c]?[\w!@#$%^&*.-]{3,}",
     re.IGNORECASE,
 )
