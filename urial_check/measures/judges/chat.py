@@ -196,36 +196,35 @@ class ChatJudge(BaseJudge):
                     done[index] = result
                     on_result(index, result)
 
-        first_errors: dict[int, JudgeParseError] = {}
-
-        def first(slot: int, reply: str | JudgeError) -> None:
+        def read(slot: int, reply: str | JudgeError, unreadable: Callable[[JudgeParseError, str], None]) -> None:
+            """Settle a slot with its reply's judgement or error; ``unreadable`` decides about a reply that does not parse."""
             if isinstance(reply, JudgeError):
                 settle(slot, reply)
                 return
             try:
                 judgement = self.prompts.parse(reply, plan[slot][1])
             except JudgeParseError as exc:
-                first_errors[slot] = exc  # the repair request decides
+                unreadable(exc, reply)
             else:
                 settle(slot, (judgement, reply))
+
+        first_errors: dict[int, JudgeParseError] = {}
+
+        def first(slot: int, reply: str | JudgeError) -> None:
+            def to_repair(exc: JudgeParseError, _: str) -> None:
+                first_errors[slot] = exc  # the repair request decides
+
+            read(slot, reply, to_repair)
 
         retry: list[int] = []
 
         def repaired(j: int, reply: str | JudgeError) -> None:
             slot = retry[j]
-            if isinstance(reply, JudgeError):
-                settle(slot, reply)
-                return
-            try:
-                judgement = self.prompts.parse(reply, plan[slot][1])
-            except JudgeParseError as exc:
-                settle(slot, JudgeParseError(
-                    f"{self.id}: unreadable judge output, also after a repair request "
-                    f"(first: {first_errors[slot].message}; then: {exc.message})",
-                    raw=f"{first_errors[slot].raw}\n\n--- reply to the repair request ---\n{reply}",
-                ))
-            else:
-                settle(slot, (judgement, reply))
+            read(slot, reply, lambda exc, text: settle(slot, JudgeParseError(
+                f"{self.id}: unreadable judge output, also after a repair request "
+                f"(first: {first_errors[slot].message}; then: {exc.message})",
+                raw=f"{first_errors[slot].raw}\n\n--- reply to the repair request ---\n{text}",
+            )))
 
         try:
             self.complete_streaming([conv for _, _, conv in plan], first)
