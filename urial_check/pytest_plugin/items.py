@@ -133,7 +133,8 @@ class CaseItem(pytest.Function):
 
 @dataclass(frozen=True)
 class _CrashLine:
-    """The one line pytest prints per failure under ``--tb=line`` (and ``-r``'s summary message)."""
+    """A story's headline: the line pytest prints per failure under ``--tb=line`` and in ``-r``'s
+    short summary (JUnit XML's failure message too)."""
 
     message: str
 
@@ -142,34 +143,38 @@ class _CrashLine:
 
 
 @dataclass(frozen=True)
-class _OneLineStory:
-    """A failure story under ``--tb=line``. pytest writes the report (a plain string whole, so a
-    story would be told in full) and then its ``reprcrash`` (a plain string's first 50 characters):
-    here the report writes nothing and ``reprcrash`` is the story's first line, so the failure is
-    one readable line. ``str()`` (JUnit XML's failure text) is still the whole story."""
+class _Story:
+    """A failure story as pytest's report of it. A plain string would be printed whole wherever pytest
+    prints the failure's message: in the short summary too when it runs on CI (``CI`` set), where
+    messages go untruncated. Here ``reprcrash`` is the story's first line, the headline, for the short
+    summary and ``--tb=line``; the FAILURES section gets the whole story, or nothing under
+    ``--tb=line`` (pytest writes ``reprcrash`` next, so the failure is one readable line there).
+    ``str()`` (JUnit XML's failure text, a worker's report to xdist's controller) is the whole story."""
 
     story: str
+    one_line: bool = False
 
     @property
     def reprcrash(self) -> _CrashLine:
         return _CrashLine(self.story.partition("\n")[0])
 
     def toterminal(self, tw: Any) -> None:
-        """Nothing: pytest writes ``reprcrash`` next."""
+        if not self.one_line:
+            for line in self.story.splitlines():
+                tw.line(line)
 
     def __str__(self) -> str:
         return self.story
 
 
-def one_line_story(story: str) -> _OneLineStory:
-    """``story`` told in one line under ``--tb=line`` (see :class:`_OneLineStory`)."""
-    return _OneLineStory(story)
+def story_for(config: pytest.Config, story: str) -> _Story:
+    """``story`` as a failure's report under this run's ``--tb`` style (see :class:`_Story`;
+    ``--tb=no`` shows none: pytest skips the failures section)."""
+    return _Story(story, one_line=config.getoption("tbstyle", "auto") == "line")
 
 
-def _told(item: pytest.Item, story: str) -> str | _OneLineStory:
-    """An item's failure representation for our own story: the story, or under ``--tb=line`` its
-    first line alone (``--tb=no`` shows none: pytest skips the failures section)."""
-    return _OneLineStory(story) if item.config.getoption("tbstyle", "auto") == "line" else story
+def _told(item: pytest.Item, story: str) -> _Story:
+    return story_for(item.config, story)
 
 
 class GateFailure(AssertionError):

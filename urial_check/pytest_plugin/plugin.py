@@ -36,7 +36,7 @@ from urial_check.pytest_plugin.items import (
     SuiteFile,
     is_case_nodeid,
     is_suite_file,
-    one_line_story,
+    story_for,
 )
 from urial_check.records.records import BaselineVerdict, CaseRecord, GateResult, ModelInfo, RunRecord, Selection
 from urial_check.reports.summary import (
@@ -225,13 +225,14 @@ def pytest_configure(config: pytest.Config) -> None:
         _warn_once(config, run_config)
     config.stash[STATE] = RunState(run_config, baseline=baseline)
     config.pluginmanager.register(RunRecorder(config), "urial-check-recorder")
-    if config.getoption("tbstyle", "auto") == "line" and not hasattr(config, "workerinput"):
+    if not hasattr(config, "workerinput"):
         config.pluginmanager.register(_WorkersStories(config), "urial-check-worker-stories")
 
 
 class _WorkersStories:
-    """Under ``--tb=line`` with xdist: a worker sends our failure story as a plain string, which pytest
-    would print whole and then cut; the controller tells it in one line, as a run without workers does."""
+    """With xdist a worker sends our failure story as a plain string, which pytest would print whole
+    wherever it prints the failure's message (``--tb=line``, the short summary on CI); the controller
+    tells it as a run without workers does: the headline there, the whole story in FAILURES."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
@@ -240,7 +241,7 @@ class _WorkersStories:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.failed and isinstance(report.longrepr, str) and is_suite_file(
                 self.config.rootpath / report.location[0], self.config):
-            report.longrepr = one_line_story(report.longrepr)  # type: ignore[assignment]
+            report.longrepr = story_for(self.config, report.longrepr)  # type: ignore[assignment]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
