@@ -122,12 +122,12 @@ class CaseItem(pytest.Function):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         error = excinfo.value
         if isinstance(error, CaseFailure):
-            return _told(self, failure_story(error.outcome, error.model_id, rootdir=self.config.rootpath))
+            return story_for(self.config, failure_story(error.outcome, error.model_id, rootdir=self.config.rootpath))
         if isinstance(error, DetectorError):
             path = relative_path(self.case.path, self.config.rootpath)
-            return _told(self, f"{path}:{self.case.line}: case '{self.case.id}': no refusal verdict: {error}")
+            return story_for(self.config, f"{path}:{self.case.line}: case '{self.case.id}': no refusal verdict: {error}")
         if isinstance(error, (BackendError, GenerationError, PromptError, MeasurementError)):
-            return _told(self, printable(f"urial-check: {error}"))
+            return story_for(self.config, printable(f"urial-check: {error}"))
         return super().repr_failure(excinfo)
 
 
@@ -173,10 +173,6 @@ def story_for(config: pytest.Config, story: str) -> _Story:
     return _Story(story, one_line=config.getoption("tbstyle", "auto") == "line")
 
 
-def _told(item: pytest.Item, story: str) -> _Story:
-    return story_for(item.config, story)
-
-
 class GateFailure(AssertionError):
     """A suite's gate thresholds were not met."""
 
@@ -203,9 +199,9 @@ class GateItem(pytest.Function):
             path = relative_path(self.suite.path, self.config.rootpath)
             failed = ", ".join(f"{r.metric} {r.threshold}" for r in error.result.failures)
             head = f"{path}:{self.suite.gate_line}: gate of suite '{self.suite.name}' failed ({failed}) over {error.result.coverage}"
-            return _told(self, printable(head) + "\n" + render_gate(error.result))
+            return story_for(self.config, printable(head) + "\n" + render_gate(error.result))
         if isinstance(error, (BackendError, GenerationError, PromptError, MeasurementError, DetectorError)):
-            return _told(self, printable(f"urial-check: {error}"))
+            return story_for(self.config, printable(f"urial-check: {error}"))
         return super().repr_failure(excinfo)
 
 
@@ -232,9 +228,9 @@ class BaselineItem(pytest.Function):
         error = excinfo.value
         if isinstance(error, BaselineRegression):
             path = relative_path(self.suite.path, self.config.rootpath)
-            return _told(self, printable(f"{path}: suite '{self.suite.name}' regressed against the baseline\n{error.report}"))
+            return story_for(self.config, printable(f"{path}: suite '{self.suite.name}' regressed against the baseline\n{error.report}"))
         if isinstance(error, (BackendError, GenerationError, PromptError, MeasurementError, DetectorError)):
-            return _told(self, printable(f"urial-check: {error}"))
+            return story_for(self.config, printable(f"urial-check: {error}"))
         return super().repr_failure(excinfo)
 
 
