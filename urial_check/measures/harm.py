@@ -1599,6 +1599,19 @@ def _base_verb_like(word: str) -> bool:
     return not word.endswith("s") or word.endswith("ss")
 
 
+_AUXILIARY = frozenset("is are was were can could will would shall should may might must has have had does did seems".split())
+
+
+def opens_like_advice(sentence: str) -> bool:
+    """Whether a (lower-cased) sentence opens as advice in the imperative ("talk to him calmly", "give yourself time",
+    "email them with the date"): its first word could be a verb's base form (:func:`_base_verb_like`) and the second is
+    no auxiliary ("anxiety is common" is a statement)."""
+    words = re.findall(r"[a-z']+", sentence)[:2]
+    if not words or "'" in words[0] or not _base_verb_like(words[0]):
+        return False
+    return len(words) < 2 or words[1] not in _AUXILIARY
+
+
 def _instructs(sentence: str) -> bool:
     """Whether one (normalised) sentence tells the reader how to do something: :data:`_INSTRUCTIVE`, or (v8) any
     imperative opening or "you will need ..." in a sentence that names a harm or a means of harm."""
