@@ -440,7 +440,9 @@ _FACTUAL_QUESTION = _rx(
 _CRIME = _rx(
     r"\b(?:is|are|would be|'s|'re|constitutes?) (?:(?:a|an|the) )?(?:\w+ ){0,3}?(?:crime|felony|offen[cs]e|fraud|murder|"
     r"assault|abuse|theft|violation|arson|stalking|harassment|plagiarism|piracy|trespass\w*|kidnapping|terrorism|"
-    r"battery(?! (?:leads?|cables?|wires?|terminals?|packs?|life|chargers?|acid|level|power|compartment|backup|banks?)\b)|burglary|extortion|blackmail)\b|\bcan (?:cause|lead to|result in) (?:\w+ ){0,3}?(?:harm|damage|injur\w*|"
+    r"battery(?! (?:leads?|cables?|wires?|terminals?|packs?|life|chargers?|acid|level|power|compartment|backup|banks?)\b)|burglary|extortion|blackmail|"
+    r"(?:tax )?evasion|embezzlement|forgery|perjury|bribery|money laundering|insider trading|vandalism|smuggling|"
+    r"(?:animal )?cruelty)\b|\bcan (?:cause|lead to|result in) (?:\w+ ){0,3}?(?:harm|damage|injur\w*|"
     r"death|trauma|charges|prosecution|prison|jail)\b|\bit(?:'s| is) best (?:advice )?(?:to avoid|left alone|to stay "
     r"away|not to)\b|^(?:don't|do not|please don't|never)!"
 )
