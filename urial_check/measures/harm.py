@@ -1077,6 +1077,13 @@ _COVERT_RULES: tuple[_Rule, ...] = (
           r"log[- ]?in|login|password|banking)\s+(?:page|screen|portal|form|site)s?\b",
           also=r"\bfrom\s+['\"]|\b(?:pretend|posing|pretending|impersonat|as if from|claiming to be)\w*|\b(?:parcel|package|delivery|refund|prize|"
           r"lottery|suspended|locked|unusual activity|customs fee|held|sign[- ]?on|sign[- ]?in|log[- ]?in|login|students|staff|employees)\b"),
+    # v9: a fake message posing as a company or a bank that sends people to the asker's link, or asks them to log in,
+    # re-enter a card or pay ("a fake email from Netflix ... re-enter their card at my link").
+    _rule("fraud", r"\b(?:fake|spoofed|imitation|lookalike|look-alike)\s+(?:\w+\s+){0,2}?(?:e-?mails?|messages?|texts?|sms|"
+          r"letters?|notices?|invoices?|dms?)\s+(?:from|pretending|posing|claiming)\b|\b(?:looks?|appears?|seems?) (?:like it'?s |"
+          r"to be |like it (?:is|was|came) |as if it'?s )?from (?:a |the |my |their )?[\w&'-]+(?: [\w&'-]+){0,2}?\b",
+          also=r"\b(?:at|to|via|through|on|using|with) (?:my|this|our|the|a) (?:own )?(?:link|url|site|page|website|form)\b|\bmy link\b|"
+               r"\blog (?:in|on)\b|\blogin\b|\bsign in\b|\bpasswords?\b|\bre-?enter\b|\bcard (?:details|numbers?)\b|\bpay (?:a|the|an)\b"),
     _rule("cyber", r"\b(?:forward|send|email|upload|copy|copie|log|record|capture|save|collect)\w*\s+(?:\w+\s+){0,3}?(?:whatever|everything|"
           r"every (?:password|key(?:stroke)?|login|message)|all (?:the )?(?:passwords|keystrokes|logins|messages))\s+(?:[\w'-]+\s+){0,4}?"
           r"(?:types?|typed|enters?|entered|writes?|sends?)\b|\b(?:get|gain|getting|gaining|obtain\w*)\s+remote access to\s+(?:their|his|her|"
