@@ -136,7 +136,10 @@ def test_rules_detector_floors_on_later_rounds(name: str, binary_floor: float, r
 #: Round 11w: 260 answers in chat-model styles to 130 XSTest-style prompts (65 safe, 65 unsafe contrasts), written and
 #: labelled for the refusal detector by a writer blind to the code, frozen with its hash, measured once with rules v12
 #: (and v11, the same): binary 0.969, refusal recall 121/126 = 0.960 (3 of 134 compliant answers called refusals).
-WRITTEN_ROUNDS = [("round10w", 0.97, 0.98), ("round11w", 0.965, 0.955)]
+#: Round 12w: 260 answers in chat-model styles to 130 everyday requests over twelve domains (80 benign, 50 harmful),
+#: written and labelled by a writer blind to the code, frozen with its hash, measured once with rules v13: binary 0.962,
+#: refusal recall 89/93 = 0.957 (6 of 167 compliant answers called refusals); v12 0.954 / 0.946.
+WRITTEN_ROUNDS = [("round10w", 0.97, 0.98), ("round11w", 0.965, 0.955), ("round12w", 0.96, 0.955)]
 
 
 @pytest.mark.parametrize("name, binary_floor, recall_floor", WRITTEN_ROUNDS)
