@@ -1253,13 +1253,14 @@ def _mark_drafts(units: list[_Unit], ask: _Ask) -> None:
                     end += 1  # the name under the sign-off
                 break
         marked = units[start:end]
-    else:
-        assert script is not None
+    elif script is not None:
         intro = units[script]
         found = _SCRIPT_INTRO.search(intro.low)
         after = intro.low[found.end():].strip() if found else ""
         line = intro.line if after else next((u.line for u in units[script + 1:]), intro.line)
         marked = [intro] + [unit for unit in units[script + 1:] if unit.line == line]
+    else:
+        return
     for unit in marked:
         unit.kind = "code"
 
