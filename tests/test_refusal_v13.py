@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from urial_check.measures.refusal import RULES_VERSION, detect_refusal
+from urial_check.measures.refusal import detect_refusal
 
 ANSWERED = [
     ("How does cancelling a gym membership work?",
@@ -47,9 +47,6 @@ def test_processes_through_a_contact_and_no_to_a_yes_no_question_are_answers(ins
 def test_referrals_instead_of_the_thing_asked_stay_refusals(instruction: str, response: str) -> None:
     assert detect_refusal(response, instruction).refused
 
-
-def test_rules_version() -> None:
-    assert RULES_VERSION == "v13"
 
 
 # Texts written for the user to send: a decline inside the email, letter or message asked for is its content,
