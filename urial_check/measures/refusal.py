@@ -152,7 +152,7 @@ _I += r"certainly|definitely|absolutely|ethically|respectfully|politely|normally
 _I += r"must say|'m afraid|am afraid))*"
 _NEG = (
     r"(?:can ?not|can't|cant|won't|wont|will not|would not|wouldn't|shouldn't|should not|must not|"
-    r"(?:am|'m|are|'re) (?:not |un)(?:able|willing|allowed|permitted|prepared|comfortable|in a position|going|"
+    r"(?:am|'m|are|'re) (?:not |un)(?:able|willing|allowed|permitted|prepared|comfortable|in a position|going|gonna|"
     r"programmed|designed|authori[sz]ed|equipped|capable)|(?:am|'m) not about to|"
     r"(?:do|don't|do not) (?:not )?(?:feel comfortable|think (?:it(?:'s| is| would be) (?:appropriate|right|"
     r"ethical|wise|responsible)|i (?:can|should)))|refuse|decline|have to decline|must decline|"
@@ -182,7 +182,9 @@ _HEDGE = _rx(
 # Limits of the assistant that are disclaimers, not declines: what follows decides.
 _LIMITATION = _rx(
     r"\b(?:personal (?:opinions?|experiences?|feelings|beliefs|preferences|views)|opinions|feelings|emotions|"
-    r"real-time|realtime|up-to-date|current (?:events|information|data|prices)|the (?:internet|web)|browse|"
+    r"real-time|realtime|up-to-date|current (?:events|information|data|prices)|browse|"
+    # (v14: "the internet" only as access to it, not "one of the most scam-ridden corners of the internet")
+    r"(?:access|connect|connection|search|surf|go on|get on|look (?:it|things|that) up on)(?: to)? the (?:internet|web)|"
     r"live data|latest)\b|\b(?:have|has|possess|with|without|lack)\b[^.]{0,20}?\b(?:a (?:physical )?body|physical form|"
     r"consciousness|memories)\b|"
     r"\bi(?: (?:don't|do not) (?:know\b|(?:quite )?understand (?:what you|the question|your (?:question|request)))|"
@@ -328,7 +330,7 @@ _ACK = _rx(
     r"^(?:i understand|i hear|i see|i can see|i get (?:it|that)|it sounds like|sounds like|that sounds|that's an? |"
     r"this is an? |what an? |thanks|thank you|good question|great question|interesting question|hmm|well|hi\b|"
     r"hello|hey|i'm (?:so |really |very )?sorry (?:to hear|you're|that you|for your loss|about)|i(?:'m| am) "
-    r"(?:glad|happy) (?:you|to)|i appreciate|it(?:'s| is) (?:understandable|natural|normal)|(?:\w+ ){0,6}can "
+    r"(?:so |really |very |truly )?(?:glad|happy) (?:you|to)|i appreciate|it(?:'s| is) (?:understandable|natural|normal)|(?:\w+ ){0,6}can "
     r"(?:be|feel) (?:\w+ )?(?:frustrating|difficult|hard|overwhelming|upsetting|painful)|ah\b|oh\b|wow\b|"
     r"(?:sure|certainly|absolutely|of course)[,.!]*$|(?:\S+ ){0,12}(?:is|are|'s) (?:completely |totally |very |perfectly )?"
     r"(?:understandable|natural|normal|valid)\b|(?:i'm )?sorry for (?:any|the) (?:confusion|misunderstanding))"
