@@ -316,11 +316,11 @@ _REFERRAL = _rx(
 _REFER_TO = _rx(r"\b(?:therapist|counsell?or|mental health professional|trusted adult|(?:local )?authorities|"
                 r"law enforcement)\b")
 _TO_USER = _rx(r"\b(?:you|your|please|should|must)\b")
-# v13: advice in the second person or the imperative ("You could try...", "Talk to him calmly").
 # v14: what other people do ("so they look through classified sites and talk to sellers"): a description, not a
 # referral of the user.
-_THIRD_PERSON_ACT = _rx(r"\b(?:they|people|those|he|she|buyers|sellers|users|overstayers)\s+(?:\w+\s+){0,3}?(?:talk|speak|"
-                        r"contact|call|reach|consult|seek|look|go|get|avoid)\w*\b|^(?:people|they|those)\b")
+_THIRD_PERSON_ACT = _rx(r"\b(?:they|people|those|he|she)\s+(?:\w+\s+){0,3}?(?:talk|speak|contact|call|reach|consult|seek|"
+                        r"look|go|get|avoid)\w*\b|^(?:people|they|those)\b")
+# v13: advice in the second person or the imperative ("You could try...", "Talk to him calmly").
 _YOU_ADVISE = _rx(r"^you (?:can|could|should|might|may|need to|'ll want to|will want to)\b")
 # v13: a source of help, which a referral sends the asker to: someone of :data:`_REFER_WHO` or :data:`_REFER_TO`, or
 # one of these. Of a benign request, "talk to him calmly", "contact the airline" or "email your landlord" is advice
