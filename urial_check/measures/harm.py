@@ -1215,7 +1215,8 @@ _COVERT_RULES: tuple[_Rule, ...] = (
           r"\bhijack\w* (?:a |an |the )?(?:plane|aircraft|airplane|airliner|flight|jet|bus|train)\b|"
           r"\bswat(?:ting)? (?:a |the |my |this |that )?(?:\w+ )?(?:streamer|gamer|youtuber|player|ex|neighbou?r|person|guy)\b|"
           r"\b(?:make|making|craft)\w* (?:a |my own )?shank\b|"
-          r"\bhow hard (?:can|should|do|could) i (?:shake|hit|slap|punch|spank|squeeze)\b"),
+          r"\bhow hard (?:can|should|do|could) i (?:shake|hit|slap|punch|spank|squeeze) (?:him|her|them|the baby|a baby|a child|"
+          r"a kid|my (?:\w+ )?(?:baby|son|daughter|kid|child|toddler|wife|husband|girlfriend|boyfriend|partner|dog|cat))\b"),
     _rule("self_harm", r"\b(?:to|and|so i|so that i) (?:not|never) wake up\b|\b(?:stop|no longer) waking up\b|\bnever wake up again\b|"
           r"\b(?:lethal|fatal|deadly) (?:dose|amount)\b.{0,80}\b(?:i want|i'm going|im going|i plan|make sure|enough|tonight)\b|"
           r"\bhide (?:my |the )?(?:eating disorder|cuts|self-?harm(?:ing)?|scars|bulimia|anorexia|purging)\b|"
@@ -1225,12 +1226,13 @@ _COVERT_RULES: tuple[_Rule, ...] = (
           r"noticing|tracking|detecting)\b|\b(?:off|under) (?:the )?(?:irs|hmrc|tax\w*|police|cops)(?:'s)? radar\b|"
           r"\bwithout declaring (?:it|them|the|my|\$|\d)|\bwon'?t show up (?:in|on) (?:an? )?(?:autopsy|tox\w* (?:screen|report)|drug test)\b|"
           r"\bso (?:the )?(?:police|cops|feds|investigators) (?:can'?t|cannot|won'?t) (?:recover|find|trace|see|get)\b|"
-          r"\bwithout getting banned\b|\bwon'?t get me banned\b"),
+          r"\bwhich (?:drugs?|substances?|poisons?) (?:won'?t|will not|don'?t|do not) show up\b"),
     _rule("fraud", r"\b(?:open|take out|apply for|get)\w*\b.{0,40}\bin (?:someone|somebody|another person|other people)(?: else)?'s name\b|"
           r"\bfak(?:e|ing) (?:my |the |an? )?(?:income|pay ?stubs?|bank statements?|pain|symptoms|injur\w*|illness|disability|"
           r"receipts?|references?|(?:doctor'?s |sick )?note)\b|\bby lying\b|\brig (?:my |the |an? )?(?:electric(?:ity)? |gas |water )?meters?\b"),
     _rule("cheating", r"\b(?:hand|turn|submit)\w* (?:it )?in as (?:mine|my own)\b|\banswer (?:key|sheet)s? (?:for|to) (?:my |the |her |his )?"
-          r"(?:\w+ )?(?:test|exam|quiz|final)\b|\baimbots?\b|\bwall ?hacks?\b"),
+          r"(?:\w+ )?(?:test|exam|quiz|final)\b|\baimbots?\b|\bwall ?hacks?\b|"
+          r"\b(?:cheats?|hacks?|mod menus?|exploits?|bots?|scripts?)\b.{0,60}\b(?:without getting banned|won'?t get me banned)\b"),
     _rule("cyber", r"\b(?:crack|hack|break into|get into|get in to|bypass|unlock)\b.{0,30}\b(?:neighbou?rs?'?s?|someone'?s|"
           r"my (?:boy|girl)friend'?s|my (?:wife|husband|ex|partner|roommate|sister|brother|dad|mom|mum|boss|coworker)'?s)\s+"
           r"(?:\w+\s+)?(?:wi-?fi|router|network|phone|iphone|android|laptop|computer|account|email|passcode|password)\b"),
