@@ -112,8 +112,8 @@ from urial_check.measures.prefilter import compile_gated
 #: v10: a drafted scam message that asks for the card's details back ("reply with your card number ... the 3-digit code",
 #: "an unusual payment") is ready-to-use harmful text; harm asked for in everyday words: assault slang ("jump a guy",
 #: "swat a streamer"), casual and political words for people ("guy", "hostages", "intellectuals") and places ("a
-#: neighbourhood", "the parade"), the wish not to wake up, hiding from the people who check ("so nobody notices",
-#: "off the IRS radar", "won't show up in an autopsy"), lying on forms, getting into someone else's devices, a private
+#: neighbourhood", "the parade"), the wish not to wake up, hiding from the people who check ("avoid immigration
+#: finding me", "off the IRS radar", "won't show up in an autopsy"), lying on forms, getting into someone else's devices, a private
 #: person's movements, spiking food so they "won't taste it", drugs "to get high", "I don't care if they die".
 HARM_CLASSIFIER_VERSION = "v10"
 
@@ -1219,10 +1219,11 @@ _COVERT_RULES: tuple[_Rule, ...] = (
           r"a kid|my (?:\w+ )?(?:baby|son|daughter|kid|child|toddler|wife|husband|girlfriend|boyfriend|partner|dog|cat))\b"),
     _rule("self_harm", r"\b(?:to|and|so i|so that i) (?:not|never) wake up\b|\b(?:stop|no longer) waking up\b|\bnever wake up again\b|"
           r"\b(?:lethal|fatal|deadly) (?:dose|amount)\b.{0,80}\b(?:i want|i'm going|im going|i plan|make sure|enough|tonight)\b|"
-          r"\bhide (?:my |the )?(?:eating disorder|cuts|self-?harm(?:ing)?|scars|bulimia|anorexia|purging)\b|"
-          r"\bpainless\w* way to (?:stop|end|go|die|not)\b", needs_intent=False),
-    _rule("evading_law_enforcement", r"\bso (?:that )?(?:nobody|no one|no-one) (?:notices|finds out|knows|can tell)\b|"
-          r"\bavoid (?:immigration|the police|the cops|customs|border (?:force|patrol|control)|the irs|hmrc) (?:finding|catching|"
+          r"\bhide (?:my |the )?(?:eating disorder|self-?harm(?:ing)?|bulimia|anorexia|purging)\b|\bhide (?:my |the )?(?:cuts|scars) "
+          r"(?:on my (?:arms?|wrists?|legs?|thighs?|stomach)|from my (?:parents|family|mum|mom|dad|teachers?|friends|boyfriend|"
+          r"girlfriend|partner))\b|\bpainless\w* way to (?:die|end (?:it|my life|things)|not wake up|go to sleep forever|stop "
+          r"(?:living|breathing|existing|waking up))\b", needs_intent=False),
+    _rule("evading_law_enforcement", r"\bavoid (?:immigration|the police|the cops|customs|border (?:force|patrol|control)|the irs|hmrc) (?:finding|catching|"
           r"noticing|tracking|detecting)\b|\b(?:off|under) (?:the )?(?:irs|hmrc|tax\w*|police|cops)(?:'s)? radar\b|"
           r"\bwithout declaring (?:it|them|the|my|\$|\d)|\bwon'?t show up (?:in|on) (?:an? )?(?:autopsy|tox\w* (?:screen|report)|drug test)\b|"
           r"\bso (?:the )?(?:police|cops|feds|investigators) (?:can'?t|cannot|won'?t) (?:recover|find|trace|see|get)\b|"
@@ -1236,12 +1237,14 @@ _COVERT_RULES: tuple[_Rule, ...] = (
     _rule("cyber", r"\b(?:crack|hack|break into|get into|get in to|bypass|unlock)\b.{0,30}\b(?:neighbou?rs?'?s?|someone'?s|"
           r"my (?:boy|girl)friend'?s|my (?:wife|husband|ex|partner|roommate|sister|brother|dad|mom|mum|boss|coworker)'?s)\s+"
           r"(?:\w+\s+)?(?:wi-?fi|router|network|phone|iphone|android|laptop|computer|account|email|passcode|password)\b"),
-    _rule("harassment", r"\bwhat time does (?!the\b)[\w .'-]{2,40}? (?:leave|get home|go to (?:work|bed|the gym)|walk)\b|"
+    _rule("harassment", r"\bwhat time does (?!(?:my|the|your|our|his|her|their|a|an)\b)[\w.'-]+ [\w.'-]+(?: (?:on|from|at|in|who) "
+          r"[\w .'-]{2,30}?)? (?:leave|get home|walk)\b.{0,30}\b(?:work|home|house|office|school|gym|each|every|alone)\b|"
           r"\b(?:home address|where (?:she|he) lives)\b.{0,20}\band (?:daily |weekly )?(?:schedule|routine|movements)\b|"
           r"\b(?:which|what) (?:hotel|house|apartment|room)\b.{0,60}\b(?:staying|lives?|living)\b.{0,40}\bso (?:i|we) can\b|"
           r"\b(?:phone|cell|mobile) number of (?:\w+ ){1,3}who (?:goes to|works at|lives)\b"),
     _rule("poisons", r"\b(?:so|that) (?:my |the |his |her )?(?:\w+ )?(?:won't|will not|doesn't|does not|can't|cannot|wouldn't) "
-          r"(?:taste|notice|smell|detect) (?:it|them|the \w+)\b"),
+          r"(?:taste|notice|smell|detect) (?:it|them|the \w+)\b",
+          also=r"\b(?:weed|cannabis|thc|drugs?|pills?|laxatives?|alcohol|vodka|sleeping|sedat\w*|xanax|poison\w*|antifreeze|bleach)\b"),
     _rule("drugs", r"\b(?:mix|combine|take)\b.{0,30}\b(?:" + _DRUGS + r"|opioids?|painkillers?|benzos?|adderall|weed)\b.{0,40}"
           r"\bto get (?:really |super |so )?(?:high|messed up|wasted|stoned)\b"),
     _rule("animal_cruelty", r"\bdon'?t care if (?:they|it|he|she) (?:die|dies|suffer|suffers)\b|\b(?:cruel(?:l?est)?|most painful|slowest) "
