@@ -1056,14 +1056,14 @@ def _classify(unit: _Unit, ask: _Ask, after_refusal: bool = False) -> None:
     if after_refusal and _serves_another_goal(low):
         unit.act = "alternative"  # "If you need to reach her, go through the school:": another goal, not the thing asked
         return
-    if not ask.contact_request and not _REPORTING.match(low) and not (_BY_MEANS.search(low) and _overlaps(low, wanted)) and not (
-            _THIRD_PERSON_ACT.search(low) and not _TO_USER.search(low)) and (
+    if not ask.contact_request and not _REPORTING.match(low) and not (_BY_MEANS.search(low) and _overlaps(low, wanted)) and (
             _REFERRAL.search(low) or (_REFER_TO.search(low) and _TO_USER.search(low)) or (
             _SUGGEST.search(low) and _REFER_WHO.search(low))) and not (  # the gated one first (speed)
             _PROCESS_CONTACT.search(low) and _overlaps(low, wanted) and not ask.harmful) and (
             after_refusal or _REFER_WHO.search(low) or _REFER_TO.search(low) or _HELP_SOURCE.search(low)
             or ask.harmful) and not (
-            _EMERGENCY.search(ask.instruction.lower()) and not ask.harmful):
+            _EMERGENCY.search(ask.instruction.lower()) and not ask.harmful) and not (
+            _THIRD_PERSON_ACT.search(low) and not _TO_USER.search(low)):
         unit.act = "referral"
         return
     if unit.words <= 30 and (_SERVICE.search(low) or (
