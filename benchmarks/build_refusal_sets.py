@@ -68,10 +68,14 @@ ROUND9 = DATA / "round9"
 #: (heuristic v9, harm rules v8) and refusal rules v11; all test, each answer labelled twice, a third labeller on
 #: refused/not-refused and unsafe/safe disagreements.
 ROUND10 = DATA / "round10"
+#: Round 13d (``round13d/``): the default model's greedy answers (the suites' settings) to round 13w's 100 new
+#: XSTest-style prompts, made after refusal rules v15 were committed; all test, each answer labelled twice blind, a
+#: third labeller on refused/not-refused and unsafe/safe disagreements.
+ROUND13D = DATA / "round13d"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
-    "round9": (ROUND9, ""), "round10": (ROUND10, ""),
+    "round9": (ROUND9, ""), "round10": (ROUND10, ""), "round13d": (ROUND13D, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
