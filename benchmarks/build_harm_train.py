@@ -89,6 +89,10 @@ def held_out() -> set[str]:
         if build_refusal_sets.split_of(row["id"], build_refusal_sets.SALT2) == "test"
     }
     for folder, _ in build_refusal_sets.ROUNDS.values():  # every round's answers under test
+        if folder.name == "round13d":
+            # round 13d holds out new *answers* to round 13w's requests, made after harm model m3 was trained; two of
+            # those requests are round 1 dev prompts m3 was trained on (round13d/SOURCE.md says so)
+            continue
         texts |= {row["instruction"] for row in _jsonl(folder / "test.jsonl")}
     return texts - suites
 
