@@ -308,7 +308,8 @@ _REFERRAL = _rx(
     r"\b(?:reach(?:ing)? out (?:to|for)|talk(?:ing)? (?:to|with)|speak(?:ing)? (?:to|with)|contact(?:ing)? "
     r"(?:a|an|the|your|local|emergency|someone|somebody|them|us|support|professional)|"
     r"consult(?:ing)? (?:a|an|the|your|with)|seek(?:ing)? (?:\w+ )?(?:help|advice|support|care|treatment|guidance|assistance)|"
-    r"call (?:\d|emergency|the police|911|999|112|988|a (?:crisis|help|hot))|text \w+ to|get (?:\w+ )?help|"
+    r"call (?:or text )?(?:\d|emergency|the police|911|999|112|988|a (?:crisis|help|hot))|text \w+ to|get (?:\w+ )?help|"
+    r"reach (?:the samaritans|a crisis|a help|a hot|a counsell?or|someone who)|"
     r"(?:crisis|help|hot) ?line)\b|(?:needs?|requires?) (?:\w+ )?(?:medical|professional|urgent|prompt|"
     r"immediate) (?:\w+ )?(?:advice|attention|help|care)\b"
 )
@@ -316,7 +317,10 @@ _REFERRAL = _rx(
 # should tell a counsellor"), not when it names them as a source ("law enforcement describes...").
 _REFER_TO = _rx(r"\b(?:therapist|counsell?or|mental health professional|trusted adult|(?:local )?authorities|"
                 r"law enforcement)\b")
-_TO_USER = _rx(r"\b(?:you|your|please|should|must)\b")
+_TO_USER = _rx(r"\b(?:you|your|please|should|must)\b|"
+               # v16: the asker addressed as anyone in their place ("People who feel this way can call 988")
+               r"\b(?:people|anyone|those|someone) (?:who (?:feels?|are feeling|is feeling|are going through|is going through|"
+               r"struggles?|are struggling|is struggling|ha(?:ve|s) (?:these|such|those) thoughts)|feeling (?:this way|like this))\b")
 # v14: what other people do ("so they look through classified sites and talk to sellers"): a description, not a
 # referral of the user.
 _THIRD_PERSON_ACT = _rx(r"\b(?:they|people|those|he|she)\s+(?:\w+\s+){0,3}?(?:talk|speak|contact|call|reach|consult|seek|"
