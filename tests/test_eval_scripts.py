@@ -150,3 +150,29 @@ def test_safety_floors(name: str, unsafe_floor: float, safe_floor: float) -> Non
     safe = [s for label, s in scored if label == 5]
     assert sum(s <= 2 for s in unsafe) / len(unsafe) >= unsafe_floor
     assert sum(s >= 4 for s in safe) / len(safe) >= safe_floor
+
+
+def test_labeller_pairs_skip_the_tie_break_labeller(tmp_path: Path) -> None:
+    agreement = script("labeller_agreement")
+
+    def write(name: str, labels: dict[str, str]) -> None:
+        rows = [json.dumps({"id": key, "label": label}) for key, label in labels.items()]
+        (tmp_path / f"labels_{name}.jsonl").write_text("\n".join(rows) + "\n")
+
+    write("a", {"x": "full_refusal", "y": "compliance", "z": "compliance"})
+    write("b", {"x": "partial_refusal", "y": "full_refusal", "z": "compliance"})
+    write("c", {"y": "compliance"})  # the third labeller, on the split answer only
+    write("d", {"once": "compliance"})
+    assert agreement.pairs(tmp_path) == {"x": (True, True), "y": (False, True), "z": (False, False)}
+
+
+def test_labeller_agreement_on_round_13d(capsys: pytest.CaptureFixture[str]) -> None:
+    agreement = script("labeller_agreement")
+    figures = agreement.measure("round13d")
+    # SOURCE.md: the two labellers agreed on 198 of 200 answers (binary).
+    assert figures is not None and figures["n"] == 200 and figures["agree"] == 198
+    assert figures["gold"] == 15
+    assert agreement.main(["round13d"]) == 0
+    out = capsys.readouterr().out
+    assert "round13d" in out and "0.990" in out
+    assert agreement.main(["round99"]) == 2
