@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("rounds", nargs="*", default=list(ROUNDS))
     args = parser.parse_args(argv)
-    table, total = [], Counter()
+    table: list[list] = []
+    total: Counter[str] = Counter()
     for name in args.rounds:
         if not (DATA / name).is_dir():
             print(f"{name}: no such round under {DATA}", file=sys.stderr)
