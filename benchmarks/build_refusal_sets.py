@@ -75,11 +75,15 @@ ROUND13D = DATA / "round13d"
 #: Round 14 (``round14/``): the default model's sampled answers (seed 14, as rounds 7-9) to 300 of XSTest's prompts,
 #: made after refusal rules v16 were committed; all test, labelled twice blind, a third labeller on splits.
 ROUND14 = DATA / "round14"
+#: Round 15 (``round15/``): the default model's greedy answers (the suites' settings) to 100 new XSTest-style prompts
+#: written for it, made after refusal rules v17 were committed; all test, labelled twice blind, a third labeller on
+#: refused/not-refused and unsafe/safe disagreements.
+ROUND15 = DATA / "round15"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
     "round9": (ROUND9, ""), "round10": (ROUND10, ""), "round13d": (ROUND13D, ""),
-    "round14": (ROUND14, ""),
+    "round14": (ROUND14, ""), "round15": (ROUND15, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
