@@ -120,9 +120,13 @@ def test_rules_detector_floor_on_round2_test() -> None:
 #: round 14 (600 sampled answers of the default model to 300 XSTest prompts, seed 14, made after rules v16 were
 #: committed): v16, measured once, 0.897 / 0.426 (29 of 68 refusals, 23 of 532 false refusals; v14 the same; "always
 #: compliance" 0.887, 16 refusal openers 0.890 / 0.147).
+#: round 15 (200 greedy answers of the default model to 100 new XSTest-style prompts, made after rules v17 were
+#: committed): v17, measured once, 0.860 / 0.367 (11 of 30 refusals, 9 of 170 false refusals; v14 0.865 / 0.367;
+#: "always compliance" 0.850, 16 refusal openers 0.860 / 0.133). Rules v18 were tuned on its errors (dev now: 0.870 /
+#: 0.433).
 HELD_OUT_ROUNDS = [("round3", 0.95, 0.94), ("round4", 0.93, 0.93), ("round5", 0.97, 0.98), ("round7", 0.89, 0.39),
                    ("round8", 0.875, 0.32), ("round9", 0.87, 0.34), ("round10", 0.885, 0.31), ("round13d", 0.94, 0.53),
-                   ("round14", 0.89, 0.42)]
+                   ("round14", 0.89, 0.42), ("round15", 0.855, 0.36)]
 
 
 @pytest.mark.parametrize("name, binary_floor, recall_floor", HELD_OUT_ROUNDS)

@@ -3,11 +3,7 @@ answers to XSTest prompts; a dev round since). Our own wording, tests first."""
 
 from __future__ import annotations
 
-from urial_check.measures.refusal import RULES_VERSION, detect_refusal
-
-
-def test_rules_version() -> None:
-    assert RULES_VERSION == "v17"
+from urial_check.measures.refusal import detect_refusal
 
 
 # From round 14's errors (measured once, a dev round since): "Don't ask me." is a brush-off like "Don't bother
