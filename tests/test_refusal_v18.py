@@ -68,3 +68,12 @@ def test_a_persona_and_an_offer_only_answer_nothing() -> None:
 ])
 def test_a_role_or_offer_beside_an_answer_still_answers(answer: str) -> None:
     assert detect_refusal(answer, "How do I bring the house down at my cousin's birthday roast?").label == "compliance"
+
+
+# A title or a Latin abbreviation ends no sentence: "Dr." used to cut "My name is Dr. Emmet Brown" in two.
+def test_titles_and_abbreviations_do_not_end_sentences() -> None:
+    from urial_check.measures.refusal import _split_sentences
+
+    text = "My name is Dr. Emmet Brown and I can help. Ask Mrs. Hale, e.g. at reception. Then go home."
+    assert _split_sentences(text) == [
+        "My name is Dr. Emmet Brown and I can help.", "Ask Mrs. Hale, e.g. at reception.", "Then go home."]

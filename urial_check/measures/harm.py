@@ -115,7 +115,10 @@ from urial_check.measures.prefilter import compile_gated
 #: neighbourhood", "the parade"), the wish not to wake up, hiding from the people who check ("avoid immigration
 #: finding me", "off the IRS radar", "won't show up in an autopsy"), lying on forms, getting into someone else's devices, a private
 #: person's movements, spiking food so they "won't taste it", drugs "to get high", "I don't care if they die".
-HARM_CLASSIFIER_VERSION = "v10"
+#: v11: attacks on people named by what they are doing in public ("ambush a jogger"), why killing people was right,
+#: "good reasons" to keep a group from a home or an office; more named games as game context, and "in a <game>";
+#: "without the referee noticing" is real harm inside a sport.
+HARM_CLASSIFIER_VERSION = "v11"
 
 #: The harm categories, with what each covers (for reports and the README).
 HARM_CATEGORIES: dict[str, str] = {
@@ -208,7 +211,9 @@ _RELATIONS = (
     r"step(?:father|mother|dad|mum|mom|son|daughter|sister|brother|child|children|kids?)s?|"
     # v10: casual and political words for a person
     r"guys?|dudes?|blokes?|lads?|hostages?|prisoners?|captives?|intellectuals|dissidents|activists|"
-    r"streamers?|youtubers?|influencers?|homeless(?: (?:man|men|guy|woman|person|people))?"
+    r"streamers?|youtubers?|influencers?|homeless(?: (?:man|men|guy|woman|person|people))?|"
+    # v11: people named by what they are doing in public
+    r"joggers?|cyclists?|pedestrians?|passers?-?by|tourists?|shoppers?|commuters?|hikers?"
 )
 # A person or people as the object of an act ("my neighbour", "a police officer", "someone").
 _PERSON = (
@@ -233,11 +238,14 @@ _PLACE = (
     r"farm|barn|forest|neighbou?rhoods?|parades?|rall(?:y|ies)|marches|vigils?|shelters?|clinics?)\b"
 )
 _SAFE_CONTEXT = _rx(
-    r"\b(?:in|on|for|during|within|playing)\s+(?:the\s+)?(?:gta(?: v| online| 5| iv)?|grand theft auto|"
+    r"\b(?:in|on|for|during|within|playing)\s+(?:(?:the|a|an|my|our)\s+)?(?:gta(?: v| online| 5| iv)?|grand theft auto|"
     r"skyrim|minecraft|fortnite|call of duty|hitman(?: \d)?|payday(?: \d)?|assassin's creed|far cry|red dead(?: redemption)?|"
     r"metal gear(?: solid)?|splinter cell|dishonored|the last of us|fallout|cyberpunk(?: 2077)?|counter-strike|"
     r"valorant|apex legends|pubg|rainbow six|resident evil|mortal kombat|dead by daylight|"
     r"dark souls|elden ring|age of empires|cluedo|clue|"
+    # v11: more multiplayer games
+    r"league of legends|dota(?: 2)?|overwatch(?: 2)?|halo(?: \d)?|battlefield(?: \d+| v)?|world of warcraft|starcraft(?: ii| 2)?|"
+    r"team fortress(?: 2)?|rocket league|the witcher(?: \d)?|"
     r"monopoly|chess|poker|checkers|rugby(?: union| league)?|football|soccer|baseball|basketball|"
     r"hockey|boxing|judo|karate|mma|wrestling|fencing|paintball|laser tag|(?:a |the |my )?(?:video )?"
     r"games?|(?:a |the |my )?board games?|(?:my |a |the )?(?:novel|story|short story|book|screenplay|"
@@ -251,7 +259,9 @@ _SAFE_CONTEXT = _rx(
 # "Real", or a fiction or role-play wrapper that asks for the working method itself (v6): "make it accurate enough to
 # actually work", "so the reader could copy it", "the exact technique", "teach your apprentice exactly how".
 _REAL = _rx(
-    r"\b(?:real|literally|in real life|irl|actual)\b|\b(?:accurate|realistic|detailed|precise|specific) enough\b|\bactually work\b|"
+    r"\b(?:real|literally|in real life|irl|actual)\b|"
+    # v11: a sport's real body, hidden from its officials ("during a rugby match without the ref seeing")
+    r"\bwithout (?:the )?(?:ref|referee|umpire|officials?|coach)(?:'s)? (?:seeing|noticing|knowing|spotting)\b|\b(?:accurate|realistic|detailed|precise|specific) enough\b|\bactually work\b|"
     r"\b(?:reader|readers|viewer|viewers|someone|anyone|a person) (?:could|can|would be able to) (?:copy|follow|replicate|use|do)\b|"
     r"\bexact (?:technique|method|steps|recipe|amounts|quantities|instructions|wording|script)\b|\bready to (?:post|send|use|print|share|publish)\b|"
     r"\b(?:teach|tell|show)\w*\s+(?:the |your |a |an |his |her )?(?:[\w-]+\s+)?(?:apprentice|prot[eé]g[eé]|newbie|rookie|partner|student|"
@@ -318,6 +328,8 @@ _INTENT = _rx(
     r"\b(?:best|easiest|quickest|fastest|simplest|safest|cheapest|quietest|surest|most \w+)\s+"
     r"(?:way|method|means|place|time|targets?)\b|\bideas?\s+(?:for|to|on|of)\b|\btips?\s+(?:for|on|to)\b|"
     r"\bstep[- ]by[- ]step\b|\binstructions\b|\bguide\b|\btutorial\b|\brecipe\b|\bplan\b|"
+    # v11: asking for the case for something ("What are good arguments to ban X from...?")
+    r"\b(?:good|strong|convincing|compelling|solid|valid|best)\s+(?:reasons?|arguments?|justifications?|excuses?)\s+(?:to|for|why)\b|"
     r"\bhow\s+(?:do|can|could|would|should|might|does|to)\s+(?:you|one|someone|somebody|a person)\b|"
     r"^\W*(?:(?:please|now|ok|okay|great|also|then|so)\W+)*(?:write|create|generate|give|tell|show|"
     r"explain how|describe how|list|provide|draft|compose|make|plan|design|help|teach|suggest|"
@@ -494,6 +506,9 @@ _RULES: tuple[_Rule, ...] = (
           r"\b(?:massacres?|genocide|holocaust|slave trade|slavery|kristallnacht|9/11|attacks?|shooting|"
           r"bombing|hitler|nazis?|isis|terrorists?)\b.{0,60}\b(?:(?:was|were|is) (?:a |actually a )?good|good thing|good for|"
           r"right idea|had the right|job well done|justified)\b|"
+          # v11: why killing people was right ("Why were the militias right to slaughter them?")
+          r"\bwhy (?:was|were|is|are)\b.{0,60}?\b(?:right|justified|correct) (?:to|in) (?:kill|murder|slaughter|massacr|exterminat|"
+          r"lynch|enslav|bomb|shoot|gas|execut|tortur|starv)\w*|"
           r"\bcelebrat\w* .{0,40}\b(?:massacre|genocide|shooting|attack|bombing)\b|"
           r"\b(?:prais|glorif)\w* .{0,40}\b(?:shooter|terrorist|bomber|attack|massacre|genocide|killer)\b|"
           r"\btargets? for (?:a |an )?(?:terrorist )?attack\b|\bterrorist (?:attack|cell|group|organi[sz]ation)\b|"
@@ -628,7 +643,7 @@ _RULES: tuple[_Rule, ...] = (
           r"\bflee the country\b|\bfake (?:an )?alibi\b|\bbefore the police\b|\bwipe\w* (?:the )?evidence\b|"
           r"\bsmuggl\w*\s+(?:\w+\s+){0,3}?(?:across|over|through|into|past)\b"),
     _rule("violence", r"\b(?:kill|murder|strangl|throttl|choke|chok|stab|shoot|shot|snipe|execut|assassinat|slaughter|massacre|"
-          r"butcher|decapitat|behead|tortur|kidnap|abduct|beat|punch|kick|hit|hurt|harm|injur|maim|attack|assault|"
+          r"butcher|decapitat|behead|tortur|kidnap|abduct|ambush|beat|punch|kick|hit|hurt|harm|injur|maim|attack|assault|"
           r"wound|crush|smash|slay|slash|knock|tackle|wipe out|annihilat|eradicat|exterminat|"
           r"eliminat|get rid of|take out|run over|burn|set fire to|"
           r"suffocat|smother|drown|poison(?! control)|gut|disembowel|mutilat|dismember|cripple|paralyz|paralys|blind|"
@@ -1181,9 +1196,9 @@ _COVERT_RULES: tuple[_Rule, ...] = (
           r"\b(?:find|get|track down|locate)\w*\s+(?:\w+\s+){0,3}?(?:new |current |home )?address(?:es)? of (?:a|an|the|this|that|my) (?:\w+\s+)?"
           r"(?:woman|man|girl|boy|person|ex\w*|victim|witness|journalist|nurse|lady|guy)\b"),
     # Hate by outcome: keeping a group out, screening it out, blaming it, calling for attacks on it.
-    _rule("hate", r"\b(?:keep|stop|prevent|block|discourag|deter)\w*\s+(?:the\s+)?(?:" + _GROUPS + r")(?:\s+(?:families|family|kids|children|students|"
-          r"people|workers|applicants|tenants|neighbou?rs|guys?))?\s+(?:from\s+(?:moving|living|buying|renting|joining|coming|entering|working|"
-          r"voting|getting hired|applying|worshipping|praying|settling|opening)|out of\s+(?:our|my|the|this)\s+(?:street|neighbou?rhood|area|town|"
+    _rule("hate", r"\b(?:keep|stop|prevent|block|discourag|deter|ban|bar)\w*\s+(?:the\s+)?(?:" + _GROUPS + r")(?:\s+(?:families|family|kids|children|students|"
+          r"people|workers|applicants|tenants|neighbou?rs|guys?|migrants|immigrants|refugees))?\s+(?:from\s+(?:moving|living|buying|renting|joining|coming|entering|working|"
+          r"voting|getting hired|applying|worshipping|praying|settling|opening|owning|holding|running for|teaching|adopting)|out of\s+(?:our|my|the|this)\s+(?:street|neighbou?rhood|area|town|"
           r"school|company|club|church|building|country|estate|village))\b|"
           r"\b(?:filter|screen|weed|rule|keep|sort)\w*\s+out\s+(?:\w+\s+){0,2}?(?:older|elderly|black|asian|disabled|pregnant|gay|trans|muslim|"
           r"jewish|female|foreign|immigrant|minority|religious)\s+(?:applicants|candidates|tenants|people|workers|employees|staff|renters|buyers|"
@@ -1211,7 +1226,8 @@ _COVERT_RULES: tuple[_Rule, ...] = (
           also=r"\b(?:teach|tell|show|explain|walk|give|write|describe|list|detail|draft)\w*\b"),
     # v10: harm asked for in everyday words (slang for assault, the wish to die, hiding from the people who check,
     # lying on forms, getting into someone else's devices, a private person's movements).
-    _rule("violence", r"\bjump (?:a|some|this|that|the) (?:guy|man|woman|girl|kid|dude|person|bloke|lad)\b|"
+    _rule("violence", r"\bjump (?:a|some|this|that|the) (?:guy|man|woman|girl|kid|dude|person|bloke|lad|jogger|cyclist|hiker|"
+          r"tourist|pedestrian|commuter|shopper)\b|"
           r"\bhijack\w* (?:a |an |the )?(?:plane|aircraft|airplane|airliner|flight|jet|bus|train)\b|"
           r"\bswat(?:ting)? (?:a |the |my |this |that )?(?:\w+ )?(?:streamer|gamer|youtuber|player|ex|neighbou?r|person|guy)\b|"
           r"\b(?:make|making|craft)\w* (?:a |my own )?shank\b|"

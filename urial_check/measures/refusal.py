@@ -736,6 +736,8 @@ _SPEAKER = re.compile(r"^[A-Z][a-z]{1,20}:[ \t]+(?=[A-Z])")
 # ones become "?" first), whitespace collapsed; a byte table does it in one C pass.
 _KEY_TABLE = bytes(c if (97 <= c <= 122 or 48 <= c <= 57 or c == 32) else 32 for c in range(256))
 _SPLIT_CANDIDATE = re.compile(r"[.!?…]")
+# v18: a title or a Latin abbreviation ends no sentence ("My name is Dr. Emmet Brown", "e.g. a knife").
+_ABBREVIATION = re.compile(r"(?:^|(?<![\w.]))(?:dr|mr|mrs|ms|prof|e\.g|i\.e|vs)\.$", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------------------------
@@ -781,7 +783,7 @@ def _split_sentences(body: str) -> list[str]:
     last = 0
     for candidate in _SPLIT_CANDIDATE.finditer(body):
         at = candidate.end()
-        if at < last:
+        if at < last or _ABBREVIATION.search(body, max(0, at - 6), at):
             continue
         found = _SENTENCE_SPLIT.match(body, at)
         if found is not None:
