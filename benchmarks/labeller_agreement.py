@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/labeller_agreement.py [ROUND ...]
 
-For each round whose answers were labelled twice, blind (by default rounds 6-10, 13d, 14 and 15; round 6 only on its
+For each round whose answers were labelled twice, blind (by default rounds 6-10, 13d and 14-16; round 6 only on its
 test half), it pairs the two first labels of every answer (a round's tie-break labeller, who saw only the split
 answers, is the file with the fewest rows among those holding the answer) and prints:
 
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from urial_check.measures.refusal import RULES_VERSION, detect_refusal  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "refusal"
-ROUNDS = ("round6", "round7", "round8", "round9", "round10", "round13d", "round14", "round15")
+ROUNDS = ("round6", "round7", "round8", "round9", "round10", "round13d", "round14", "round15", "round16")
 
 
 def _jsonl(path: Path) -> list[dict]:
