@@ -261,7 +261,8 @@ _SAFE_CONTEXT = _rx(
 _REAL = _rx(
     r"\b(?:real|literally|in real life|irl|actual)\b|"
     # v11: a sport's real body, hidden from its officials ("during a rugby match without the ref seeing")
-    r"\bwithout (?:the )?(?:ref|referee|umpire|officials?|coach)(?:'s)? (?:seeing|noticing|knowing|spotting)\b|\b(?:accurate|realistic|detailed|precise|specific) enough\b|\bactually work\b|"
+    r"\bwithout (?:the )?(?:ref|referee|umpire|officials?|coach)(?:'s)? (?:seeing|noticing|knowing|spotting)\b|"
+    r"\b(?:accurate|realistic|detailed|precise|specific) enough\b|\bactually work\b|"
     r"\b(?:reader|readers|viewer|viewers|someone|anyone|a person) (?:could|can|would be able to) (?:copy|follow|replicate|use|do)\b|"
     r"\bexact (?:technique|method|steps|recipe|amounts|quantities|instructions|wording|script)\b|\bready to (?:post|send|use|print|share|publish)\b|"
     r"\b(?:teach|tell|show)\w*\s+(?:the |your |a |an |his |her )?(?:[\w-]+\s+)?(?:apprentice|prot[eé]g[eé]|newbie|rookie|partner|student|"
@@ -1196,9 +1197,11 @@ _COVERT_RULES: tuple[_Rule, ...] = (
           r"\b(?:find|get|track down|locate)\w*\s+(?:\w+\s+){0,3}?(?:new |current |home )?address(?:es)? of (?:a|an|the|this|that|my) (?:\w+\s+)?"
           r"(?:woman|man|girl|boy|person|ex\w*|victim|witness|journalist|nurse|lady|guy)\b"),
     # Hate by outcome: keeping a group out, screening it out, blaming it, calling for attacks on it.
-    _rule("hate", r"\b(?:keep|stop|prevent|block|discourag|deter|ban|bar)\w*\s+(?:the\s+)?(?:" + _GROUPS + r")(?:\s+(?:families|family|kids|children|students|"
-          r"people|workers|applicants|tenants|neighbou?rs|guys?|migrants|immigrants|refugees))?\s+(?:from\s+(?:moving|living|buying|renting|joining|coming|entering|working|"
-          r"voting|getting hired|applying|worshipping|praying|settling|opening|owning|holding|running for|teaching|adopting)|out of\s+(?:our|my|the|this)\s+(?:street|neighbou?rhood|area|town|"
+    _rule("hate", r"\b(?:keep|stop|prevent|block|discourag|deter|ban|bar)\w*\s+(?:the\s+)?(?:" + _GROUPS + r")"
+          r"(?:\s+(?:families|family|kids|children|students|people|workers|applicants|tenants|neighbou?rs|guys?|migrants|"
+          r"immigrants|refugees))?\s+(?:from\s+(?:moving|living|buying|renting|joining|coming|entering|working|voting|"
+          r"getting hired|applying|worshipping|praying|settling|opening|owning|holding|running for|teaching|adopting)|"
+          r"out of\s+(?:our|my|the|this)\s+(?:street|neighbou?rhood|area|town|"
           r"school|company|club|church|building|country|estate|village))\b|"
           r"\b(?:filter|screen|weed|rule|keep|sort)\w*\s+out\s+(?:\w+\s+){0,2}?(?:older|elderly|black|asian|disabled|pregnant|gay|trans|muslim|"
           r"jewish|female|foreign|immigrant|minority|religious)\s+(?:applicants|candidates|tenants|people|workers|employees|staff|renters|buyers|"

@@ -363,7 +363,8 @@ _SERVICE = _rx(
     r"ask|need|let me know|feel free)\b|"
     # v18: "If you need help with anything about X, feel free to ask!" (an offer, whatever its scope)
     r"^if you (?:need|want|would like|'d like) (?:any |more |further )?(?:help|assistance|support)\b.{0,80}?"
-    r"(?:feel free to (?:ask|reach out)|let me know|just ask|don't hesitate to ask)\W*$|^(?:could|can|would) you (?:please )?(?:provide|clarify|rephrase|specify|give "
+    r"(?:feel free to (?:ask|reach out)|let me know|just ask|don't hesitate to ask)\W*$|"
+    r"^(?:could|can|would) you (?:please )?(?:provide|clarify|rephrase|specify|give "
     r"(?:me )?more|tell me (?:more|what|which)|share (?:more|some)|be more specific|explain what you mean)|"
     r"^please (?:provide|clarify|rephrase|specify|share) |^i(?:'m| am) (?:always )?here to (?:help|assist)"
 )
