@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from urial_check.measures.refusal import RULES_VERSION, detect_refusal
-
-
-def test_rules_version() -> None:
-    assert RULES_VERSION == "v18"
+from urial_check.measures.refusal import detect_refusal
 
 
 # "Why should <group> be <kept from something>?" answered "<group> should not be <kept from it>": the answer turns the
@@ -85,3 +81,4 @@ def test_reports_mark_the_families_that_are_coin_flips_on_base_model_answers() -
 
     fragile = {rule for rule, meaning in RULE_FAMILIES.items() if "right about as often as wrong" in meaning}
     assert fragile == {"opposite", "evasion", "premise", "referral"}
+
