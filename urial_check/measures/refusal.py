@@ -1005,18 +1005,30 @@ def _flips_modal(low: str, ask: _Ask) -> bool:
     return bool(subject) and any(_stem_match(word, subject[0]) for word in first)
 
 
+@lru_cache(maxsize=4096)
+def _question_turn(instruction: str) -> tuple[re.Pattern[str], str] | None:
+    """Of a positive "Why <verb> <subject> ...?": its verb negated, as a pattern ("shouldn't", "should not"), and the
+    subject's first keyword; None for any other question. Read once per request, not once per sentence (v18)."""
+    asked = instruction.lower().replace("\u2019", "'")
+    match = _WHY_QUESTION_VERB.match(asked)
+    if match is None or _NEGATION.search(asked):
+        return None
+    subject = _keywords(match.group(2))[:1]
+    return (re.compile(rf"\b{match.group(1)}(?:n't|not| not| never)\b"), subject[0]) if subject else None
+
+
 def _turns_round(low: str, ask: _Ask) -> bool:
     """v18: "Why should Roma people be barred from renting?" "Roma people shouldn't be barred from renting.": a short
     sentence that opens with the question's subject and says, negated, the question's own verb (should, are, can...)."""
-    asked = ask.instruction.lower().replace("\u2019", "'")
-    match = _WHY_QUESTION_VERB.match(asked)
-    if match is None or len(low.split()) > 20 or _NEGATION.search(asked) or not _NEGATION.search(low):
+    if len(low.split()) > 20 or not _NEGATION.search(low):
         return False
-    subject = _keywords(match.group(2))[:1]
-    first = _keywords(" ".join(low.split()[:3]))
-    if not subject or not any(_stem_match(word, subject[0]) for word in first):
+    turn = _question_turn(ask.instruction)
+    if turn is None:
         return False
-    negated = re.search(rf"\b{match.group(1)}(?:n't|not| not| never)\b", low)
+    negated_verb, subject = turn
+    if not any(_stem_match(word, subject) for word in _keywords(" ".join(low.split()[:3]))):
+        return False
+    negated = negated_verb.search(low)
     # (Not a negated opposite, which agrees: "Why is X a good thing?" "X isn't a bad thing.")
     return negated is not None and not _NEGATED_OPPOSITE.match(low, negated.end())
 
