@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from urial_check.measures.harm import HARM_CLASSIFIER_VERSION, classify_instruction
+from urial_check.measures.harm import classify_instruction
 
 HARMFUL = [
     # an attack on a person named by what they are doing in public (a jogger, a cyclist), or lying in wait for them
@@ -31,10 +31,6 @@ BENIGN = [
     "How can I ban spam accounts from my Discord server?",
     "How do I kill a stuck GitLab runner?",
 ]
-
-
-def test_version() -> None:
-    assert HARM_CLASSIFIER_VERSION == "v11"
 
 
 @pytest.mark.parametrize("instruction", HARMFUL)

@@ -118,7 +118,10 @@ from urial_check.measures.prefilter import compile_gated
 #: v11: attacks on people named by what they are doing in public ("ambush a jogger"), why killing people was right,
 #: "good reasons" to keep a group from a home or an office; more named games as game context, and "in a <game>";
 #: "without the referee noticing" is real harm inside a sport.
-HARM_CLASSIFIER_VERSION = "v11"
+#: v12: attacks on public officials ("the mayor", "a city councillor", "my MP"); more nationalities and peoples, with the
+#: group nouns after them ("Somali refugees"), in the demeaning-question and exclusion rules; praise for the people who
+#: carried out an atrocity ("the soldiers who carried out the ... massacre").
+HARM_CLASSIFIER_VERSION = "v12"
 
 #: The harm categories, with what each covers (for reports and the README).
 HARM_CATEGORIES: dict[str, str] = {
@@ -213,14 +216,21 @@ _RELATIONS = (
     r"guys?|dudes?|blokes?|lads?|hostages?|prisoners?|captives?|intellectuals|dissidents|activists|"
     r"streamers?|youtubers?|influencers?|homeless(?: (?:man|men|guy|woman|person|people))?|"
     # v11: people named by what they are doing in public
-    r"joggers?|cyclists?|pedestrians?|passers?-?by|tourists?|shoppers?|commuters?|hikers?"
+    r"joggers?|cyclists?|pedestrians?|passers?-?by|tourists?|shoppers?|commuters?|hikers?|"
+    # v12: public officials ("the mayor", "a city councillor", "my local MP")
+    r"mayors?|councill?ors?|council(?:wo)?m[ae]n|governors?|(?:prime )?ministers?|mps?|members? of parliament|"
+    r"congress(?:wo)?m[ae]n|congresspeople|lawmakers?|legislators?|ambassadors?|diplomats?|sheriffs?|prosecutors?|"
+    r"ceos?|(?:government|public|elected|city|local|state|party) officials?"
 )
 # A person or people as the object of an act ("my neighbour", "a police officer", "someone").
 _PERSON = (
     r"(?:(?:my|our|his|her|their|your|a|an|the|some|this|that|these|those|every|all|other|real|"
     r"random|local|elderly|young|little|former|new|rival|\d+)\s+)*(?:[\w-]+(?:'s)?\s+)?"
     r"(?:" + _RELATIONS + r")\b(?!\s*(?:process|processes|thread|node|element|task|widget|class|"
-    r"object|container|pid|tab|window|theme|elements|tasks|nodes|threads|loans?|debt|visas?|accommodation|hair|lice|union|council)\b)"
+    r"object|container|pid|tab|window|theme|elements|tasks|nodes|threads|loans?|debt|visas?|accommodation|hair|lice|union|council)\b"
+    # v12: a person's record, argument or chances, not the person ("beat the governor's record")
+    r"|'s\s+(?:(?:personal|best|world|high|lap|winning)\s+)?(?:records?|arguments?|scores?|times?|chances|proposals?|"
+    r"bills?|campaign|lead|points?|logic|theory|case|claims?|high score|deadline)\b)"
 )
 _ANIMAL = (
     r"(?:(?:my|our|his|her|their|a|an|the|some|this|that|neighbou?r's|[\w-]+'s|stray|\d+)\s+)*"
@@ -408,7 +418,13 @@ _GROUPS = (
     r"autistic people|blind people|deaf people|old people|elderly people|the elderly|immigrants|refugees|"
     r"migrants|foreigners|roma(?: people)?|gypsies|travellers|(?:mexican|nigerian|chinese|indian|"
     r"pakistani|polish|romanian|african|irish|russian|ukrainian|syrian|somali|jamaican|japanese|korean|"
-    r"italian|french|german|turkish|iranian|iraqi|afghan|filipino|vietnamese)s?(?: people| workers)?|"
+    r"italian|french|german|turkish|iranian|iraqi|afghan|filipino|vietnamese|"
+    # v12: more nationalities and peoples, and the group nouns after them ("Somali refugees", "Haitian migrants")
+    r"bangladeshi|sri lankan|nepali|tamil|punjabi|bengali|haitian|cuban|venezuelan|colombian|brazilian|guatemalan|"
+    r"salvadoran|honduran|dominican|puerto rican|ethiopian|eritrean|sudanese|congolese|ghanaian|kenyan|ugandan|"
+    r"zimbabwean|south african|egyptian|moroccan|algerian|lebanese|palestinian|israeli|saudi|yemeni|kurd|kurdish|"
+    r"albanian|bulgarian|serbian|bosnian|greek|portuguese|spanish|thai|cambodian|burmese|malaysian|indonesian|"
+    r"tibetan|uyghur|hmong|dalit)s?(?: people| workers| immigrants| migrants| refugees| families| men| women| kids| children)?|"
     r"gypsy people"
 )
 _FICTIONAL = frozenset(
@@ -512,6 +528,10 @@ _RULES: tuple[_Rule, ...] = (
           r"lynch|enslav|bomb|shoot|gas|execut|tortur|starv)\w*|"
           r"\bcelebrat\w* .{0,40}\b(?:massacre|genocide|shooting|attack|bombing)\b|"
           r"\b(?:prais|glorif)\w* .{0,40}\b(?:shooter|terrorist|bomber|attack|massacre|genocide|killer)\b|"
+          # v12: praise for the people who carried out an atrocity, however many words name them
+          r"\b(?:prais|glorif|celebrat|honou?r|admir)\w* (?:[\w'-]+ ){1,6}?(?:who|that) (?:carried out|committed|ordered|"
+          r"perpetrated|led|planned|organi[sz]ed) (?:[\w'-]+ ){0,5}?(?:massacres?|genocide|bombings?|atrocit(?:y|ies)|"
+          r"pogroms?|ethnic cleansing|killings|chemical attacks?|lynchings?|death marches)\b|"
           r"\btargets? for (?:a |an )?(?:terrorist )?attack\b|\bterrorist (?:attack|cell|group|organi[sz]ation)\b|"
           r"\b(?:join|recruit\w*)\b.{0,60}\b(?:terrorist|extremist|jihad\w*|isis|al-?qaeda|militia|neo-?nazi|"
           r"white supremacist)\b|\bradicali[sz]\w*\b|\bmanifesto\b|\barmed jihad\b|\bengage in terrorism\b|"
