@@ -82,11 +82,15 @@ ROUND15 = DATA / "round15"
 #: Round 16 (``round16/``): the same kind as round 15 with 100 more new prompts, made after refusal rules v18 and harm
 #: rules v11 were committed; all test, labelled twice blind, a third labeller on splits.
 ROUND16 = DATA / "round16"
+#: Round 17 (``round17/``): the same kind as rounds 15 and 16 with 100 more new prompts, made after refusal rules v19 and
+#: harm rules v12 were committed; all test, labelled twice blind, a third labeller on splits.
+ROUND17 = DATA / "round17"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
     "round9": (ROUND9, ""), "round10": (ROUND10, ""), "round13d": (ROUND13D, ""),
     "round14": (ROUND14, ""), "round15": (ROUND15, ""), "round16": (ROUND16, ""),
+    "round17": (ROUND17, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
