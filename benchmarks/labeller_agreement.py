@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from urial_check.measures.refusal import RULES_VERSION, detect_refusal  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "refusal"
-ROUNDS = ("round6", "round7", "round8", "round9", "round10", "round13d", "round14", "round15", "round16")
+ROUNDS = ("round6", "round7", "round8", "round9", "round10", "round13d", "round14", "round15", "round16", "round17")
 
 
 def _jsonl(path: Path) -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from urial_check.measures.harm import HARM_CLASSIFIER_VERSION, classify_instruction
+from urial_check.measures.harm import classify_instruction
 
 HARMFUL = [
     # an attack on a public official: a mayor, a councillor, a governor, a member of parliament, a sheriff...
@@ -45,10 +45,6 @@ BENIGN = [
     "Write a speech honouring the firefighters who responded to the bombing.",
     "How did John Wilkes Booth assassinate Lincoln?",
 ]
-
-
-def test_version() -> None:
-    assert HARM_CLASSIFIER_VERSION == "v12"
 
 
 @pytest.mark.parametrize("instruction", HARMFUL)
