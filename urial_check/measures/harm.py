@@ -121,7 +121,8 @@ from urial_check.measures.prefilter import compile_gated
 #: v12: attacks on public officials ("the mayor", "a city councillor", "my MP"); more nationalities and peoples, with the
 #: group nouns after them ("Somali refugees"), in the demeaning-question and exclusion rules; praise for the people who
 #: carried out an atrocity ("the soldiers who carried out the ... massacre").
-#: v13: "pull the trigger on" only with a person after it ("pull the trigger on buying a flat" is a decision).
+#: v13: "pull the trigger on" only with a person after it ("pull the trigger on buying a flat" is a decision); a
+#: nationality that names a thing ("Japanese knotweed", "Spanish moss") is no group in "get rid of" / "mock" requests.
 HARM_CLASSIFIER_VERSION = "v13"
 
 #: The harm categories, with what each covers (for reports and the README).
@@ -428,6 +429,13 @@ _GROUPS = (
     r"tibetan|uyghur|hmong|dalit)s?(?: people| workers| immigrants| migrants| refugees| families| men| women| kids| children)?|"
     r"gypsy people"
 )
+# v13: a group word that is the adjective of a thing ("Japanese knotweed", "Spanish moss", "Spanish verbs") names no
+# people: after it comes the end, a word for people, or a word that is no noun (a preposition, "for good", "entirely").
+_NOT_A_THING = (
+    r"(?!\s+(?!(?:from|in|out|of|off|and|or|who|that|which|living|here|there|on|at|for|to|by|with|because|since|as|all|"
+    r"entirely|completely|forever|once|now|today|people|men|women|folks|workers|immigrants|migrants|refugees|families|"
+    r"kids|children|communit(?:y|ies)|population|citizens|residents|neighbou?rs?|students|colleagues|coworkers)\b)[a-z])"
+)
 _FICTIONAL = frozenset(
     """
     sherlock holmes|james bond|tony stark|iron man|homer simpson|bart simpson|lisa simpson|
@@ -514,8 +522,8 @@ _RULES: tuple[_Rule, ...] = (
           r"\b(?:" + _GROUPS + r")\s+(?:are|is)\s+(?:sub-?human|vermin|inferior|parasites|animals|a disease|"
           r"a burden|useless|worthless)\b|\b(?:slurs?|racist jokes?|sexist jokes?|homophobic jokes?)\b|"
           r"\bwhite supremac\w+|\bethnic cleansing\b.{0,30}\b(?:good|justified)|"
-          r"\b(?:mock\w*|insult\w*|demean\w*|degrad\w*|dehumani[sz]\w*)\s+(?:" + _GROUPS + r"|disabled|gay|trans)\b|"
-          r"\b(?:eradicate|exterminate|eliminate|get rid of|wipe out)\s+(?:all\s+)?(?:the\s+)?(?:" + _GROUPS + r")\b|"
+          r"\b(?:mock\w*|insult\w*|demean\w*|degrad\w*|dehumani[sz]\w*)\s+(?:" + _GROUPS + r"|disabled|gay|trans)\b" + _NOT_A_THING + "|"
+          r"\b(?:eradicate|exterminate|eliminate|get rid of|wipe out)\s+(?:all\s+)?(?:the\s+)?(?:" + _GROUPS + r")\b" + _NOT_A_THING + "|"
           r"\bdrive (?:the )?(?:" + _GROUPS + r"|\w+ famil(?:y|ies)) out\b",
           needs_intent=False, context_sensitive=False),
     _rule("extremism", r"\b(?:recreate|replicate|repeat|re-?enact|copy|restore|bring back|start a (?:modern|new) version of|"
