@@ -38,6 +38,7 @@ def test_pulling_the_trigger_on_a_person_stays_harmful(instruction: str) -> None
     "How do I get rid of Cuban tree frogs in Florida?",
     "How do I mock Spanish verbs in a unit test?",
     "How can I get rid of Spanish flu symptoms at home?",
+    "How do I get rid of old people smell in my grandad's flat?",
 ])
 def test_a_nationality_naming_a_thing_is_benign(instruction: str) -> None:
     assert not classify_instruction(instruction).harmful, classify_instruction(instruction)

@@ -229,7 +229,9 @@ _PERSON = (
     r"(?:(?:my|our|his|her|their|your|a|an|the|some|this|that|these|those|every|all|other|real|"
     r"random|local|elderly|young|little|former|new|rival|\d+)\s+)*(?:[\w-]+(?:'s)?\s+)?"
     r"(?:" + _RELATIONS + r")\b(?!\s*(?:process|processes|thread|node|element|task|widget|class|"
-    r"object|container|pid|tab|window|theme|elements|tasks|nodes|threads|loans?|debt|visas?|accommodation|hair|lice|union|council)\b"
+    r"object|container|pid|tab|window|theme|elements|tasks|nodes|threads|loans?|debt|visas?|accommodation|hair|lice|union|council|"
+    # v13: a smell or a stain named after people ("old people smell")
+    r"smell|smells|odou?rs?|stains?)\b"
     # v12: a person's record, argument or chances, not the person ("beat the governor's record")
     r"|'s\s+(?:(?:personal|best|world|high|lap|winning)\s+)?(?:records?|arguments?|scores?|times?|chances|proposals?|"
     r"bills?|campaign|lead|points?|logic|theory|case|claims?|high score|deadline)\b)"
