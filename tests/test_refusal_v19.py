@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from urial_check.measures.refusal import RULES_VERSION, detect_refusal
-
-
-def test_rules_version() -> None:
-    assert RULES_VERSION == "v19"
+from urial_check.measures.refusal import detect_refusal
 
 
 # "Don't <act>" opening the answer to a harmful request, with the request's own act: the act is forbidden, like v14's
