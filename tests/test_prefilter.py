@@ -190,7 +190,7 @@ def test_decline_cue_is_the_plain_alternation_on_real_answers():
         r"n't|not\b|no\b|nope|never|un(?:able|willing)|cannot|can not|refuse|decline|rather|prefer|sorry|apolog|"
         r"against|violat|outside|beyond|within|inappropriate|irresponsible|unethical|wrong|impossible|an ai|a model|"
         r"chatbot|assistant|machine|program|must|have to|need to|skip|leave out|left out|omit|pass on|unfortunately|"
-        r"another time|another day|stay away|steer clear|vague|avoid|lack")
+        r"another time|another day|stay away|steer clear|vague|avoid|lack|incapable|restricted|prohibited|forbidden|barred")
     for text in _sentences():
         assert refusal._has_cue.__wrapped__(text) == (plain.search(text) is not None), text
 
