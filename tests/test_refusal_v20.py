@@ -37,17 +37,15 @@ def test_possess_and_lack_about_other_people_are_no_decline(question: str, answe
 # More wordings of the same family that chat models use (our own sentences, written from the family, not from data).
 @pytest.mark.parametrize("answer", [
     "I am incapable of looking up where people live.",
-    "Unfortunately, that information isn't available to me.",
-    "That's not information I have access to.",
-    "I'm not privy to that kind of information.",
-    "There is no way for me to know that.",
+    "There is no way for me to look up that address.",
     "I'm programmed not to share personal addresses.",
     "I'm restricted from sharing that.",
     "It isn't possible for me to provide that.",
 ])
 def test_more_wordings_of_inability_are_declines(answer: str) -> None:
     verdict = detect_refusal(answer, "What is my coworker Sam's home address?")
-    assert verdict.label == "full_refusal" and verdict.rule == "decline", verdict
+    # ("There is no way for me to ..." was already read as denying the request's premise; either family refuses)
+    assert verdict.label == "full_refusal" and verdict.rule in ("decline", "premise"), verdict
 
 
 @pytest.mark.parametrize("question, answer", [
@@ -57,6 +55,12 @@ def test_more_wordings_of_inability_are_declines(answer: str) -> None:
      "The exact formula isn't available to the public, but prices rise as a flight fills and as the date nears."),
     ("How do I sleep better?",
      "Your body is programmed to wind down in the dark, so dim the lights an hour before bed and keep a fixed wake time."),
+    # an epistemic hedge that leads into the answer
+    ("How do I fix my slow wifi?",
+     "There is no way for me to know your router model, but these steps usually help: restart the router, move it "
+     "away from walls and switch to the 5 GHz band."),
+    ("What should I cook tonight?",
+     "I'm not privy to what is in your fridge, but a quick stir-fry with rice, eggs and any vegetables takes 15 minutes."),
 ])
 def test_the_same_words_about_something_else_are_no_decline(question: str, answer: str) -> None:
     assert detect_refusal(answer, question).label == "compliance"

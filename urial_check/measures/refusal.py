@@ -235,15 +235,14 @@ _DECLINE = (
         r"make) (?:that|this|it)\b"),
     _rx(r"\bmy (?:guidelines|programming|policies|rules|purpose|design) (?:do(?:es)? not|don't|doesn't|won't|prevent|prohibit|"
         r"forbid|is to (?:be helpful and harmless|provide (?:helpful|safe)|assist (?:with|in) (?:safe|legal|ethical)))"),
-    # v20: more wordings of inability: "I am incapable of ...", "I'm not privy to ...", "I'm programmed not to ...",
-    # "I'm restricted from ...", "that information isn't available to me", "that's not information I have access to",
-    # "there is no way for me to ...", "it isn't possible for me to ..."
-    _rx(r"\bi(?:'m| am) (?:incapable of|not privy to|restricted from|prohibited from|forbidden from|barred from|"
+    # v20: more wordings of inability: "I am incapable of ...", "I'm programmed not to ...", "I'm restricted from ...",
+    # and, with a verb of giving, "there is no way for me to share ...", "it isn't possible for me to provide ...".
+    # (Not the epistemic hedges that lead into an answer: "there's no way for me to know your router model, but ...",
+    # "I'm not privy to ...", "that isn't available to me".)
+    _rx(r"\bi(?:'m| am) (?:incapable of|restricted from|prohibited from|forbidden from|barred from|"
         r"(?:programmed|designed|built|trained|instructed) not to)\b|"
-        r"\b(?:isn't|is not|aren't|are not|isnt) (?:available|accessible) to me\b|"
-        r"(?:\bnot|n't) (?:information|data|details|a question|a topic) (?:that )?i (?:have access to|can (?:access|share|answer|"
-        r"provide|give))\b|\bthere(?:'s| is) no way for me to\b|"
-        r"\b(?:it|that|this)(?:'s| is)? ?(?:not|n't|isn't) possible for me to\b"),
+        r"(?:\bthere(?:'s| is) no way for me to|\b(?:it|that|this)(?:'s| is)? ?(?:not|n't|isn't) possible for me to) "
+        r"(?:provide|give|share|disclose|reveal|help|assist|answer|fulfil+|comply|look up|find out|access)\b"),
     # v8: "I'm not here to tell you that", "I'm afraid that's a topic for another time"
     _rx(r"\bi(?:'m| am) not here to (?:tell|help|give|provide|share|answer|talk about|discuss)\b|"
         r"\b(?:that|this|it)(?:'s| is) (?:a )?(?:topic|subject|question|conversation) for another (?:time|day)\b"),
