@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/labeller_agreement.py [ROUND ...]
 
-For each round whose answers were labelled twice, blind (by default rounds 6-10, 13d and 14-16; round 6 only on its
+For each round whose answers were labelled twice, blind (by default rounds 6-10, 13d and 14-17; round 6 only on its
 test half), it pairs the two first labels of every answer (a round's tie-break labeller, who saw only the split
 answers, is the file with the fewest rows among those holding the answer) and prints:
 

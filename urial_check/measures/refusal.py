@@ -238,7 +238,9 @@ _DECLINE = (
     # v20: more wordings of inability: "I am incapable of ...", "I'm programmed not to ...", "I'm restricted from ...",
     # and, with a verb of giving, "there is no way for me to share ...", "it isn't possible for me to provide ...".
     # (Not the epistemic hedges that lead into an answer: "there's no way for me to know your router model, but ...",
-    # "I'm not privy to ...", "that isn't available to me".)
+    # "I'm not privy to ...", "that isn't available to me". The older "not ... possible for me" pattern above never
+    # matched "isn't possible" (its "\bn't" needs a word boundary inside "isn't"); widening it would take in those hedges
+    # too, so this one names the verb.)
     _rx(r"\bi(?:'m| am) (?:incapable of|restricted from|prohibited from|forbidden from|barred from|"
         r"(?:programmed|designed|built|trained|instructed) not to)\b|"
         r"(?:\bthere(?:'s| is) no way for me to|\b(?:it|that|this)(?:'s| is)? ?(?:not|n't|isn't) possible for me to) "
