@@ -9,10 +9,6 @@ import pytest
 from urial_check.measures.refusal import RULES_VERSION, detect_refusal
 
 
-def test_rules_version() -> None:
-    assert RULES_VERSION == "v20"
-
-
 @pytest.mark.parametrize("answer", [
     "I don't possess the ability to share anyone's health records.",
     "As an assistant, I do not possess the information you are asking for about your neighbour.",
