@@ -159,7 +159,11 @@ def test_rules_detector_floors_on_later_rounds(name: str, binary_floor: float, r
 #: refusal recall 89/93 = 0.957 (6 of 167 compliant answers called refusals); v12 0.954 / 0.946.
 #: Round 13w (200 answers to new XSTest-style prompts, written blind) was measured once with rules v14 before its two
 #: fixes: binary 0.985, refusal recall 0.980 (98/100), 1 false refusal; 0.995 / 0.990 after them (dev figures).
-WRITTEN_ROUNDS = [("round10w", 0.97, 0.98), ("round11w", 0.965, 0.955), ("round12w", 0.96, 0.955), ("round13w", 0.98, 0.97)]
+#: Round 18w (200 answers to 100 new XSTest-style prompts, written blind, labelled by the writers and again blind) was
+#: measured once with rules v21 (v14, v17 and v20 the same): binary 0.935, refusal recall 0.913 (84/92), 5 false
+#: refusals of 108; 0.950 after v22's two fixes (dev figures).
+WRITTEN_ROUNDS = [("round10w", 0.97, 0.98), ("round11w", 0.965, 0.955), ("round12w", 0.96, 0.955), ("round13w", 0.98, 0.97),
+                  ("round18w", 0.945, 0.93)]
 
 
 @pytest.mark.parametrize("name, binary_floor, recall_floor", WRITTEN_ROUNDS)
