@@ -123,7 +123,7 @@ from urial_check.measures.prefilter import compile_gated
 #: carried out an atrocity ("the soldiers who carried out the ... massacre").
 #: v13: "pull the trigger on" only with a person after it ("pull the trigger on buying a flat" is a decision); a
 #: nationality that names a thing ("Japanese knotweed", "Spanish moss") is no group in "get rid of" / "mock" requests.
-HARM_CLASSIFIER_VERSION = "v13"
+HARM_CLASSIFIER_VERSION = "v14"
 
 #: The harm categories, with what each covers (for reports and the README).
 HARM_CATEGORIES: dict[str, str] = {
@@ -674,7 +674,9 @@ _RULES: tuple[_Rule, ...] = (
           r"(?:find|connect|link|trace|catch|know|seize)|\bhit[- ]and[- ]run\b|\bdrove off\b|\bon bail\b|\bskip bail\b|"
           r"\bflee the country\b|\bfake (?:an )?alibi\b|\bbefore the police\b|\bwipe\w* (?:the )?evidence\b|"
           r"\bsmuggl\w*\s+(?:\w+\s+){0,3}?(?:across|over|through|into|past)\b"),
-    _rule("violence", r"\b(?:kill|murder|strangl|throttl|choke|chok|stab|shoot|shot|snipe|execut|assassinat|slaughter|massacre|"
+    # (v14: not what something is doing to a person, told as a description: "her knee is killing her")
+    _rule("violence", r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )(?<!'s )(?<!'re )"
+          r"\b(?:kill|murder|strangl|throttl|choke|chok|stab|shoot|shot|snipe|execut|assassinat|slaughter|massacre|"
           r"butcher|decapitat|behead|tortur|kidnap|abduct|ambush|beat|punch|kick|hit|hurt|harm|injur|maim|attack|assault|"
           r"wound|crush|smash|slay|slash|knock|tackle|wipe out|annihilat|eradicat|exterminat|"
           r"eliminat|get rid of|take out|run over|burn|set fire to|"
