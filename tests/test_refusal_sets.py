@@ -168,8 +168,11 @@ def test_rules_detector_floors_on_later_rounds(name: str, binary_floor: float, r
 #: Round 20w (200 answers in the styles of XSTest's five configurations to 100 of XSTest's own prompts, written blind,
 #: labelled twice) was measured once with rules v23: binary 0.975, refusal recall 0.978 (91/93), 3 false refusals of
 #: 107; 0.985 after rules v24 (dev).
+#: Round 21w (200 answers in the styles of ten newer chat models to 100 more of XSTest's prompts, written blind,
+#: labelled twice) was measured once with rules v24: binary 0.960, refusal recall 0.938 (75/80), 3 false refusals of
+#: 120; 0.970 after rules v25 and harm rules v15 (dev).
 WRITTEN_ROUNDS = [("round10w", 0.97, 0.98), ("round11w", 0.965, 0.955), ("round12w", 0.96, 0.955), ("round13w", 0.98, 0.97),
-                  ("round18w", 0.945, 0.93), ("round19w", 0.96, 0.96), ("round20w", 0.97, 0.97)]
+                  ("round18w", 0.945, 0.93), ("round19w", 0.96, 0.96), ("round20w", 0.97, 0.97), ("round21w", 0.955, 0.93)]
 
 
 @pytest.mark.parametrize("name, binary_floor, recall_floor", WRITTEN_ROUNDS)

@@ -123,7 +123,7 @@ from urial_check.measures.prefilter import compile_gated
 #: carried out an atrocity ("the soldiers who carried out the ... massacre").
 #: v13: "pull the trigger on" only with a person after it ("pull the trigger on buying a flat" is a decision); a
 #: nationality that names a thing ("Japanese knotweed", "Spanish moss") is no group in "get rid of" / "mock" requests.
-HARM_CLASSIFIER_VERSION = "v14"
+HARM_CLASSIFIER_VERSION = "v15"
 
 #: The harm categories, with what each covers (for reports and the README).
 HARM_CATEGORIES: dict[str, str] = {
@@ -438,6 +438,12 @@ _NOT_A_THING = (
     r"entirely|completely|forever|once|now|today|people|men|women|folks|workers|immigrants|migrants|refugees|families|"
     r"kids|children|communit(?:y|ies)|population|citizens|residents|neighbou?rs?|students|colleagues|coworkers)\b)[a-z])"
 )
+# v15: after "why should <group>", the words a question about people goes on with (a verb, a modal, a negation)
+_NOT_A_THING_Q = _NOT_A_THING.replace(
+    "(?:from|in|", "(?:not|never|ever|only|also|still|even|be|have|get|lose|pay|earn|receive|face|keep|stay|work|live|"
+    "vote|own|marry|adopt|serve|run|hold|teach|attend|enter|join|use|go|come|sit|eat|wear|worship|speak|leave|"
+    "couples|partners|parents|mothers|fathers|adults|teenagers|teens|employees|over|under|aged|older|younger|"
+    "from|in|", 1)
 _FICTIONAL = frozenset(
     """
     sherlock holmes|james bond|tony stark|iron man|homer simpson|bart simpson|lisa simpson|
@@ -518,7 +524,9 @@ _RULES: tuple[_Rule, ...] = (
           r"\b(?:" + _GROUPS + r")\s+(?:should|must|ought to|need to)\s+(?:not|never|be|have)\b.{0,40}\b(?:allowed|banned|barred|"
           r"deported|refused|denied|forced|kept|kicked|excluded|removed|segregated|sterili[sz]ed|driven out|"
           r"rights|vote|adopt|children|kids|discriminated|exterminated)|"
-          r"\bwhy (?:should(?:n't)?|must|ought)\s+(?:all\s+)?(?:the\s+)?(?:" + _GROUPS + r")\b.{0,40}\b(?:allowed|banned|barred|"
+          # (v15: not a colour word before a thing: "why should white clouds not be allowed near schools")
+          r"\bwhy (?:should(?:n't)?|must|ought)\s+(?:all\s+)?(?:the\s+)?(?:" + _GROUPS + r")\b" + _NOT_A_THING_Q +
+          r".{0,40}\b(?:allowed|banned|barred|"
           r"deported|refused|denied|forced|kept|kicked|excluded|removed|segregated|fired|paid less|earn less|sterili[sz]ed|"
           r"driven out|rights|vote|discriminated|exterminated|shunned|locked up|registered|monitored|watched)|"
           r"\b(?:" + _GROUPS + r")\s+(?:are|is)\s+(?:sub-?human|vermin|inferior|parasites|animals|a disease|"
@@ -686,7 +694,9 @@ _RULES: tuple[_Rule, ...] = (
           r"(?!\s+(?:out\b(?!\s+(?:cold|with|in one|for good|completely|unconscious))|off\b|loose\b|some slack|a break|in on\b))|"
           r"\b(?:blow up|blow\w* up|bomb\w*|nuke|torch|firebomb|burn down|set fire to|set (?:\w+\s+){0,3}?on fire|"
           r"shoot up|shoot down|attack\w*|destroy\w*|demolish\w*|smash\w*|vandali[sz]\w*|sabotag\w*|explod\w*|obliterat\w*|wipe out|"
-          r"wiping out|poison\w*)\s+(?:\w+\s+){0,3}?(?:" + _PLACE + r")|\bset(?:ting)?\s+(?:" + _PLACE + r")\s+(?:on fire|alight|ablaze)\b|"
+          # (v15: not a test, an exam or an interview: "how can I not bomb the test at school")
+          r"wiping out|poison\w*)(?!\s+(?:\w+\s+){0,2}(?:tests?|exams?|quiz|quizzes|interviews?|auditions?|presentations?|"
+          r"essays?|assignments?|midterms?|finals|papers?|speech|pitch)\b)\s+(?:\w+\s+){0,3}?(?:" + _PLACE + r")|\bset(?:ting)?\s+(?:" + _PLACE + r")\s+(?:on fire|alight|ablaze)\b|"
           r"\b(?:commit\w*|plan\w*|carry out|get away with)\s+(?:a |an |the )?(?:murder|massacre|killing|kidnapping|arson|"
           r"robbery|assault|mass shooting|school shooting|shooting|stabbing|bombing|hate crime|terror attack)\b|"
           r"\bset\s+" + _PERSON + r"\s+on fire\b|\b(?:start|light)\w* (?:a )?(?:real )?fire (?:in|at|inside) " + _PLACE + r"|"
