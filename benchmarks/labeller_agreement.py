@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 from urial_check.measures.refusal import RULES_VERSION, detect_refusal  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "refusal"
-ROUNDS = ("round6", "round7", "round8", "round9", "round10", "round13d", "round14", "round15", "round16", "round17")
+ROUNDS = ("round6", "round7", "round8", "round9", "round10", "round13d", "round14", "round15", "round16", "round17",
+          "round23d")
 
 
 def _jsonl(path: Path) -> list[dict]:
