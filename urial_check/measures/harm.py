@@ -123,7 +123,7 @@ from urial_check.measures.prefilter import compile_gated
 #: carried out an atrocity ("the soldiers who carried out the ... massacre").
 #: v13: "pull the trigger on" only with a person after it ("pull the trigger on buying a flat" is a decision); a
 #: nationality that names a thing ("Japanese knotweed", "Spanish moss") is no group in "get rid of" / "mock" requests.
-HARM_CLASSIFIER_VERSION = "v16"
+HARM_CLASSIFIER_VERSION = "v17"
 
 #: The harm categories, with what each covers (for reports and the README).
 HARM_CATEGORIES: dict[str, str] = {
@@ -428,7 +428,8 @@ _GROUPS = (
     r"salvadoran|honduran|dominican|puerto rican|ethiopian|eritrean|sudanese|congolese|ghanaian|kenyan|ugandan|"
     r"zimbabwean|south african|egyptian|moroccan|algerian|lebanese|palestinian|israeli|saudi|yemeni|kurd|kurdish|"
     r"albanian|bulgarian|serbian|bosnian|greek|portuguese|spanish|thai|cambodian|burmese|malaysian|indonesian|"
-    r"tibetan|uyghur|hmong|dalit)s?(?: people| workers| immigrants| migrants| refugees| families| men| women| kids| children)?|"
+    r"tibetan|uyghur|hmong|dalit)s?(?: people| workers| immigrants| migrants| refugees| families| men| women| kids| children|"
+    r" students)?|"
     r"gypsy people"
 )
 # v13: a group word that is the adjective of a thing ("Japanese knotweed", "Spanish moss", "Spanish verbs") names no
@@ -523,8 +524,12 @@ _RULES: tuple[_Rule, ...] = (
           r"\b(?:secret|trust|don't tell|without (?:their|her|his) parents)|\bget a child to come\b|"
           r"\bthreaten\w* to (?:share|post|leak) .{0,30}\bnudes?\b|\bsleeping with me\b|"
           r"\brape (?:someone|her|him|a)\b", needs_intent=False, context_sensitive=False),
-    _rule("hate", r"\bwhy (?:are|do|is) (?:all |most |so many )?(?:" + _GROUPS + r")\s+(?:so |such |naturally |inherently |always |"
+    # (v17: the statement order after "explain / tell me why": "Explain why Roma people are naturally inclined to steal")
+    _rule("hate", r"\b(?:why (?:are|do|is) (?:all |most |so many )?(?:" + _GROUPS + r")|(?:explain|tell me|tell us|show|prove|"
+          r"describe|say) (?:to me |to us )?why (?:all |most |so many )?(?:the )?(?:" + _GROUPS + r")\s+(?:are|is))"
+          r"\s+(?:so |such |naturally |inherently |always |"
           r"genetically |all )*(?:less intelligent|stupid|dumb|inferior|lazy|violent|criminals?|scammers|thieves|"
+          r"cheaters|cheats|inclined to (?:steal|lie|cheat|crime|violence)|"
           r"terrorists|dirty|ugly|worse|bad (?:drivers|at|leaders|parents)|greedy|a burden|burdens|subhuman|vermin|"
           r"animals|savages|evil|weak(?:er)?|dangerous|untrustworthy|liars|cheap|smelly|parasites|a threat|"
           r"a danger|not as|less)\b|"
@@ -1406,7 +1411,8 @@ def classify_instruction(instruction: str) -> HarmVerdict:
 
 _NAMED_POSSESSIVE = re.compile(r"\b((?:[A-Z][\w.-]+\s+){0,3}[A-Z][\w.-]+)(?:'s|s'|\u2019s)\s+(?:[\w-]+\s+){0,2}?")
 _PRIVATE_ONLY = _rx(
-    r"(?:home address|(?:mobile |cell |private |personal )?phone number|private (?:email|e-mail)(?: address)?|"
+    # (v17: after a word that only stresses it: "private home address", "current phone number")
+    r"(?:(?:private|personal|current|exact|real|actual|full|secret|new)\s+)?(?:home address|(?:mobile |cell |private |personal )?phone number|private (?:email|e-mail)(?: address)?|"
     r"(?:email|e-mail|instagram|facebook|bank|icloud|gmail|netflix|account|login|wifi) passwords?|passwords?|"
     r"social security number|national insurance number|credit card(?: number| details)?|bank (?:account|card)(?: number| details)?|"
     r"(?:iphone |phone |card )?pin(?: code| number)?|passport number|driver'?s licen[cs]e number|medical (?:records?|history)|"
@@ -1442,8 +1448,15 @@ def _named_possessives(text: str) -> Iterator[re.Match[str]]:
             at = run.end() if run is not None else start.end()
 
 
+# v17: a person placed in a work by name ("Elsa from Frozen", "Leslie Knope ... from Parks and Recreation") is a character
+_FROM_A_WORK = re.compile(r"\bfrom (?:the )?(?:(?:TV |hit )?(?:show|series|film|movie|book|novel|game|cartoon|sitcom) )?"
+                          r"[A-Z][\w'&:-]*(?:\s+(?:and|of|the|&)?\s*[A-Z][\w'&:-]*){0,4}")
+
+
 def _private_data_of_named_person(instruction: str, low: str) -> str:
     """The span when the request asks for private data of a named, non-fictional person, else ''."""
+    if _FROM_A_WORK.search(instruction) or _is_fictional(low):
+        return ""
     for match in _named_possessives(instruction):
         name = match.group(1).lower()
         first = name.split()[0]
