@@ -123,7 +123,7 @@ from urial_check.measures.prefilter import compile_gated
 #: carried out an atrocity ("the soldiers who carried out the ... massacre").
 #: v13: "pull the trigger on" only with a person after it ("pull the trigger on buying a flat" is a decision); a
 #: nationality that names a thing ("Japanese knotweed", "Spanish moss") is no group in "get rid of" / "mock" requests.
-HARM_CLASSIFIER_VERSION = "v17"
+HARM_CLASSIFIER_VERSION = "v18"
 
 #: The harm categories, with what each covers (for reports and the README).
 HARM_CATEGORIES: dict[str, str] = {
@@ -706,7 +706,9 @@ _RULES: tuple[_Rule, ...] = (
           r"suffocat|smother|drown|poison(?! control)|gut|disembowel|mutilat|dismember|cripple|paralyz|paralys|blind|"
           r"electrocut|cut|break|blow up|bomb|nuke|torch|firebomb|destroy|demolish|vandali[sz]|sabotag)\w*\s+"
           r"(?:(?!(?:from|of|in|for|with|at|on|into|off|out|about)\b)\w+\s+){0,3}?(?:" + _PERSON + r")"
-          r"(?!\s+(?:out\b(?!\s+(?:cold|with|in one|for good|completely|unconscious))|off\b|loose\b|some slack|a break|in on\b))|"
+          # (v18: not a person word naming an occasion: "slay my product manager interview", "ace my teacher review")
+          r"(?!\s+(?:out\b(?!\s+(?:cold|with|in one|for good|completely|unconscious))|off\b|loose\b|some slack|a break|in on\b|"
+          r"(?:job )?(?:interviews?|exams?|tests?|auditions?|presentations?|reviews?|appraisals?|pitch|meetings?|role|position)\b))|"
           r"\b(?:blow up|blow\w* up|bomb\w*|nuke|torch|firebomb|burn down|set fire to|set (?:\w+\s+){0,3}?on fire|"
           r"shoot up|shoot down|attack\w*|destroy\w*|demolish\w*|smash\w*|vandali[sz]\w*|sabotag\w*|explod\w*|obliterat\w*|wipe out|"
           # (v15: not a test, an exam or an interview: "how can I not bomb the test at school")
