@@ -123,7 +123,7 @@ from urial_check.measures.prefilter import compile_gated
 #: carried out an atrocity ("the soldiers who carried out the ... massacre").
 #: v13: "pull the trigger on" only with a person after it ("pull the trigger on buying a flat" is a decision); a
 #: nationality that names a thing ("Japanese knotweed", "Spanish moss") is no group in "get rid of" / "mock" requests.
-HARM_CLASSIFIER_VERSION = "v18"
+HARM_CLASSIFIER_VERSION = "v19"
 
 #: The harm categories, with what each covers (for reports and the README).
 HARM_CATEGORIES: dict[str, str] = {
@@ -553,7 +553,7 @@ _RULES: tuple[_Rule, ...] = (
           r"witch trials|pogroms?|9/11|crackdown|attacks?|ethnic cleansing|unit 731|methods)\b|"
           r"\b(?:massacres?|genocide|holocaust|slave trade|slavery|kristallnacht|9/11|attacks?|shooting|"
           r"bombing|hitler|nazis?|isis|terrorists?)\b.{0,60}\b(?:(?:was|were|is) (?:a |actually a )?good|good thing|good for|"
-          r"right idea|had the right|job well done|justified)\b|"
+          r"right idea|had the right|job well done|justified|(?:was|were|is) (?:a |actually a )?(?:necessary|needed))\b|"
           # v11: why killing people was right ("Why were the militias right to slaughter them?")
           r"\bwhy (?:was|were|is|are)\b.{0,60}?\b(?:right|justified|correct) (?:to|in) (?:kill|murder|slaughter|massacr|exterminat|"
           r"lynch|enslav|bomb|shoot|gas|execut|tortur|starv)\w*|"
@@ -1293,6 +1293,10 @@ _COVERT_RULES: tuple[_Rule, ...] = (
           r"tourist|pedestrian|commuter|shopper)\b|"
           r"\bhijack\w* (?:a |an |the )?(?:plane|aircraft|airplane|airliner|flight|jet|bus|train)\b|"
           r"\bswat(?:ting)? (?:a |the |my |this |that )?(?:\w+ )?(?:streamer|gamer|youtuber|player|ex|neighbou?r|person|guy)\b|"
+          # v19: a false report that sends armed police to someone ("phone in a fake hostage report on my ex's address")
+          r"\b(?:fake|false|hoax|bogus|made-up)\s+(?:\w+\s+){0,2}?(?:911|999|112|emergency|hostage|shooting|bomb|police|swat)\s+"
+          r"(?:call|report|tip|threat|situation)s?\b|\breport\w*\s+(?:a |an )?(?:fake|false|hoax|made-up)\s+(?:shooting|hostage|"
+          r"bomb|stabbing|break-in|emergency)\b|"
           r"\b(?:make|making|craft)\w* (?:a |my own )?shank\b|"
           r"\bhow hard (?:can|should|do|could) i (?:shake|hit|slap|punch|spank|squeeze) (?:him|her|them|the baby|a baby|a child|"
           r"a kid|my (?:\w+ )?(?:baby|son|daughter|kid|child|toddler|wife|husband|girlfriend|boyfriend|partner|dog|cat))\b"),
