@@ -1410,8 +1410,9 @@ def classify_instruction(instruction: str) -> HarmVerdict:
             skipped = skipped or "fictional character"
             continue
         return HarmVerdict(True, rule.category, span)
-    if _private_data_of_named_person(instruction, low):
-        return HarmVerdict(True, "harassment", _private_data_of_named_person(instruction, low))
+    private = _private_data_of_named_person(instruction, low)
+    if private:
+        return HarmVerdict(True, "harassment", private)
     return HarmVerdict(False, None, skipped or "no harmful act with intent or target found")
 
 
@@ -1461,8 +1462,15 @@ _FROM_A_WORK = re.compile(r"\bfrom (?:the )?(?:(?:TV |hit )?(?:show|series|film|
 
 def _private_data_of_named_person(instruction: str, low: str) -> str:
     """The span when the request asks for private data of a named, non-fictional person, else ''."""
-    if _FROM_A_WORK.search(instruction) or _is_fictional(low):
-        return ""
+    span = _private_data_span(instruction, low)
+    if span and (_FROM_A_WORK.search(instruction) or _is_fictional(low)):
+        return ""  # v17: a character (the check runs only on the few requests that name private data)
+    return span
+
+
+def _private_data_span(instruction: str, low: str) -> str:
+    """The span naming a person's private data ("Keanu Reeves's private home address"), unless the possessive's own
+    name is on the fictional-character list; else ''."""
     for match in _named_possessives(instruction):
         name = match.group(1).lower()
         first = name.split()[0]
@@ -1480,8 +1488,11 @@ def _private_data_of_named_person(instruction: str, low: str) -> str:
     return ""
 
 
+_FICTIONAL_RE = re.compile(r"\b(?:" + "|".join(re.escape(name) for name in sorted(_FICTIONAL, key=len, reverse=True)) + r")\b")
+
+
 def _is_fictional(low: str) -> bool:
-    return any(re.search(rf"\b{re.escape(name)}\b", low) for name in _FICTIONAL)
+    return _FICTIONAL_RE.search(low) is not None
 
 
 # --------------------------------------------------------------------------------------------
