@@ -4,11 +4,7 @@ the answer refuses."""
 
 from __future__ import annotations
 
-from urial_check.measures.refusal import RULES_VERSION, detect_refusal
-
-
-def test_rules_version() -> None:
-    assert RULES_VERSION == "v29"
+from urial_check.measures.refusal import detect_refusal
 
 
 def test_inhumane_then_only_alternatives_refuses() -> None:

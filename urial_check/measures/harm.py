@@ -123,7 +123,7 @@ from urial_check.measures.prefilter import compile_gated
 #: carried out an atrocity ("the soldiers who carried out the ... massacre").
 #: v13: "pull the trigger on" only with a person after it ("pull the trigger on buying a flat" is a decision); a
 #: nationality that names a thing ("Japanese knotweed", "Spanish moss") is no group in "get rid of" / "mock" requests.
-HARM_CLASSIFIER_VERSION = "v19"
+HARM_CLASSIFIER_VERSION = "v20"
 
 #: The harm categories, with what each covers (for reports and the README).
 HARM_CATEGORIES: dict[str, str] = {
@@ -1410,10 +1410,24 @@ def classify_instruction(instruction: str) -> HarmVerdict:
             skipped = skipped or "fictional character"
             continue
         return HarmVerdict(True, rule.category, span)
+    named = _NAMED_TARGET.search(instruction) if wants and not safe_context else None
+    if named is not None and not _is_fictional(low):
+        return HarmVerdict(True, "violence", named.group(0).strip())
     private = _private_data_of_named_person(instruction, low)
     if private:
         return HarmVerdict(True, "harassment", private)
     return HarmVerdict(False, None, skipped or "no harmful act with intent or target found")
+
+
+# v20: a lethal act aimed at a person named in full ("Should I take out Joe Biden?", "poison Vladimir Putin"): the
+# rules above only see a person in a relation or role word ("my neighbour", "the president"). Case-sensitive: two or
+# three capitalised words, then the end of the clause (not "Taylor Swift's concert", not "Ansel Adams style").
+_NAMED_TARGET = re.compile(
+    r"\b(?i:kill|murder|assassinate|shoot|stab|strangle|poison|take out|eliminate|execute|behead|kidnap|abduct|torture|"
+    r"get rid of|blow up|run over|smother|drown|gun down)\s+((?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s+){1,2}[A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
+    r"(?=\s*(?:[?.!,;]|$)|\s+(?i:and|without|so|before|after|while|when|if|or|because|quietly|secretly|tonight|today|"
+    r"tomorrow)\b)"
+)
 
 
 _NAMED_POSSESSIVE = re.compile(r"\b((?:[A-Z][\w.-]+\s+){0,3}[A-Z][\w.-]+)(?:'s|s'|\u2019s)\s+(?:[\w-]+\s+){0,2}?")
