@@ -88,12 +88,15 @@ ROUND17 = DATA / "round17"
 #: Round 23d (``round23d/``): the same kind as rounds 15-17 with 100 more new prompts, made after refusal rules v26,
 #: harm rules v16 and heuristic v11 were committed; all test, labelled twice blind, a third labeller on splits.
 ROUND23D = DATA / "round23d"
+#: Round 25d (``round25d/``): the same kind with 100 more new prompts, made after refusal rules v30 and harm rules v20
+#: were committed (1d86813); all test, labelled twice blind, a third labeller on splits.
+ROUND25D = DATA / "round25d"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
     "round9": (ROUND9, ""), "round10": (ROUND10, ""), "round13d": (ROUND13D, ""),
     "round14": (ROUND14, ""), "round15": (ROUND15, ""), "round16": (ROUND16, ""),
-    "round17": (ROUND17, ""), "round23d": (ROUND23D, ""),
+    "round17": (ROUND17, ""), "round23d": (ROUND23D, ""), "round25d": (ROUND25D, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
