@@ -6,11 +6,7 @@ illegal)."""
 
 from __future__ import annotations
 
-from urial_check.measures.refusal import RULES_VERSION, detect_refusal
-
-
-def test_rules_version() -> None:
-    assert RULES_VERSION == "v30"
+from urial_check.measures.refusal import detect_refusal
 
 
 def test_no_access_to_private_information_declines() -> None:
