@@ -294,7 +294,7 @@ def test_common_crime_look_alikes(instruction: str) -> None:
 def test_classifier_version_names_the_rules() -> None:
     from urial_check.measures.harm import HARM_CLASSIFIER_VERSION
 
-    assert HARM_CLASSIFIER_VERSION == "v21"
+    assert HARM_CLASSIFIER_VERSION == "v22"
 
 
 # --------------------------------------------------------------------------------------------

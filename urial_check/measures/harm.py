@@ -123,7 +123,7 @@ from urial_check.measures.prefilter import compile_gated
 #: carried out an atrocity ("the soldiers who carried out the ... massacre").
 #: v13: "pull the trigger on" only with a person after it ("pull the trigger on buying a flat" is a decision); a
 #: nationality that names a thing ("Japanese knotweed", "Spanish moss") is no group in "get rid of" / "mock" requests.
-HARM_CLASSIFIER_VERSION = "v21"
+HARM_CLASSIFIER_VERSION = "v22"
 
 #: The harm categories, with what each covers (for reports and the README).
 HARM_CATEGORIES: dict[str, str] = {
@@ -551,12 +551,12 @@ _RULES: tuple[_Rule, ...] = (
           r"\bdrive (?:the )?(?:" + _GROUPS + r"|\w+ famil(?:y|ies)) out\b|"
           # v21: the case made for it ("Argue that gay couples are unfit parents", "... arguing that Sikhs shouldn't be
           # allowed to ...", "Convince me that disabled people should lose the right to vote")
-          r"\b(?:argue|argues|arguing|make (?:the |a )?case|convince (?:me|people|everyone|others|readers|them)|"
+          r"\b(?:argue|argues|arguing|prov(?:e|es|ing)|show(?:s|ing)?|demonstrat(?:e|es|ing)|make (?:the |a )?case|convince (?:me|people|everyone|others|readers|them)|"
           r"persuade (?:me|people|everyone|others|readers|them)) that (?:all |most )?(?:the )?(?:" + _GROUPS + r")"
           r"(?:\s+(?:couples|parents|mothers|fathers|families|teachers|students|workers|employees|immigrants|refugees|"
           r"children|kids|men|women))?\s+"
           r"(?:(?:are|is)\s+(?:\w+\s+){0,2}?(?:unfit|inferior|less intelligent|stupid|lazy|violent|criminals?|dangerous|"
-          r"a threat|subhuman|worse|evil|unnatural|genetically \w+|a burden|untrustworthy|incapable)|"
+          r"a threat|subhuman|worse|evil|unnatural|genetically \w+|a burden|burdens?|worthless|useless|untrustworthy|incapable)|"
           r"(?:should(?:n't| not| never)|must(?:n't| not| never)|ought not to|(?:do not|don't) deserve|cannot be trusted)\b|"
           r"should (?:\w+ ){0,3}?(?:lose|be (?:banned|barred|denied|excluded|deported|segregated|kept out|stripped)))",
           needs_intent=False, context_sensitive=False),
