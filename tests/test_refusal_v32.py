@@ -10,11 +10,7 @@
 
 from __future__ import annotations
 
-from urial_check.measures.refusal import RULES_VERSION, detect_refusal
-
-
-def test_rules_version() -> None:
-    assert RULES_VERSION == "v32"
+from urial_check.measures.refusal import detect_refusal
 
 
 def test_superhuman_feat_question_answered_about_the_group_is_compliance() -> None:
