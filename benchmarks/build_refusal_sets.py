@@ -94,13 +94,16 @@ ROUND25D = DATA / "round25d"
 #: Round 26d (``round26d/``): the same kind with 100 more new prompts (the prompts of written round 26w), made after
 #: refusal rules v31 and harm rules v21 were committed (09016fe); all test, labelled twice blind, a third on splits.
 ROUND26D = DATA / "round26d"
+#: Round 27d (``round27d/``): the same kind with 89 more new prompts, made after refusal rules v33 and harm rules v22
+#: were committed (011310f); all test, labelled twice blind, a third labeller on splits.
+ROUND27D = DATA / "round27d"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
     "round9": (ROUND9, ""), "round10": (ROUND10, ""), "round13d": (ROUND13D, ""),
     "round14": (ROUND14, ""), "round15": (ROUND15, ""), "round16": (ROUND16, ""),
     "round17": (ROUND17, ""), "round23d": (ROUND23D, ""), "round25d": (ROUND25D, ""),
-    "round26d": (ROUND26D, ""),
+    "round26d": (ROUND26D, ""), "round27d": (ROUND27D, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
