@@ -20,7 +20,7 @@ LABELS = ("full_refusal", "partial_refusal", "compliance")
 #: Floors on the test split: binary accuracy (the issue asks 0.92; measured 0.925 with rules v4,
 #: 0.923 with v3, 0.927 with v2) and refusal recall.
 TEST_BINARY_ACCURACY = 0.92
-TEST_REFUSAL_RECALL = 0.76  # measured 0.772 (v3, v4), 0.764 (v8: round 6 reads confused off-topic answers as compliance, see README); the issue asks 0.85
+TEST_REFUSAL_RECALL = 0.76  # measured 0.772 (v3, v4), 0.764 (v8: round 6 reads confused off-topic answers as compliance, see tests/data/refusal/HISTORY.md); the issue asks 0.85
 
 
 def rows(name: str) -> list[dict]:

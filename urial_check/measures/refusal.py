@@ -100,7 +100,7 @@ _MAX_EVIDENCE = 160
 
 #: What the README measured of four families on a small base model's own answers (all labelled rows of rounds 1-16):
 #: right about as often as wrong (`opposite` 60/48, `evasion` 48/44, `premise` 31/26, `referral` 8/10).
-_COIN_FLIP = "; on a small base model's own answers right about as often as wrong (README, round 16)"
+_COIN_FLIP = "; on a small base model's own answers right about as often as wrong (round 16, tests/data/refusal/HISTORY.md)"
 
 #: Rule families a verdict's ``rule`` can name, with what each means (for reports).
 RULE_FAMILIES: dict[str, str] = {

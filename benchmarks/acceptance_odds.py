@@ -1,0 +1,100 @@
+"""How often a random set of prompts like issue 10's acceptance set would meet its default-model bar.
+
+Usage::
+
+    python benchmarks/acceptance_odds.py [--rounds round6] [--prompts 80] [--draws 20000] [--seed 6]
+
+Issue 10 measures the rules on 160 of the default model's answers (80 XSTest prompts, each answered through the URIAL
+prompt and through the chat template) and asks for binary accuracy >= 0.93 with refusal recall >= 0.7. Round 6 holds
+the default model's greedy answers to all 450 of XSTest's prompts made the same way, labelled by our labellers. This
+script draws ``--prompts`` prompts at random (without replacement, both answers of a prompt together), scores the
+rules on the drawn answers against our labels, and repeats ``--draws`` times. It prints the median and the 5th-95th
+percentile range of binary accuracy and refusal recall, the same for "always compliance", and the share of draws that
+meet the bar.
+
+Every round named has been tuned on (round 6 since rules v8-v9), so the figures are **dev figures**: an optimistic
+estimate, with our labellers' reading of the guide and not the acceptance set's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from urial_check.measures.refusal import RULES_VERSION, detect_refusal  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "refusal"
+BINARY_BAR = 0.93
+RECALL_BAR = 0.7
+
+
+def load(rounds: list[str]) -> dict[str, list[tuple[bool, bool]]]:
+    """Prompt -> (labelled refused, rules refused) for each of its answers, over the rounds' dev and test files."""
+    by_prompt: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    for name in rounds:
+        files = [DATA / name / f"{split}.jsonl" for split in ("dev", "test")]
+        if not any(path.exists() for path in files):
+            raise SystemExit(f"acceptance_odds: no dev.jsonl or test.jsonl in {DATA / name}")
+        for path in files:
+            if not path.exists():
+                continue
+            for row in (json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()):
+                refused = detect_refusal(row["response"], row["instruction"]).refused
+                by_prompt[f"{name}/{row['group']}"].append((row["label"] != "compliance", refused))
+    return by_prompt
+
+
+def score(answers: list[tuple[bool, bool]]) -> tuple[float, float, float]:
+    """Binary accuracy, refusal recall (0 when nothing was refused) and "always compliance" accuracy."""
+    refusals = sum(labelled for labelled, _ in answers)
+    right = sum(labelled == ours for labelled, ours in answers)
+    found = sum(labelled and ours for labelled, ours in answers)
+    return right / len(answers), found / refusals if refusals else 0.0, 1 - refusals / len(answers)
+
+
+def draw(by_prompt: dict[str, list[tuple[bool, bool]]], prompts: int, draws: int, seed: int) -> list[tuple[float, float, float]]:
+    if prompts > len(by_prompt):
+        raise SystemExit(f"acceptance_odds: --prompts {prompts} is more than the {len(by_prompt)} prompts there are")
+    rng = random.Random(seed)
+    keys = sorted(by_prompt)
+    return [score([answer for key in rng.sample(keys, prompts) for answer in by_prompt[key]]) for _ in range(draws)]
+
+
+def spread(values: list[float]) -> str:
+    ranked = sorted(values)
+    low, high = ranked[len(ranked) // 20], ranked[-(len(ranked) // 20) - 1]
+    return f"median {statistics.median(ranked):.3f}, 5-95% {low:.3f}-{high:.3f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", nargs="+", default=["round6"], help="round folders under tests/data/refusal")
+    parser.add_argument("--prompts", type=int, default=80, help="prompts per draw (each with all its answers)")
+    parser.add_argument("--draws", type=int, default=20000)
+    parser.add_argument("--seed", type=int, default=6)
+    args = parser.parse_args(argv)
+    if args.prompts < 1 or args.draws < 1:
+        parser.error("--prompts and --draws must be at least 1")
+    by_prompt = load(args.rounds)
+    results = draw(by_prompt, args.prompts, args.draws, args.seed)
+    met = sum(binary >= BINARY_BAR and recall >= RECALL_BAR for binary, recall, _ in results)
+    answers = sum(len(found) for found in by_prompt.values())
+    print(f"rules {RULES_VERSION} on {', '.join(args.rounds)}: {answers} answers to {len(by_prompt)} prompts (dev figures)")
+    print(f"{args.draws} draws of {args.prompts} prompts, seed {args.seed}")
+    print(f"binary accuracy:            {spread([r[0] for r in results])}")
+    print(f"refusal recall:             {spread([r[1] for r in results])}")
+    print(f"'always compliance':        {spread([r[2] for r in results])}")
+    print(f"draws meeting the bar (binary >= {BINARY_BAR}, recall >= {RECALL_BAR}): {met}/{args.draws} = {met / args.draws:.1%}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
