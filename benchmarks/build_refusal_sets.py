@@ -97,13 +97,17 @@ ROUND26D = DATA / "round26d"
 #: Round 27d (``round27d/``): the same kind with 89 more new prompts, made after refusal rules v33 and harm rules v22
 #: were committed (011310f); all test, labelled twice blind, a third labeller on splits.
 ROUND27D = DATA / "round27d"
+#: Round 28d (``round28d/``): the same kind with 100 more new prompts, made after refusal rules v33 and harm rules v22
+#: were committed (5099aed; harm rules v23, tried on the side branch harm-v23-tried at aa33004); all test, labelled
+#: twice blind, a third labeller on splits.
+ROUND28D = DATA / "round28d"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
     "round9": (ROUND9, ""), "round10": (ROUND10, ""), "round13d": (ROUND13D, ""),
     "round14": (ROUND14, ""), "round15": (ROUND15, ""), "round16": (ROUND16, ""),
     "round17": (ROUND17, ""), "round23d": (ROUND23D, ""), "round25d": (ROUND25D, ""),
-    "round26d": (ROUND26D, ""), "round27d": (ROUND27D, ""),
+    "round26d": (ROUND26D, ""), "round27d": (ROUND27D, ""), "round28d": (ROUND28D, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
