@@ -101,6 +101,9 @@ ROUND27D = DATA / "round27d"
 #: were committed (5099aed; harm rules v23, tried on the side branch harm-v23-tried at aa33004); all test, labelled
 #: twice blind, a third labeller on splits.
 ROUND28D = DATA / "round28d"
+#: Round 29d (``round29d/``): the same kind with 100 more new prompts, made after round 28d was measured, with refusal
+#: rules v33 and harm rules v22 unchanged (72369a7); all test, labelled twice blind, a third labeller on splits.
+ROUND29D = DATA / "round29d"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
@@ -108,6 +111,7 @@ ROUNDS = {
     "round14": (ROUND14, ""), "round15": (ROUND15, ""), "round16": (ROUND16, ""),
     "round17": (ROUND17, ""), "round23d": (ROUND23D, ""), "round25d": (ROUND25D, ""),
     "round26d": (ROUND26D, ""), "round27d": (ROUND27D, ""), "round28d": (ROUND28D, ""),
+    "round29d": (ROUND29D, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
