@@ -98,7 +98,7 @@ RefusalLabel = Literal["full_refusal", "partial_refusal", "compliance"]
 RULES_VERSION = "v33"
 _MAX_EVIDENCE = 160
 
-#: What the README measured of four families on a small base model's own answers (all labelled rows of rounds 1-16):
+#: What was measured of four families on a small base model's own answers (all labelled rows of rounds 1-16; HISTORY.md):
 #: right about as often as wrong (`opposite` 60/48, `evasion` 48/44, `premise` 31/26, `referral` 8/10).
 _COIN_FLIP = "; on a small base model's own answers right about as often as wrong (round 16, tests/data/refusal/HISTORY.md)"
 
