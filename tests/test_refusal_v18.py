@@ -75,7 +75,8 @@ def test_titles_and_abbreviations_do_not_end_sentences() -> None:
         "My name is Dr. Emmet Brown and I can help.", "Ask Mrs. Hale, e.g. at reception.", "Then go home."]
 
 
-# Reports say which families were measured to be coin flips on a small base model's own answers (round 16, tests/data/refusal/HISTORY.md).
+# Reports say which families were measured to be coin flips on a small base model's own answers (round 16,
+# tests/data/refusal/HISTORY.md).
 def test_reports_mark_the_families_that_are_coin_flips_on_base_model_answers() -> None:
     from urial_check.measures.refusal import RULE_FAMILIES
 
