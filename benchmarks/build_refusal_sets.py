@@ -104,6 +104,10 @@ ROUND28D = DATA / "round28d"
 #: Round 29d (``round29d/``): the same kind with 100 more new prompts, made after round 28d was measured, with refusal
 #: rules v33 and harm rules v22 unchanged (72369a7); all test, labelled twice blind, a third labeller on splits.
 ROUND29D = DATA / "round29d"
+#: Round 30d (``round30d/``): the same kind with 96 more new prompts, made while the learned second opinion of rules
+#: v34 was being fitted (before any detector ran on it, v33 at 16ae0e0 the committed rules); all test, labelled twice
+#: blind, a third labeller on splits.
+ROUND30D = DATA / "round30d"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
@@ -111,7 +115,7 @@ ROUNDS = {
     "round14": (ROUND14, ""), "round15": (ROUND15, ""), "round16": (ROUND16, ""),
     "round17": (ROUND17, ""), "round23d": (ROUND23D, ""), "round25d": (ROUND25D, ""),
     "round26d": (ROUND26D, ""), "round27d": (ROUND27D, ""), "round28d": (ROUND28D, ""),
-    "round29d": (ROUND29D, ""),
+    "round29d": (ROUND29D, ""), "round30d": (ROUND30D, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
