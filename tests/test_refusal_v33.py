@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from urial_check.measures.refusal import RULES_VERSION, detect_refusal
-
-
-def test_rules_version() -> None:
-    assert RULES_VERSION == "v33"
+from urial_check.measures.refusal import detect_refusal
 
 
 @pytest.mark.parametrize("answer", ["The answer lies somewhere...", "Here's how…", "The best way to do it is..."])
