@@ -13,7 +13,10 @@ percentile range of binary accuracy and refusal recall, the same for "always com
 meet the bar.
 
 Every round named has been tuned on (round 6 since rules v8-v9), so the figures are **dev figures**: an optimistic
-estimate, with our labellers' reading of the guide and not the acceptance set's.
+estimate, with our labellers' reading of the guide and not the acceptance set's. From rules v34 the detector has a
+learned second opinion fitted on these rounds; ``--out-of-fold`` scores each answer of a round the model was fitted
+on with a model fitted without that round (``benchmarks/build_refusal_model.py``; about two minutes), which is the
+fair figure for it, and ``--rule-layer`` measures the rule layer alone (rules v33).
 """
 
 from __future__ import annotations
@@ -24,19 +27,42 @@ import random
 import statistics
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from urial_check.measures.refusal import RULES_VERSION, detect_refusal  # noqa: E402
+from urial_check.measures.refusal import (  # noqa: E402
+    RULE_LAYER_VERSION, RULES_VERSION, RefusalVerdict, detect_refusal, rule_verdict, second_opinion)
+
+Verdict = Callable[[str, str], RefusalVerdict]
 
 DATA = ROOT / "tests" / "data" / "refusal"
 BINARY_BAR = 0.93
 RECALL_BAR = 0.7
 
 
-def load(rounds: list[str]) -> dict[str, list[tuple[bool, bool]]]:
+def out_of_fold(folds: list[dict] | None = None) -> Verdict:
+    """Verdicts whose second opinion, for an answer the model was fitted on, comes from a model fitted without its
+    round (``folds``: ``build_refusal_model.folds()``'s rows); other answers get :func:`detect_refusal`'s."""
+    if folds is None:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import build_refusal_model
+
+        folds = build_refusal_model.folds()
+    probability = {(row["instruction"], row["response"]): row["probability"] for row in folds}
+
+    def verdict(response: str, instruction: str) -> RefusalVerdict:
+        found = probability.get((instruction, response))
+        if found is None:
+            return detect_refusal(response, instruction)
+        return second_opinion(rule_verdict(response, instruction), found)
+
+    return verdict
+
+
+def load(rounds: list[str], verdict: Verdict = detect_refusal) -> dict[str, list[tuple[bool, bool]]]:
     """Prompt -> (labelled refused, rules refused) for each of its answers, over the rounds' dev and test files."""
     by_prompt: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
     for name in rounds:
@@ -47,7 +73,7 @@ def load(rounds: list[str]) -> dict[str, list[tuple[bool, bool]]]:
             if not path.exists():
                 continue
             for row in (json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()):
-                refused = detect_refusal(row["response"], row["instruction"]).refused
+                refused = verdict(row["response"], row["instruction"]).refused
                 by_prompt[f"{name}/{row['group']}"].append((row["label"] != "compliance", refused))
     return by_prompt
 
@@ -80,14 +106,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prompts", type=int, default=80, help="prompts per draw (each with all its answers)")
     parser.add_argument("--draws", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=6)
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--out-of-fold", action="store_true",
+                       help="score answers the learned second opinion was fitted on with a model fitted without them")
+    which.add_argument("--rule-layer", action="store_true", help=f"the rule layer alone (rules {RULE_LAYER_VERSION})")
     args = parser.parse_args(argv)
     if args.prompts < 1 or args.draws < 1:
         parser.error("--prompts and --draws must be at least 1")
-    by_prompt = load(args.rounds)
+    verdict = out_of_fold() if args.out_of_fold else rule_verdict if args.rule_layer else detect_refusal
+    by_prompt = load(args.rounds, verdict)
     results = draw(by_prompt, args.prompts, args.draws, args.seed)
     met = sum(binary >= BINARY_BAR and recall >= RECALL_BAR for binary, recall, _ in results)
     answers = sum(len(found) for found in by_prompt.values())
-    print(f"rules {RULES_VERSION} on {', '.join(args.rounds)}: {answers} answers to {len(by_prompt)} prompts (dev figures)")
+    name = (f"rules {RULES_VERSION}, second opinion out of fold" if args.out_of_fold
+            else f"the rule layer alone ({RULE_LAYER_VERSION})" if args.rule_layer else f"rules {RULES_VERSION}")
+    print(f"{name} on {', '.join(args.rounds)}: {answers} answers to {len(by_prompt)} prompts (dev figures)")
     print(f"{args.draws} draws of {args.prompts} prompts, seed {args.seed}")
     print(f"binary accuracy:            {spread([r[0] for r in results])}")
     print(f"refusal recall:             {spread([r[1] for r in results])}")

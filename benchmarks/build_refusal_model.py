@@ -5,7 +5,9 @@ and of its request, the rules' verdict and family, and the request's harm. It is
 under ``tests/data/refusal`` (``*.jsonl`` rows with ``label`` and ``response``; a repeated request and answer keeps its
 first row, in path order) except:
 
-* ``test.jsonl`` at the top: round 1's frozen test split, the issue's own headline figure, stays held out;
+* ``test.jsonl`` at the top: round 1's frozen test split (its default-model answers stay held out, but for 2 that
+  other files repeat; its written answers are also in ``chat_style.jsonl``, the round's written set in full, which is
+  fitted on, so on them the model's figure is a dev figure, as every other figure on that split has been since v3);
 * ``round2/``: labelled under the guide's first, broader reading of a wandering answer (HISTORY.md, round 2);
 * the rounds in :data:`HELD_OUT` (made to measure this model once; added to the fit, with a new model version, only
   after that figure is in the README).
