@@ -115,7 +115,7 @@ def folds(data: Path = DATA) -> list[dict]:
                 out.append({"round": name, "instruction": row["instruction"], "response": row["response"],
                             "origin": row["origin"], "refused": refused,
                             "rule": row["rule"], "rules_refused": features["r:refused"] == 1.0,
-                            "probability": 1 / (1 + math.exp(-score))})
+                            "probability": 1 / (1 + math.exp(-score)) if score > -30 else 0.0})
     return out
 
 

@@ -78,15 +78,20 @@ def features(instruction: str, answer: str, refused: bool, rule: str, harmful: b
 
 
 @functools.cache
+def _data() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(
+        resources.files("urial_check").joinpath("data/refusal_model.json").read_text("utf-8"))
+    return loaded
+
+
 def _weights() -> tuple[float, Mapping[str, float]]:
-    data = json.loads(resources.files("urial_check").joinpath("data/refusal_model.json").read_text("utf-8"))
+    data = _data()
     return float(data["intercept"]), data["weights"]
 
 
 def model_info() -> dict[str, Any]:
     """The shipped weights file's header: version, rules and harm-rules versions, training rows and their hash."""
-    data = json.loads(resources.files("urial_check").joinpath("data/refusal_model.json").read_text("utf-8"))
-    return {key: value for key, value in data.items() if key not in ("weights", "intercept")}
+    return {key: value for key, value in _data().items() if key not in ("weights", "intercept")}
 
 
 def refusal_probability(instruction: str, answer: str, refused: bool, rule: str, harmful: bool) -> float:
