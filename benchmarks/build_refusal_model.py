@@ -27,6 +27,7 @@ import hashlib
 import json
 import math
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,27 +44,29 @@ HELD_OUT = ("round30d",)
 EXCLUDED = ("test.jsonl", "round2") + HELD_OUT
 
 
-def training_rows(data: Path = DATA) -> list[dict]:
-    """The labelled answers the model is fitted on: ``instruction``, ``response``, ``refused`` and ``round`` each."""
-    rows: list[dict] = []
+def labelled_answers(data: Path = DATA, skip: tuple[str, ...] = ()) -> Iterator[tuple[str, dict]]:
+    """Every labelled answer under ``data`` (``*.jsonl`` rows with ``label`` and ``response``), each (request, answer)
+    once, in path order, with the first part of its path; parts named in ``skip`` are left out."""
     seen: set[tuple[str, str]] = set()
     for path in sorted(data.rglob("*.jsonl")):
         part = path.relative_to(data).parts[0]
-        if part in EXCLUDED:
+        if part in skip:
             continue
         for line in path.read_text("utf-8").splitlines():
-            if not line.strip():
-                continue
-            row = json.loads(line)
+            row = json.loads(line) if line.strip() else {}
             if "label" not in row or "response" not in row:
                 continue
             key = (row.get("instruction") or "", row["response"])
-            if key in seen:
-                continue
-            seen.add(key)
-            rows.append({"instruction": key[0], "response": key[1], "refused": row["label"] != "compliance",
-                         "round": part.removesuffix(".jsonl"), "origin": str(row.get("origin", ""))})
-    return rows
+            if key not in seen:
+                seen.add(key)
+                yield part, {**row, "instruction": key[0]}
+
+
+def training_rows(data: Path = DATA) -> list[dict]:
+    """The labelled answers the model is fitted on: ``instruction``, ``response``, ``refused`` and ``round`` each."""
+    return [{"instruction": row["instruction"], "response": row["response"], "refused": row["label"] != "compliance",
+             "round": part.removesuffix(".jsonl"), "origin": str(row.get("origin", ""))}
+            for part, row in labelled_answers(data, EXCLUDED)]
 
 
 def digest(rows: list[dict]) -> str:

@@ -32,6 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from urial_check.measures.refusal import detect_refusal  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import build_refusal_model  # noqa: E402
+
 DATA = ROOT / "tests" / "data" / "refusal"
 LAYERS = (8, 15, 22, 30)
 MAX_REQUEST_TOKENS = 64
@@ -64,26 +67,16 @@ def content_overlap(request: str, answer: str) -> float:
 
 def load_rows() -> list[dict]:
     """Every distinct (request, answer) pair with a label, the default model's answers first."""
-    rows: list[dict] = []
-    seen: set[tuple[str, str]] = set()
-    for path in sorted(DATA.rglob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            if "label" not in row or "response" not in row:
-                continue
-            key = (row.get("instruction") or "", row["response"])
-            if key in seen:
-                continue
-            seen.add(key)
-            rows.append(
-                {
-                    "instruction": key[0],
-                    "response": key[1],
-                    "label": row["label"],
-                    "default": str(row.get("origin", "")).startswith("default"),
-                    "harmful": bool(row.get("harmful")),
-                }
-            )
+    rows = [
+        {
+            "instruction": row["instruction"],
+            "response": row["response"],
+            "label": row["label"],
+            "default": str(row.get("origin", "")).startswith("default"),
+            "harmful": bool(row.get("harmful")),
+        }
+        for _, row in build_refusal_model.labelled_answers(DATA)
+    ]
     rows.sort(key=lambda r: not r["default"])
     return rows
 
