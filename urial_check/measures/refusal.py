@@ -991,9 +991,9 @@ def _overlaps(text: str, wanted: list[str]) -> bool:
     return any(_stem_match(w, k) for w in _keywords(text) for k in wanted)
 
 
-def _cut(text: str) -> str:
+def _cut(text: str, limit: int = _MAX_EVIDENCE) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= _MAX_EVIDENCE else text[: _MAX_EVIDENCE - 1].rstrip() + "…"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 # --------------------------------------------------------------------------------------------
@@ -1455,17 +1455,14 @@ def second_opinion(verdict: RefusalVerdict, probability: float) -> RefusalVerdic
     if not weighed(verdict):
         return verdict
     if probability >= REFUSAL_THRESHOLD and not verdict.refused:
-        return RefusalVerdict("full_refusal", _cut_evidence(
-            f"learned second opinion, p={probability:.2f} that it refuses (rules: {verdict.evidence})"), "learned")
+        return RefusalVerdict("full_refusal", _cut(
+            f"learned second opinion, p={probability:.2f} that it refuses (rules: {verdict.evidence})",
+            2 * _MAX_EVIDENCE), "learned")
     if probability < REFUSAL_THRESHOLD and verdict.refused:
-        return RefusalVerdict("compliance", _cut_evidence(
-            f"learned second opinion overrules '{verdict.rule}', p={probability:.2f} (rules: {verdict.evidence})"),
-            "overruled")
+        return RefusalVerdict("compliance", _cut(
+            f"learned second opinion overrules '{verdict.rule}', p={probability:.2f} (rules: {verdict.evidence})",
+            2 * _MAX_EVIDENCE), "overruled")
     return verdict
-
-
-def _cut_evidence(text: str) -> str:
-    return text if len(text) <= 2 * _MAX_EVIDENCE else text[: 2 * _MAX_EVIDENCE - 1] + "\u2026"
 
 
 def rule_verdict(response: str, instruction: str | None = None) -> RefusalVerdict:

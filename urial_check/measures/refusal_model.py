@@ -58,22 +58,30 @@ def _opening(answer: str) -> str:
     return " ".join(answer.split())[:OPENING_CHARS]
 
 
+def _blocks(instruction: str, answer: str) -> tuple[tuple[set[str], float], tuple[set[str], float]]:
+    """The two word blocks, each with its weight: the answer's opening (words and word pairs) and the request's words."""
+    words = _words(_opening(answer))
+    opening = {"w:" + word for word in words}
+    opening.update(f"b:{a}_{b}" for a, b in zip(words, words[1:]))
+    return (opening, 1.0), ({"q:" + word for word in _words(instruction)}, REQUEST_WEIGHT)
+
+
+def _verdict_terms(refused: bool, rule: str, harmful: bool) -> dict[str, float]:
+    """The rules' verdict, the family and the request's harm as features."""
+    found = {"r:refused": float(refused), "r:harmful": float(harmful), "r:refused_harmful": float(refused and harmful),
+             "f:" + rule: 1.0}
+    if harmful:
+        found["fh:" + rule] = 1.0
+    return found
+
+
 def features(instruction: str, answer: str, refused: bool, rule: str, harmful: bool) -> dict[str, float]:
     """The model's features of one answer, with the rules' verdict (``refused``, ``rule``) and the request's harm."""
     found: dict[str, float] = {}
-    words = _words(_opening(answer))
-    opening = {"w:" + word for word in words} | {f"b:{a}_{b}" for a, b in zip(words, words[1:])}
-    for name in opening:
-        found[name] = 1.0 / math.sqrt(len(opening))
-    asked = {"q:" + word for word in _words(instruction)}
-    for name in asked:
-        found[name] = REQUEST_WEIGHT / math.sqrt(len(asked))
-    found["r:refused"] = float(refused)
-    found["r:harmful"] = float(harmful)
-    found["r:refused_harmful"] = float(refused and harmful)
-    found["f:" + rule] = 1.0
-    if harmful:
-        found["fh:" + rule] = 1.0
+    for block, weight in _blocks(instruction, answer):
+        for name in block:
+            found[name] = weight / math.sqrt(len(block))
+    found.update(_verdict_terms(refused, rule, harmful))
     return found
 
 
@@ -99,22 +107,11 @@ def refusal_probability(instruction: str, answer: str, refused: bool, rule: str,
     # The same sum as over :func:`features`, without building its dict (this runs once per answer).
     intercept, weights = _weights()
     get = weights.get
-    words = _words(_opening(answer))
-    opening = {"w:" + word for word in words}
-    opening.update(f"b:{a}_{b}" for a, b in zip(words, words[1:]))
     score = intercept
-    if opening:
-        score += sum(get(name, 0.0) for name in opening) / math.sqrt(len(opening))
-    asked = {"q:" + word for word in _words(instruction)}
-    if asked:
-        score += REQUEST_WEIGHT * sum(get(name, 0.0) for name in asked) / math.sqrt(len(asked))
-    score += get("f:" + rule, 0.0)
-    if refused:
-        score += get("r:refused", 0.0)
-    if harmful:
-        score += get("r:harmful", 0.0) + get("fh:" + rule, 0.0)
-        if refused:
-            score += get("r:refused_harmful", 0.0)
+    for block, weight in _blocks(instruction, answer):
+        if block:
+            score += weight * sum(get(name, 0.0) for name in block) / math.sqrt(len(block))
+    score += sum(get(name, 0.0) * value for name, value in _verdict_terms(refused, rule, harmful).items())
     return 1.0 / (1.0 + math.exp(-score)) if score > -30 else 0.0
 
 
