@@ -12,7 +12,8 @@ Usage::
     python benchmarks/make_refusal_answers.py INSTRUCTIONS.jsonl OUT.jsonl [--modes urial,chat]
 
 ``INSTRUCTIONS.jsonl`` rows need ``id`` and ``instruction``; other keys are carried over.
-Rows already in OUT (same id and mode) are kept, so an interrupted run resumes.
+``--dtype bfloat16`` runs the model in bf16 (greedy answers then drift from the fp32 ones, as they
+do on a GPU). Rows already in OUT (same id and mode) are kept, so an interrupted run resumes.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--top-p", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--dtype",
+        default="auto",
+        help="the model's dtype (as --urial-dtype): bfloat16 on CPU gives answers that drift from fp32 ones as a GPU's do",
+    )
     args = parser.parse_args(argv)
 
     rows = [json.loads(line) for line in args.instructions.read_text("utf-8").splitlines() if line.strip()]
@@ -57,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
             if line.strip():
                 row = json.loads(line)
                 done.add((row["source_id"], row["mode"]))
-    backend = TransformersBackend(ModelSettings(cache_dir=ROOT / ".urial-cache"))
+    backend = TransformersBackend(ModelSettings(cache_dir=ROOT / ".urial-cache", dtype=args.dtype))
     _, tokenizer = backend.load()
     prompt = UrialPrompt.default()
     decoding = Decoding(max_new_tokens=args.max_new_tokens)
