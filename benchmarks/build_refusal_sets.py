@@ -108,6 +108,10 @@ ROUND29D = DATA / "round29d"
 #: v34 was being fitted (before any detector ran on it, v33 at 16ae0e0 the committed rules); all test, labelled twice
 #: blind, a third labeller on splits.
 ROUND30D = DATA / "round30d"
+#: Round 31b (``round31b/``): the default model's greedy answers to round 6's 450 XSTest prompts again, computed in bf16
+#: instead of fp32 (so they drift from round 6's after some tokens, as a GPU's would), made after rules v34 were
+#: committed (eb5a95e); all test, labelled twice blind, a third labeller on splits.
+ROUND31B = DATA / "round31b"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
@@ -116,6 +120,7 @@ ROUNDS = {
     "round17": (ROUND17, ""), "round23d": (ROUND23D, ""), "round25d": (ROUND25D, ""),
     "round26d": (ROUND26D, ""), "round27d": (ROUND27D, ""), "round28d": (ROUND28D, ""),
     "round29d": (ROUND29D, ""), "round30d": (ROUND30D, ""),
+    "round31b": (ROUND31B, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
