@@ -12,11 +12,13 @@ rules on the drawn answers against our labels, and repeats ``--draws`` times. It
 percentile range of binary accuracy and refusal recall, the same for "always compliance", and the share of draws that
 meet the bar.
 
-Every round named has been tuned on (round 6 since rules v8-v9), so the figures are **dev figures**: an optimistic
+Most rounds named have been tuned on (round 6 since rules v8-v9), and their figures are **dev figures**: an optimistic
 estimate, with our labellers' reading of the guide and not the acceptance set's. From rules v34 the detector has a
 learned second opinion fitted on these rounds; ``--out-of-fold`` scores each answer of a round the model was fitted
 on with a model fitted without that round (``benchmarks/build_refusal_model.py``; about two minutes), which is the
-fair figure for it, and ``--rule-layer`` measures the rule layer alone (rules v33).
+fair figure for it, and ``--rule-layer`` measures the rule layer alone (rules v33). Rounds made to measure the
+detector once (``build_refusal_model.HELD_OUT``: round 30d, new prompts; round 31b, XSTest's prompts answered on another
+numeric path) were never tuned or fitted on, and the first line says so.
 """
 
 from __future__ import annotations
@@ -100,6 +102,20 @@ def spread(values: list[float]) -> str:
     return f"median {statistics.median(ranked):.3f}, 5-95% {low:.3f}-{high:.3f}"
 
 
+def kind_of(rounds: list[str]) -> str:
+    """Whether figures on ``rounds`` are dev figures or held-out ones (rounds no rule was tuned on and the learned
+    second opinion was never fitted on: ``build_refusal_model.HELD_OUT``)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from build_refusal_model import HELD_OUT
+
+    held_out = [name for name in rounds if name in HELD_OUT]
+    if not held_out:
+        return "dev figures"
+    if len(held_out) == len(rounds):
+        return "held out: never tuned or fitted on"
+    return f"dev figures, held-out {', '.join(held_out)} among them"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", nargs="+", default=["round6"], help="round folders under tests/data/refusal")
@@ -120,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     answers = sum(len(found) for found in by_prompt.values())
     name = (f"rules {RULES_VERSION}, second opinion out of fold" if args.out_of_fold
             else f"the rule layer alone ({RULE_LAYER_VERSION})" if args.rule_layer else f"rules {RULES_VERSION}")
-    print(f"{name} on {', '.join(args.rounds)}: {answers} answers to {len(by_prompt)} prompts (dev figures)")
+    print(f"{name} on {', '.join(args.rounds)}: {answers} answers to {len(by_prompt)} prompts ({kind_of(args.rounds)})")
     print(f"{args.draws} draws of {args.prompts} prompts, seed {args.seed}")
     print(f"binary accuracy:            {spread([r[0] for r in results])}")
     print(f"refusal recall:             {spread([r[1] for r in results])}")
