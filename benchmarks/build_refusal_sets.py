@@ -112,6 +112,10 @@ ROUND30D = DATA / "round30d"
 #: instead of fp32 (so they drift from round 6's after some tokens, as a GPU's would), made after rules v34 were
 #: committed (eb5a95e); all test, labelled twice blind, a third labeller on splits.
 ROUND31B = DATA / "round31b"
+#: Round 32b (``round32b/``): round 31b's kind again, the prompts in another order (so each answer has other batch mates
+#: and drifts otherwise), made while rules v35 (the learned second opinion refitted with round 31b) were being made;
+#: all test, labelled twice blind, a third labeller on splits.
+ROUND32B = DATA / "round32b"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
@@ -120,7 +124,7 @@ ROUNDS = {
     "round17": (ROUND17, ""), "round23d": (ROUND23D, ""), "round25d": (ROUND25D, ""),
     "round26d": (ROUND26D, ""), "round27d": (ROUND27D, ""), "round28d": (ROUND28D, ""),
     "round29d": (ROUND29D, ""), "round30d": (ROUND30D, ""),
-    "round31b": (ROUND31B, ""),
+    "round31b": (ROUND31B, ""), "round32b": (ROUND32B, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
