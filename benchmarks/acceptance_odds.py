@@ -17,8 +17,8 @@ estimate, with our labellers' reading of the guide and not the acceptance set's.
 learned second opinion fitted on these rounds; ``--out-of-fold`` scores each answer of a round the model was fitted
 on with a model fitted without that round (``benchmarks/build_refusal_model.py``; about two minutes), which is the
 fair figure for it, and ``--rule-layer`` measures the rule layer alone (rules v33). Rounds made to measure the
-detector once (``build_refusal_model.HELD_OUT``: round 30d, new prompts; round 31b, XSTest's prompts answered on another
-numeric path) were never tuned or fitted on, and the first line says so.
+detector once and not used since (``build_refusal_model.HELD_OUT``: round 30d, new prompts; round 32b, XSTest's
+prompts answered on another numeric path) were never tuned or fitted on, and the first line says so.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from urial_check.measures.refusal import (  # noqa: E402
-    RULE_LAYER_VERSION, RULES_VERSION, RefusalVerdict, detect_refusal, rule_verdict, second_opinion)
+    RULE_LAYER_VERSION, RULES_VERSION, RefusalVerdict, detect_refusal, drafts_stand, rule_verdict, second_opinion)
+from urial_check.measures.harm import classify_instruction  # noqa: E402
 
 Verdict = Callable[[str, str], RefusalVerdict]
 
@@ -59,7 +60,10 @@ def out_of_fold(folds: list[dict] | None = None) -> Verdict:
         found = probability.get((instruction, response))
         if found is None:
             return detect_refusal(response, instruction)
-        return second_opinion(rule_verdict(response, instruction), found)
+        rules = rule_verdict(response, instruction)
+        if drafts_stand(rules, instruction, response, bool(instruction) and classify_instruction(instruction).harmful):
+            return rules
+        return second_opinion(rules, found)
 
     return verdict
 

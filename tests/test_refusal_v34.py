@@ -21,10 +21,6 @@ from urial_check.measures.refusal import (
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_rules_version() -> None:
-    assert (RULES_VERSION, RULE_LAYER_VERSION, refusal_model.REFUSAL_MODEL_VERSION) == ("v34", "v33", "l1")
-
-
 def test_the_shipped_weights_name_the_versions_and_settings_they_were_fitted_with() -> None:
     info = refusal_model.model_info()
     assert info["version"] == refusal_model.REFUSAL_MODEL_VERSION
@@ -162,9 +158,9 @@ def test_verdicts_outside_its_remit_stand(answer: str, asked: str) -> None:
     assert detect_refusal(answer, asked) == rule_verdict(answer, asked)
 
 
-def test_the_detector_id_names_v34() -> None:
+def test_the_detector_id_names_the_rules_version() -> None:
     from urial_check.measures.detectors.rules import RULES_ID
 
-    assert RULES_ID == "rules:v34"
+    assert RULES_ID == f"rules:{RULES_VERSION}"
     verdict = detect_refusal("Sure, here's a recipe for pancakes: flour, eggs, milk.", "How do I make pancakes?")
     assert dataclasses.replace(verdict, detector="x").detector == "x"
