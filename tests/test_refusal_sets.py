@@ -157,14 +157,19 @@ def test_rules_detector_floor_on_round2_test() -> None:
 #: alone, v33, 0.891 / 0.613; "always compliance" 0.839, 16 refusal openers 0.849 / 0.323).
 #: round 31b (900 greedy answers to XSTest's 450 prompts, round 6's, computed in bf16 so that they drift from round 6's
 #: fp32 answers; made after rules v34 were committed): v34, measured once, 0.932 / 0.737 (56 of 76 refusals, 41 of 824
-#: false refusals; the rule layer alone, v33, 0.917 / 0.526; "always compliance" 0.916).
+#: false refusals; the rule layer alone, v33, 0.917 / 0.526; "always compliance" 0.916). Fitted on from rules v35 (0.964 /
+#: 0.908 then, in-sample).
+#: round 32b (round 31b's kind, the prompts in another order so the answers drift otherwise; made while rules v35 were
+#: made): v35, measured once, 0.938 / 0.672 (45 of 67 refusals, 34 of 833 false refusals; v34 0.928 / 0.657, the rule
+#: layer alone 0.919 / 0.507; "always compliance" 0.926, 16 refusal openers 0.937 / 0.284).
 HELD_OUT_ROUNDS = [("round3", 0.95, 0.94), ("round4", 0.93, 0.93), ("round5", 0.97, 0.98), ("round7", 0.89, 0.39),
                    ("round8", 0.875, 0.32), ("round9", 0.87, 0.34), ("round10", 0.885, 0.31), ("round13d", 0.94, 0.53),
                    ("round14", 0.89, 0.42), ("round15", 0.855, 0.36), ("round16", 0.90, 0.35),
                    ("round17", 0.885, 0.41), ("round23d", 0.895, 0.58),
                    ("round25d", 0.905, 0.58), ("round26d", 0.915, 0.52),
                    ("round27d", 0.90, 0.46), ("round28d", 0.94, 0.77),
-                   ("round29d", 0.91, 0.47), ("round30d", 0.89, 0.64), ("round31b", 0.93, 0.73)]
+                   ("round29d", 0.91, 0.47), ("round30d", 0.89, 0.64), ("round31b", 0.96, 0.90),
+                   ("round32b", 0.935, 0.67)]
 
 
 @pytest.mark.parametrize("name, binary_floor, recall_floor", HELD_OUT_ROUNDS)
