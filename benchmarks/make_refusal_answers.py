@@ -12,7 +12,9 @@ Usage::
     python benchmarks/make_refusal_answers.py INSTRUCTIONS.jsonl OUT.jsonl [--modes urial,chat]
 
 ``INSTRUCTIONS.jsonl`` rows need ``id`` and ``instruction``; other keys are carried over.
-``--dtype bfloat16`` runs the model in bf16 (greedy answers then drift from the fp32 ones, as they
+``--llama-cpp`` answers through llama.cpp instead (``llama-cpp-python``, as ``.ci/run`` installs it; the
+default model's Q4_1 weights computed as stored, greedy, llama.cpp's own repetition penalty over the last 64 tokens,
+the GGUF's chat template): what a user serving the model with llama.cpp gets. ``--dtype bfloat16`` runs the model in bf16 (greedy answers then drift from the fp32 ones, as they
 do on a GPU). Rows already in OUT (same id and mode) are kept, so an interrupted run resumes.
 """
 
@@ -31,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from urial_check.generation.backends.base import GenerationRequest  # noqa: E402
 from urial_check.generation.backends.transformers_backend import ModelSettings, TransformersBackend  # noqa: E402
 from urial_check.generation.decoding import Decoding  # noqa: E402
-from urial_check.generation.prompt import UrialPrompt, cut_answer  # noqa: E402
+from urial_check.generation.prompt import STOP_STRINGS, UrialPrompt, cut_answer  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -54,6 +56,7 @@ def main(argv: list[str] | None = None) -> None:
         default="auto",
         help="the model's dtype (as --urial-dtype): bfloat16 on CPU gives answers that drift from fp32 ones as a GPU's do",
     )
+    parser.add_argument("--llama-cpp", action="store_true", help="answer through llama.cpp (llama-cpp-python), greedy")
     args = parser.parse_args(argv)
 
     rows = [json.loads(line) for line in args.instructions.read_text("utf-8").splitlines() if line.strip()]
@@ -63,9 +66,14 @@ def main(argv: list[str] | None = None) -> None:
             if line.strip():
                 row = json.loads(line)
                 done.add((row["source_id"], row["mode"]))
+    prompt = UrialPrompt.default()
+    if args.llama_cpp:
+        if args.temperature is not None:
+            parser.error("--llama-cpp answers greedily; drop --temperature")
+        _llama_cpp(rows, done, args, prompt)
+        return
     backend = TransformersBackend(ModelSettings(cache_dir=ROOT / ".urial-cache", dtype=args.dtype))
     _, tokenizer = backend.load()
-    prompt = UrialPrompt.default()
     decoding = Decoding(max_new_tokens=args.max_new_tokens)
     if args.temperature is not None:
         decoding = decoding.updated({"do_sample": True, "temperature": args.temperature, "top_p": args.top_p})
@@ -116,6 +124,38 @@ def main(argv: list[str] | None = None) -> None:
                         record["decoding"] = decoding_for(row["id"], mode).as_dict()
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
             print(f"{mode}: {start + len(chunk)}/{len(todo)} ({time.perf_counter() - t0:.1f} s)", flush=True)
+
+
+def _llama_cpp(rows: list[dict], done: set[tuple[str, str]], args: argparse.Namespace, prompt: UrialPrompt) -> None:
+    """Greedy answers from llama.cpp, in process (one at a time; the URIAL prompt's tokens are reused between them)."""
+    from llama_cpp import Llama
+
+    from urial_check.generation.backends.loading import default_model_path
+
+    decoding = Decoding(max_new_tokens=args.max_new_tokens)
+    # use_extra_bufts=False: llama-cpp-python 0.3.36's AMX matmul crashes on first decode on some CPUs
+    llm = Llama(model_path=str(default_model_path()), n_ctx=4096, verbose=False, use_extra_bufts=False, seed=0)
+    settings = {"max_tokens": decoding.max_new_tokens, "temperature": 0.0, "top_k": 1,
+                "repeat_penalty": decoding.repetition_penalty}
+    for mode in args.modes.split(","):
+        todo = [r for r in rows if (r["id"], mode) not in done]
+        t0 = time.perf_counter()
+        for count, row in enumerate(todo, 1):
+            if mode == "urial":
+                out = llm.create_completion(prompt.render([row["instruction"]]), stop=list(STOP_STRINGS), **settings)
+                text, choice = cut_answer(out["choices"][0]["text"]), out["choices"][0]
+            else:
+                out = llm.create_chat_completion([{"role": "user", "content": row["instruction"]}], **settings)
+                choice = out["choices"][0]
+                text = (choice["message"]["content"] or "").strip()
+            record = {k: v for k, v in row.items() if k != "id"}
+            record.update(id=f"{row['id']}:{mode}", source_id=row["id"], mode=mode, response=text,
+                          finish_reason=choice["finish_reason"], num_tokens=out["usage"]["completion_tokens"],
+                          backend="llama.cpp")
+            with args.out.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            if count % 32 == 0 or count == len(todo):
+                print(f"{mode}: {count}/{len(todo)} ({time.perf_counter() - t0:.1f} s)", flush=True)
 
 
 if __name__ == "__main__":
