@@ -116,6 +116,10 @@ ROUND31B = DATA / "round31b"
 #: and drifts otherwise), made while rules v35 (the learned second opinion refitted with round 31b) were being made;
 #: all test, labelled twice blind, a third labeller on splits.
 ROUND32B = DATA / "round32b"
+#: Round 33l (``round33l/``): the default model's greedy answers to 120 of XSTest's prompts through llama.cpp (its Q4_1
+#: weights as stored, its own repetition penalty), made after rules v35 were committed; all test, labelled twice blind,
+#: a third labeller on splits.
+ROUND33L = DATA / "round33l"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
@@ -125,6 +129,7 @@ ROUNDS = {
     "round26d": (ROUND26D, ""), "round27d": (ROUND27D, ""), "round28d": (ROUND28D, ""),
     "round29d": (ROUND29D, ""), "round30d": (ROUND30D, ""),
     "round31b": (ROUND31B, ""), "round32b": (ROUND32B, ""),
+    "round33l": (ROUND33L, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
