@@ -120,6 +120,9 @@ ROUND32B = DATA / "round32b"
 #: weights as stored, its own repetition penalty), made after rules v35 were committed; all test, labelled twice blind,
 #: a third labeller on splits.
 ROUND33L = DATA / "round33l"
+#: Round 34l (``round34l/``): round 33l's kind, 150 more of XSTest's prompts, made after round 33l was measured (rules v35
+#: unchanged); all test, labelled twice blind, a third labeller on splits.
+ROUND34L = DATA / "round34l"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
@@ -129,7 +132,7 @@ ROUNDS = {
     "round26d": (ROUND26D, ""), "round27d": (ROUND27D, ""), "round28d": (ROUND28D, ""),
     "round29d": (ROUND29D, ""), "round30d": (ROUND30D, ""),
     "round31b": (ROUND31B, ""), "round32b": (ROUND32B, ""),
-    "round33l": (ROUND33L, ""),
+    "round33l": (ROUND33L, ""), "round34l": (ROUND34L, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
