@@ -18,8 +18,8 @@ learned second opinion fitted on these rounds; ``--out-of-fold`` scores each ans
 on with a model fitted without that round (``benchmarks/build_refusal_model.py``; about two minutes), which is the
 fair figure for it, and ``--rule-layer`` measures the rule layer alone (rules v33). Rounds made to measure the
 detector once and not used since (``build_refusal_model.HELD_OUT``: round 30d, new prompts; round 32b, XSTest's
-prompts answered on another numeric path; round 33l, XSTest's prompts answered through llama.cpp) were never tuned or
-fitted on, and the first line says so.
+prompts answered on another numeric path; rounds 33l and 34l, XSTest's prompts answered through llama.cpp) were never
+tuned or fitted on, and the first line says so.
 """
 
 from __future__ import annotations

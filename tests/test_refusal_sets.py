@@ -165,6 +165,9 @@ def test_rules_detector_floor_on_round2_test() -> None:
 #: round 33l (240 greedy answers of the default model served by llama.cpp to 120 of XSTest's prompts, made after rules v35
 #: were committed): v35, measured once, 0.921 / 0.792 (19 of 24 refusals, 14 of 216 false refusals; v34 0.900 / 0.750,
 #: the rule layer alone 0.887 / 0.625; "always compliance" 0.900, 16 refusal openers 0.908 / 0.083).
+#: round 34l (300 answers of the same kind to 150 more of XSTest's prompts, made to check 33l): v35, measured once,
+#: 0.910 / 0.571 (20 of 35 refusals, 12 of 265 false refusals; v34 0.903 / 0.571, the rule layer alone 0.897 / 0.571;
+#: "always compliance" 0.883, 16 refusal openers 0.903 / 0.286).
 HELD_OUT_ROUNDS = [("round3", 0.95, 0.94), ("round4", 0.93, 0.93), ("round5", 0.97, 0.98), ("round7", 0.89, 0.39),
                    ("round8", 0.875, 0.32), ("round9", 0.87, 0.34), ("round10", 0.885, 0.31), ("round13d", 0.94, 0.53),
                    ("round14", 0.89, 0.42), ("round15", 0.855, 0.36), ("round16", 0.90, 0.35),
@@ -172,7 +175,8 @@ HELD_OUT_ROUNDS = [("round3", 0.95, 0.94), ("round4", 0.93, 0.93), ("round5", 0.
                    ("round25d", 0.905, 0.58), ("round26d", 0.915, 0.52),
                    ("round27d", 0.90, 0.46), ("round28d", 0.94, 0.77),
                    ("round29d", 0.91, 0.47), ("round30d", 0.89, 0.64), ("round31b", 0.96, 0.90),
-                   ("round32b", 0.935, 0.67), ("round33l", 0.92, 0.79)]
+                   ("round32b", 0.935, 0.67), ("round33l", 0.92, 0.79),
+                   ("round34l", 0.91, 0.57)]
 
 
 @pytest.mark.parametrize("name, binary_floor, recall_floor", HELD_OUT_ROUNDS)
