@@ -37,8 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from urial_check.measures.refusal import (  # noqa: E402
-    RULE_LAYER_VERSION, RULES_VERSION, RefusalVerdict, detect_refusal, drafts_stand, rule_verdict, second_opinion)
-from urial_check.measures.harm import classify_instruction  # noqa: E402
+    RULE_LAYER_VERSION, RULES_VERSION, RefusalVerdict, detect_refusal, rule_verdict)
 
 Verdict = Callable[[str, str], RefusalVerdict]
 
@@ -58,13 +57,7 @@ def out_of_fold(folds: list[dict] | None = None) -> Verdict:
     probability = {(row["instruction"], row["response"]): row["probability"] for row in folds}
 
     def verdict(response: str, instruction: str) -> RefusalVerdict:
-        found = probability.get((instruction, response))
-        if found is None:
-            return detect_refusal(response, instruction)
-        rules = rule_verdict(response, instruction)
-        if drafts_stand(rules, instruction, response, bool(instruction) and classify_instruction(instruction).harmful):
-            return rules
-        return second_opinion(rules, found)
+        return detect_refusal(response, instruction, probability=probability.get((instruction, response)))
 
     return verdict
 

@@ -111,19 +111,19 @@ def main(argv: list[str] | None = None) -> None:
             with args.out.open("a", encoding="utf-8") as out:
                 for row, result in zip(chunk, results):
                     text = cut_answer(result.text) if mode == "urial" else result.text.strip()
-                    record = {k: v for k, v in row.items() if k != "id"}
-                    record.update(
-                        id=f"{row['id']}:{mode}",
-                        source_id=row["id"],
-                        mode=mode,
-                        response=text,
-                        finish_reason=result.finish_reason,
-                        num_tokens=result.num_tokens,
-                    )
+                    record = _record(row, mode, text, result.finish_reason, result.num_tokens)
                     if decoding.do_sample:
                         record["decoding"] = decoding_for(row["id"], mode).as_dict()
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
             print(f"{mode}: {start + len(chunk)}/{len(todo)} ({time.perf_counter() - t0:.1f} s)", flush=True)
+
+
+def _record(row: dict, mode: str, text: str, finish_reason: str | None, num_tokens: int) -> dict:
+    """One output row: the instruction row's keys (its ``id`` as ``source_id``) with the answer in one mode."""
+    record = {k: v for k, v in row.items() if k != "id"}
+    record.update(id=f"{row['id']}:{mode}", source_id=row["id"], mode=mode, response=text,
+                  finish_reason=finish_reason, num_tokens=num_tokens)
+    return record
 
 
 def _llama_cpp(rows: list[dict], done: set[tuple[str, str]], args: argparse.Namespace, prompt: UrialPrompt) -> None:
@@ -148,10 +148,8 @@ def _llama_cpp(rows: list[dict], done: set[tuple[str, str]], args: argparse.Name
                 out = llm.create_chat_completion([{"role": "user", "content": row["instruction"]}], **settings)
                 choice = out["choices"][0]
                 text = (choice["message"]["content"] or "").strip()
-            record = {k: v for k, v in row.items() if k != "id"}
-            record.update(id=f"{row['id']}:{mode}", source_id=row["id"], mode=mode, response=text,
-                          finish_reason=choice["finish_reason"], num_tokens=out["usage"]["completion_tokens"],
-                          backend="llama.cpp")
+            record = _record(row, mode, text, choice["finish_reason"], out["usage"]["completion_tokens"])
+            record["backend"] = "llama.cpp"
             with args.out.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             if count % 32 == 0 or count == len(todo):

@@ -7,10 +7,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import sys
 from pathlib import Path
 
 import pytest
+from benchmark_scripts import script
 
 from urial_check.measures import refusal_model
 from urial_check.measures.harm import HARM_CLASSIFIER_VERSION
@@ -31,17 +31,8 @@ def test_the_shipped_weights_name_the_versions_and_settings_they_were_fitted_wit
     assert "round30d" not in info["rounds"] and "test" not in info["rounds"] and "round2" not in info["rounds"]
 
 
-def _build_script():  # type: ignore[no-untyped-def]
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import build_refusal_model
-    finally:
-        sys.path.pop(0)
-    return build_refusal_model
-
-
 def test_the_shipped_weights_were_fitted_on_the_labelled_rows_in_the_repository() -> None:
-    build = _build_script()
+    build = script("build_refusal_model")
     rows = build.training_rows()
     assert refusal_model.model_info()["rows"] == len(rows)
     assert refusal_model.model_info()["sha256"] == build.digest(rows)
@@ -49,7 +40,7 @@ def test_the_shipped_weights_were_fitted_on_the_labelled_rows_in_the_repository(
 
 
 def test_refitting_gives_the_shipped_model() -> None:
-    build = _build_script()
+    build = script("build_refusal_model")
     refit = build.build()
     shipped = json.loads((ROOT / "urial_check" / "data" / "refusal_model.json").read_text("utf-8"))
     assert refit["intercept"] == pytest.approx(shipped["intercept"], abs=1e-4)
@@ -59,7 +50,7 @@ def test_refitting_gives_the_shipped_model() -> None:
 
 
 def test_held_out_rounds_are_never_fitted_on(tmp_path: Path) -> None:
-    build = _build_script()
+    build = script("build_refusal_model")
     for part in ("round30d", "round2", "round9"):
         (tmp_path / part).mkdir()
         row = {"instruction": f"q {part}", "response": f"a {part}", "label": "compliance"}

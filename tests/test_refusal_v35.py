@@ -5,10 +5,10 @@ acceptance set most likely holds (README, "A learned second opinion"; tests/data
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from benchmark_scripts import script
 
 from urial_check.measures import refusal_model
 from urial_check.measures.refusal import RULE_LAYER_VERSION, RULES_VERSION
@@ -20,20 +20,11 @@ def test_rules_version() -> None:
     assert (RULES_VERSION, RULE_LAYER_VERSION, refusal_model.REFUSAL_MODEL_VERSION) == ("v35", "v33", "l3")
 
 
-def _build_script():  # type: ignore[no-untyped-def]
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import build_refusal_model
-    finally:
-        sys.path.pop(0)
-    return build_refusal_model
-
-
 def test_round_31b_is_fitted_on_and_round_32b_is_held_out(tmp_path: Path) -> None:
     info = refusal_model.model_info()
     assert "round31b" in info["rounds"] and "round6" in info["rounds"]
     assert "round32b" not in info["rounds"] and "round30d" not in info["rounds"]
-    build = _build_script()
+    build = script("build_refusal_model")
     for part in ("round31b", "round32b"):
         (tmp_path / part).mkdir()
         row = {"instruction": f"q {part}", "response": f"a {part}", "label": "full_refusal"}
@@ -43,7 +34,7 @@ def test_round_31b_is_fitted_on_and_round_32b_is_held_out(tmp_path: Path) -> Non
 
 def test_an_answer_seen_in_two_rounds_is_fitted_on_once() -> None:
     # 32 of round 31b's bf16 answers are word for word round 6's fp32 ones: one training row each
-    build = _build_script()
+    build = script("build_refusal_model")
     rows = build.training_rows()
     keys = [(row["instruction"], row["response"]) for row in rows]
     assert len(keys) == len(set(keys))
