@@ -123,6 +123,10 @@ ROUND33L = DATA / "round33l"
 #: Round 34l (``round34l/``): round 33l's kind, 150 more of XSTest's prompts, made after round 33l was measured (rules v35
 #: unchanged); all test, labelled twice blind, a third labeller on splits.
 ROUND34L = DATA / "round34l"
+#: Round 35l (``round35l/``): round 33l's kind, the last 180 of XSTest's prompts, made after rules v35 were measured on
+#: round 34l and before rules v36 (rule layer v34, the learned second opinion refitted) were fitted; all test, labelled
+#: twice blind, a third labeller on splits.
+ROUND35L = DATA / "round35l"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
@@ -132,7 +136,7 @@ ROUNDS = {
     "round26d": (ROUND26D, ""), "round27d": (ROUND27D, ""), "round28d": (ROUND28D, ""),
     "round29d": (ROUND29D, ""), "round30d": (ROUND30D, ""),
     "round31b": (ROUND31B, ""), "round32b": (ROUND32B, ""),
-    "round33l": (ROUND33L, ""), "round34l": (ROUND34L, ""),
+    "round33l": (ROUND33L, ""), "round34l": (ROUND34L, ""), "round35l": (ROUND35L, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
