@@ -28,7 +28,7 @@ def test_the_shipped_weights_name_the_versions_and_settings_they_were_fitted_wit
     assert info["harm_rules"] == HARM_CLASSIFIER_VERSION
     assert info["fit"] == {"C": refusal_model.C, "min_rows": refusal_model.MIN_ROWS,
                            "opening_chars": refusal_model.OPENING_CHARS, "request_weight": refusal_model.REQUEST_WEIGHT}
-    assert "round30d" not in info["rounds"] and "test" not in info["rounds"] and "round2" not in info["rounds"]
+    assert "round35l" not in info["rounds"] and "test" not in info["rounds"] and "round2" not in info["rounds"]
 
 
 def test_the_shipped_weights_were_fitted_on_the_labelled_rows_in_the_repository() -> None:
@@ -51,7 +51,7 @@ def test_refitting_gives_the_shipped_model() -> None:
 
 def test_held_out_rounds_are_never_fitted_on(tmp_path: Path) -> None:
     build = script("build_refusal_model")
-    for part in ("round30d", "round2", "round9"):
+    for part in ("round35l", "round2", "round9"):
         (tmp_path / part).mkdir()
         row = {"instruction": f"q {part}", "response": f"a {part}", "label": "compliance"}
         (tmp_path / part / "test.jsonl").write_text(json.dumps(row) + "\n")

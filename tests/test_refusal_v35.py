@@ -11,24 +11,17 @@ import pytest
 from benchmark_scripts import script
 
 from urial_check.measures import refusal_model
-from urial_check.measures.refusal import RULE_LAYER_VERSION, RULES_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_rules_version() -> None:
-    assert (RULES_VERSION, RULE_LAYER_VERSION, refusal_model.REFUSAL_MODEL_VERSION) == ("v35", "v33", "l3")
-
-
-def test_round_31b_is_fitted_on_and_round_32b_is_held_out(tmp_path: Path) -> None:
+def test_round_31b_is_fitted_on(tmp_path: Path) -> None:
     info = refusal_model.model_info()
     assert "round31b" in info["rounds"] and "round6" in info["rounds"]
-    assert "round32b" not in info["rounds"] and "round30d" not in info["rounds"]
     build = script("build_refusal_model")
-    for part in ("round31b", "round32b"):
-        (tmp_path / part).mkdir()
-        row = {"instruction": f"q {part}", "response": f"a {part}", "label": "full_refusal"}
-        (tmp_path / part / "test.jsonl").write_text(json.dumps(row) + "\n")
+    (tmp_path / "round31b").mkdir()
+    row = {"instruction": "q", "response": "a", "label": "full_refusal"}
+    (tmp_path / "round31b" / "test.jsonl").write_text(json.dumps(row) + "\n")
     assert [row["round"] for row in build.training_rows(tmp_path)] == ["round31b"]
 
 
