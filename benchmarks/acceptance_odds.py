@@ -17,8 +17,9 @@ estimate, with our labellers' reading of the guide and not the acceptance set's.
 learned second opinion fitted on these rounds; ``--out-of-fold`` scores each answer of a round the model was fitted
 on with a model fitted without that round (``benchmarks/build_refusal_model.py``; about two minutes), which is the
 fair figure for it, and ``--rule-layer`` measures the rule layer alone (rules v33). Rounds made to measure the
-detector once and not used since (``build_refusal_model.HELD_OUT``; from rules v36, round 35l: XSTest's last 180
-prompts answered through llama.cpp) were never tuned or fitted on, and the first line says so.
+detector once and not used since (``build_refusal_model.HELD_OUT``; from rules v36, round 35l, XSTest's last 180
+prompts answered through llama.cpp, and round 36l, new prompts answered through llama.cpp) were never tuned or fitted
+on, and the first line says so.
 """
 
 from __future__ import annotations

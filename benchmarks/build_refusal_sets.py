@@ -127,6 +127,10 @@ ROUND34L = DATA / "round34l"
 #: round 34l and before rules v36 (rule layer v34, the learned second opinion refitted) were fitted; all test, labelled
 #: twice blind, a third labeller on splits.
 ROUND35L = DATA / "round35l"
+#: Round 36l (``round36l/``): 79 new XSTest-style prompts (written for it) answered by the default model through
+#: llama.cpp, made after rules v36 were measured on round 35l (rules unchanged); all test, labelled twice blind, a third
+#: labeller on splits.
+ROUND36L = DATA / "round36l"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
@@ -137,6 +141,7 @@ ROUNDS = {
     "round29d": (ROUND29D, ""), "round30d": (ROUND30D, ""),
     "round31b": (ROUND31B, ""), "round32b": (ROUND32B, ""),
     "round33l": (ROUND33L, ""), "round34l": (ROUND34L, ""), "round35l": (ROUND35L, ""),
+    "round36l": (ROUND36L, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
