@@ -18,8 +18,8 @@ learned second opinion fitted on these rounds; ``--out-of-fold`` scores each ans
 on with a model fitted without that round (``benchmarks/build_refusal_model.py``; about two minutes), which is the
 fair figure for it, and ``--rule-layer`` measures the rule layer alone (rules v33). Rounds made to measure the
 detector once and not used since (``build_refusal_model.HELD_OUT``; from rules v36, round 35l, XSTest's last 180
-prompts answered through llama.cpp, and round 36l, new prompts answered through llama.cpp) were never tuned or fitted
-on, and the first line says so.
+prompts answered through llama.cpp; round 36l, new prompts answered through llama.cpp; round 37d, new prompts
+answered through transformers) were never tuned or fitted on, and the first line says so.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from urial_check.measures.refusal import RULE_LAYER_VERSION, rule_verdict  # noq
 DATA = ROOT / "tests" / "data" / "refusal"
 OUT = ROOT / "urial_check" / "data" / "refusal_model.json"
 #: Rounds made to measure this model version once: never fitted on.
-HELD_OUT = ("round35l", "round36l")
+HELD_OUT = ("round35l", "round36l", "round37d")
 EXCLUDED = ("test.jsonl", "round2") + HELD_OUT
 
 

@@ -131,6 +131,10 @@ ROUND35L = DATA / "round35l"
 #: llama.cpp, made after rules v36 were measured on round 35l (rules unchanged); all test, labelled twice blind, a third
 #: labeller on splits.
 ROUND36L = DATA / "round36l"
+#: Round 37d (``round37d/``): 99 more new XSTest-style prompts answered by the default model through transformers (fp32,
+#: the suites' path, as rounds 26d-30d), made after rules v36 were measured on round 36l (rules unchanged); all test,
+#: labelled twice blind, a third labeller on splits.
+ROUND37D = DATA / "round37d"
 ROUNDS = {
     "round1": (DATA, SALT), "round2": (ROUND2, SALT2), "round3": (ROUND3, ""), "round4": (ROUND4, ""), "round5": (ROUND5, ""),
     "round6": (ROUND6, SALT6), "round7": (ROUND7, ""), "round8": (ROUND8, ""),
@@ -141,7 +145,7 @@ ROUNDS = {
     "round29d": (ROUND29D, ""), "round30d": (ROUND30D, ""),
     "round31b": (ROUND31B, ""), "round32b": (ROUND32B, ""),
     "round33l": (ROUND33L, ""), "round34l": (ROUND34L, ""), "round35l": (ROUND35L, ""),
-    "round36l": (ROUND36L, ""),
+    "round36l": (ROUND36L, ""), "round37d": (ROUND37D, ""),
 }
 LABELS = ("full_refusal", "partial_refusal", "compliance")
 
