@@ -34,8 +34,8 @@ from urial_check.measures.refusal import RULES_VERSION, detect_refusal  # noqa: 
 
 DATA = ROOT / "tests" / "data" / "refusal"
 ROUNDS = ("round6", "round7", "round8", "round9", "round10", "round13d", "round14", "round15", "round16", "round17",
-          "round23d", "round25d", "round26d", "round27d", "round28d", "round29d", "round30d", "round31b", "round32b", "round33l", "round34l",
-          "round35l", "round36l", "round37d")
+          "round23d", "round25d", "round26d", "round27d", "round28d", "round29d", "round30d", "round31b", "round32b",
+          "round33l", "round34l", "round35l", "round36l", "round37d")
 
 
 def _jsonl(path: Path) -> list[dict]:
